@@ -1,0 +1,1 @@
+"""Streamlit-aware shared code: sidebar controls, URL state, cached compute, charts, page text."""
