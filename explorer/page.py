@@ -1,0 +1,129 @@
+"""Page furniture shared by every page: header, "Try this" box, formula panel, share link.
+
+Each function draws one recognizable element so that page scripts read like a recipe::
+
+    config = page.setup("Small random weights", icon="📉", lead="...")
+    ...
+    page.notice("Layer 10's activations are 4.7e-7 of layer 1's.")
+    page.try_this("What happens at depth 50?", "The std falls below 1e-30 ...")
+    page.initializer_panel(config)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from core import initializers
+from explorer import controls
+
+#: Shown under every chart: what the learner should look at.
+NOTICE_PREFIX = "**What to notice:**"
+
+
+def setup(
+    title: str,
+    *,
+    icon: str,
+    lead: str,
+    extra_query: Mapping[str, str] | None = None,
+) -> controls.Config:
+    """Configure the page, draw its title and lead, and return the shared config.
+
+    Parameters
+    ----------
+    title : str
+        Page title (also the browser tab title).
+    icon : str
+        An emoji for the tab and the title.
+    lead : str
+        One or two plain sentences (Markdown) saying what the page shows.
+    extra_query : mapping, optional
+        Page-specific query parameters to keep in the share link.
+
+    Returns
+    -------
+    controls.Config
+        The validated shared configuration (network, activation, initializer, depth, ...).
+    """
+    st.set_page_config(page_title=f"{title} · Weight Init Explorer", page_icon=icon, layout="wide")
+    st.title(f"{icon} {title}")
+    config = controls.shared_config(extra_query=extra_query)
+    st.markdown(lead)
+    share_link(config, extra_query)
+    return config
+
+
+def share_link(config: controls.Config, extra_query: Mapping[str, str] | None = None) -> None:
+    """Put a copyable "link to this view" in the sidebar.
+
+    The query string is the whole shared config; the browser's address bar holds the same
+    one, so the link pasted into a chat reproduces this view on any page.
+    """
+    query = config.to_query()
+    if extra_query:
+        query.update(extra_query)
+    with st.sidebar:
+        st.divider()
+        st.caption(
+            "🔗 **Link to this view** — the address bar holds it too. Append to the app URL:"
+        )
+        st.code("?" + urlencode(query), language=None, wrap_lines=True)
+
+
+def notice(text: str) -> None:
+    """The one-line "what to notice" caption under a chart (Markdown)."""
+    st.caption(f"{NOTICE_PREFIX} {text}")
+
+
+def try_this(question: str, answer: str, *, key: str) -> None:
+    """A workshop exercise: the question is visible, the answer is revealed on request.
+
+    Parameters
+    ----------
+    question, answer : str
+        Markdown. The answer should point at what the page shows with the user's settings.
+    key : str
+        Unique widget key on the page.
+    """
+    with st.container(border=True):
+        st.markdown(f"**🧪 Try this.** {question}")
+        if st.toggle("Reveal the answer", key=f"reveal_{key}"):
+            st.markdown(answer)
+
+
+def correction(text: str) -> None:
+    """Flag where the tutorial this app follows is wrong or incomplete."""
+    st.info(f"**Correcting a common claim.** {text}", icon="🛠️")
+
+
+def initializer_panel(config: controls.Config, *, expanded: bool = False) -> None:
+    """Expander with the chosen initializer's formula, purpose, reference and library calls."""
+    spec = initializers.REGISTRY[config.init]
+    with st.expander(f"Formula and reference: {spec.label}", expanded=expanded):
+        st.latex(spec.formula)
+        st.markdown(f"**Designed for.** {spec.designed_for}")
+        if spec.params:
+            shown = ", ".join(
+                f"{name} = {controls.format_value(value)}" for name, value in config.init_params
+            )
+            st.markdown(f"**Your parameters.** {shown}")
+        st.markdown(f"**Reference.** {spec.reference} — {spec.reference_url}")
+        st.markdown("**The same initializer in the big libraries**")
+        st.code(f"# PyTorch\n{spec.pytorch}\n# Keras\n{spec.keras}\n# JAX\n{spec.jax}", "python")
+
+
+def fmt(value: float, digits: int = 3) -> str:
+    """Format a number for text: scientific where it spans decades, honest about inf/NaN."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "overflow (∞)" if value > 0 else "−∞"
+    if value == 0:
+        return "0"
+    if 1e-3 <= abs(value) < 1e4:
+        return f"{value:.{digits}g}"
+    return f"{value:.{max(digits - 1, 1)}e}"

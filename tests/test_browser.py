@@ -1,0 +1,155 @@
+"""Real-browser pass: every page opened by deep link as a fresh visitor, in headless Chromium.
+
+The test starts ``streamlit run Home.py`` on a free loopback port and drives Debian's
+``/usr/bin/chromium`` through Playwright (never a downloaded browser). It skips with a clear
+reason when Chromium or Playwright is missing; ``.ci/run`` installs Chromium so CI always runs it.
+Set ``SCREENSHOT_DIR`` to keep a full-page PNG of every page.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PAGES = sorted((ROOT / "pages").glob("[0-9]*_*.py"))
+
+pytestmark = pytest.mark.browser
+
+
+def url_path(page: Path) -> str:
+    """The URL path Streamlit gives a classic page: the file name without its number prefix."""
+    return re.sub(r"^\d+_", "", page.stem)
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (/usr/bin/chromium); .ci/run installs it")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    port = _free_port()
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "Home.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    try:
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
+                    if response.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                output = proc.stdout.read().decode() if proc.stdout else ""
+                pytest.fail(f"streamlit did not start:\n{output[-3000:]}")
+            time.sleep(0.3)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture(scope="module")
+def browser(server: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+def open_page(browser: object, url: str):  # noqa: ANN201 - playwright Page
+    """Open ``url`` in a fresh context and wait until the script run has finished."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector('[data-testid="stApp"]', timeout=30_000)
+    page.wait_for_selector('[data-testid="stMain"] h1', timeout=30_000)
+    # The status widget shows "Running..." while the script executes.
+    page.wait_for_function(
+        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000
+    )
+    page.wait_for_timeout(800)
+    return context, page
+
+
+def _check_page(browser: object, url: str, name: str) -> None:
+    context, page = open_page(browser, url)
+    try:
+        exceptions = page.locator('[data-testid="stException"]')
+        assert exceptions.count() == 0, exceptions.first.inner_text()
+        charts = page.locator('[data-testid="stVegaLiteChart"]')
+        assert charts.count() >= 1, f"no chart rendered on {name}"
+        page.wait_for_selector(
+            '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg',
+            timeout=20_000,
+        )
+        shots = os.environ.get("SCREENSHOT_DIR")
+        if shots:
+            Path(shots).mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(Path(shots) / f"{name}.png"), full_page=True)
+    finally:
+        context.close()
+
+
+def test_home_first_visit(browser: object, server: str) -> None:
+    _check_page(browser, server + "/", "Home")
+
+
+@pytest.mark.parametrize("page_file", PAGES, ids=[p.stem for p in PAGES])
+def test_page_deep_link_first_visit(browser: object, server: str, page_file: Path) -> None:
+    _check_page(browser, f"{server}/{url_path(page_file)}", page_file.stem)
