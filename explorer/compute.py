@@ -6,6 +6,9 @@ frozen record from ``core`` or a pre-aggregated pandas frame. Every cache has ``
 so a busy shared server keeps bounded memory; entries are per argument tuple, so two
 workshop participants with the same settings share one entry.
 
+Several pages add their own sections at the end of this file (append-only while the pages are
+built in parallel); each section starts with a banner comment naming its page.
+
 Frame builders (no caching, cheap) turn a :class:`core.probe.LayerStats` into the long-format
 frames ``explorer.charts`` draws.
 """
@@ -18,7 +21,15 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import probe
+from core import (  # noqa: F401  (imported once here so appended sections can use them)
+    activations,
+    datasets,
+    initializers,
+    networks,
+    probe,
+    symmetry,
+    training,
+)
 
 #: Cost budget of one probe, in multiply-adds per forward pass (about 0.1-0.3 s here).
 PROBE_BUDGET_MACS = 4e8
