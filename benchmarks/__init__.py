@@ -1,0 +1,1 @@
+"""Reproducible speed and memory measurements (ratios measured in one run)."""

@@ -1,0 +1,80 @@
+"""Share links: the URL holds the whole config, survives page switches and drives the page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERY = {
+    "network": "mlp",
+    "activation": "relu",
+    "init": "normal",
+    "std": "0.2",
+    "depth": "9",
+    "width": "48",
+    "seed": "5",
+}
+
+
+def url(at: AppTest) -> dict[str, str]:
+    return {k: v if isinstance(v, str) else v[-1] for k, v in at.query_params.items()}
+
+
+def sidebar_values(at: AppTest) -> dict[str, object]:
+    return {
+        "activation": at.sidebar.selectbox(key="ctl_activation").value,
+        "init": at.sidebar.selectbox(key="ctl_init").value,
+        "std": at.sidebar.number_input(key="ctl_param_std").value,
+        "depth": at.sidebar.slider(key="ctl_depth").value,
+        "width": at.sidebar.slider(key="ctl_width").value,
+        "seed": at.sidebar.number_input(key="ctl_seed").value,
+    }
+
+
+def test_url_config_is_read_kept_and_survives_a_page_switch() -> None:
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=60)
+    at.query_params.update(QUERY)
+    at.run()
+    assert not at.exception
+    expected = {
+        "activation": "relu",
+        "init": "normal",
+        "std": 0.2,
+        "depth": 9,
+        "width": 48,
+        "seed": 5,
+    }
+    assert sidebar_values(at) == expected
+    assert {k: url(at)[k] for k in QUERY} == QUERY
+    for page in sorted((ROOT / "pages").glob("[0-9]*_*.py")):
+        at.switch_page(f"pages/{page.name}").run()
+        assert not at.exception, (page.name, [e.value for e in at.exception])
+        assert sidebar_values(at) == expected, page.name
+        assert {k: url(at)[k] for k in QUERY} == QUERY, page.name
+
+
+def test_changing_a_control_rewrites_the_url() -> None:
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=60).run()
+    at.sidebar.selectbox(key="ctl_init").set_value("he_uniform").run()
+    at.sidebar.slider(key="ctl_depth").set_value(17).run()
+    assert not at.exception
+    assert url(at)["init"] == "he_uniform"
+    assert url(at)["gain"] == "1"
+    assert url(at)["depth"] == "17"
+    # The new value is kept on the next page too.
+    at.switch_page("pages/2_Small_random_weights.py").run()
+    assert at.sidebar.selectbox(key="ctl_init").value == "he_uniform"
+    assert at.sidebar.slider(key="ctl_depth").value == 17
+
+
+def test_switching_network_type_keeps_the_config_valid() -> None:
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=60)
+    at.query_params.update({"init": "identity", "width": "512"})
+    at.run()
+    at.sidebar.selectbox(key="ctl_network").set_value("cnn").run()
+    assert not at.exception
+    assert url(at)["network"] == "cnn"
+    assert url(at)["init"] == "delta_orthogonal"  # identity has no conv analogue but this one
+    assert int(url(at)["width"]) <= 64
