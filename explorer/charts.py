@@ -550,3 +550,475 @@ def bars_by_layer(
         .properties(height=height)
     )
     return chart.properties(title=title) if title else chart
+
+
+# ---- Page 8: reference ----------------------------------------------------------------------
+
+
+def sigma_vs_fan(
+    frame: pd.DataFrame,
+    *,
+    highlight: str | None = None,
+    series: str = "series",
+    title: str | None = None,
+    height: int = CHART_HEIGHT,
+) -> alt.Chart:
+    """σ of several schemes against fan-in, both axes logarithmic.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns ``fan_in``, ``fan_out``, ``std`` (all positive) and ``series``.
+    highlight : str, optional
+        A series drawn thicker (the user's initializer).
+    """
+    scale = series_scale(frame[series].tolist())
+    data = frame.assign(mine=frame[series] == highlight)
+    chart = (
+        alt.Chart(data)
+        .mark_line(point=alt.OverlayMarkDef(size=18))
+        .encode(
+            x=alt.X(
+                "fan_in:Q", title="fan_in (inputs per unit)", scale=alt.Scale(type="log", base=2)
+            ),
+            y=alt.Y("std:Q", title="σ of the weights", scale=alt.Scale(type="log")),
+            color=alt.Color(
+                f"{series}:N",
+                title=None,
+                scale=scale,
+                legend=alt.Legend(orient="right", labelLimit=220),
+            ),
+            strokeWidth=alt.condition(alt.datum.mine, alt.value(4), alt.value(1.6)),
+            tooltip=[
+                alt.Tooltip(f"{series}:N", title="initializer"),
+                alt.Tooltip("fan_in:Q"),
+                alt.Tooltip("fan_out:Q"),
+                alt.Tooltip("std:Q", title="σ", format=".4g"),
+            ],
+        )
+        .properties(height=height)
+    )
+    return chart.properties(title=title) if title else chart
+
+
+# ---- Page 1: symmetry ------------------------------------------------------------------------
+
+
+def distinct_neurons_lines(
+    frame: pd.DataFrame,
+    *,
+    width: int,
+    color: str = "#4c78a8",
+    title: str | None = None,
+    height: int = 200,
+) -> alt.Chart:
+    """Distinct neurons of every hidden layer of one run against the training step.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns ``step``, ``layer`` (1-based hidden layer) and ``distinct``.
+    width : int
+        Neurons per layer: the top of the y axis (every neuron different). The axis is log2,
+        from 1 (all clones) to ``width``.
+    color : str
+        Line colour (e.g. the initializer's, from :func:`init_colors`).
+    """
+    data = frame.assign(layer_name="hidden layer " + frame["layer"].astype(str))
+    chart = (
+        alt.Chart(data)
+        .mark_line(
+            point=alt.OverlayMarkDef(size=14, color=color), interpolate="step-after", color=color
+        )
+        .encode(
+            x=alt.X("step:Q", title="Training step"),
+            y=alt.Y(
+                "distinct:Q",
+                title="distinct neurons",
+                # Log base 2 so that "1 neuron" sits on its own labelled tick, far from "all".
+                # Headroom above "all distinct" keeps that line off the chart's top edge.
+                scale=alt.Scale(type="log", base=2, domain=[1, 2 * max(width, 2)], nice=False),
+                axis=alt.Axis(values=[2**i for i in range(max(width, 2).bit_length())]),
+            ),
+            detail="layer_name:N",
+            tooltip=[
+                alt.Tooltip("layer_name:N", title="layer"),
+                alt.Tooltip("step:Q"),
+                alt.Tooltip("distinct:Q", title="distinct neurons"),
+            ],
+        )
+        .properties(height=height)
+    )
+    return chart.properties(title=title) if title else chart
+
+
+def with_legend_columns(chart: alt.TopLevelMixin, columns: int) -> alt.TopLevelMixin:
+    """Wrap a chart's legend into ``columns`` columns (long series names stay readable)."""
+    return chart.configure_legend(columns=columns, labelLimit=260)
+
+
+def neuron_bars(
+    frame: pd.DataFrame,
+    *,
+    y: str,
+    y_title: str,
+    title: str | None = None,
+    height: int = 200,
+) -> alt.Chart:
+    """One bar per neuron (e.g. each neuron's gradient): identical bars reveal clones.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns ``neuron`` (1-based) and ``y``. Bars are blue when positive, orange when
+        negative; exact zeros get a thin grey tick so "all zero" is visible, not blank.
+    """
+    data = frame.assign(
+        sign=np.where(frame[y] > 0, "positive", np.where(frame[y] < 0, "negative", "zero")),
+        shown=[f"{v:.4g}" for v in frame[y]],
+    )
+    bars = (
+        alt.Chart(data)
+        .mark_bar()
+        .encode(
+            x=alt.X("neuron:O", title="Neuron", axis=alt.Axis(labelAngle=0)),
+            y=alt.Y(f"{y}:Q", title=y_title, axis=alt.Axis(format=".2~g")),
+            color=alt.Color(
+                "sign:N",
+                scale=alt.Scale(
+                    domain=["positive", "negative", "zero"], range=["#4c78a8", "#f58518", "#999999"]
+                ),
+                legend=None,
+            ),
+            tooltip=[alt.Tooltip("neuron:O"), alt.Tooltip("shown:N", title=y_title)],
+        )
+    )
+    zero_ticks = (
+        alt.Chart(data)
+        .transform_filter(alt.datum.sign == "zero")
+        .mark_tick(color="#999999", thickness=2)
+        .encode(x="neuron:O", y=alt.Y(f"{y}:Q"))
+    )
+    chart = alt.layer(bars, zero_ticks).properties(height=height)
+    return chart.properties(title=title) if title else chart
+
+
+# ---- Page 6: playground ---------------------------------------------------------------------
+
+
+def grad_norm_heatmap(
+    frame: pd.DataFrame,
+    *,
+    series_order: Sequence[str] | None = None,
+    layer_order: Sequence[str] | None = None,
+    columns: int = 3,
+    width: int = 250,
+    height: int = 150,
+    domain: tuple[float, float] | None = None,
+) -> alt.FacetChart:
+    """Per-layer gradient norm over training: one step x layer heatmap per initializer.
+
+    All panels share one colour scale (log10 of the norm), so a vanishing layer in one run and
+    a healthy one in another are comparable. Exact zeros are grey, overflow/NaN red.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns series, layer, step, step_end, grad_norm, log10_norm, status
+        ("ok", "zero", "overflow", "NaN"), pre-binned to a few dozen steps per series.
+    series_order, layer_order : sequence of str, optional
+        Panel order and the layer order from input (top) to output (bottom).
+    columns : int
+        Panels per row.
+    domain : (float, float), optional
+        Colour range of log10 ‖∂L/∂W‖; values outside take the end colours (clamped), so one
+        exploding run does not wash out the others.
+    """
+    y = alt.Y("layer:N", title=None, sort=list(layer_order) if layer_order else "ascending")
+    base = alt.Chart().encode(
+        x=alt.X("step:Q", title="Training step"),
+        x2="step_end:Q",
+        y=y,
+        tooltip=[
+            alt.Tooltip("series:N", title="initializer"),
+            alt.Tooltip("layer:N"),
+            alt.Tooltip("step:Q", title="from step"),
+            alt.Tooltip("grad_norm:Q", title="‖∂L/∂W‖", format=".3g"),
+            alt.Tooltip("status:N"),
+        ],
+    )
+    ok = (
+        base.transform_filter(alt.datum.status == "ok")
+        .mark_rect()
+        .encode(
+            color=alt.Color(
+                "log10_norm:Q",
+                title="log10 ‖∂L/∂W‖",
+                scale=alt.Scale(scheme="viridis", domain=list(domain), clamp=True)
+                if domain
+                else alt.Scale(scheme="viridis"),
+                legend=alt.Legend(orient="top", gradientLength=220),
+            )
+        )
+    )
+    zero = base.transform_filter(alt.datum.status == "zero").mark_rect(color="#b0b0b0")
+    bad = base.transform_filter(
+        (alt.datum.status == "overflow") | (alt.datum.status == "NaN")
+    ).mark_rect(color=_STATUS_COLOR)
+    layered = alt.layer(ok, zero, bad, data=frame).properties(width=width, height=height)
+    return layered.facet(
+        facet=alt.Facet(
+            "series:N",
+            title=None,
+            sort=list(series_order) if series_order else "ascending",
+            header=alt.Header(labelFontSize=13, labelFontWeight="bold"),
+        ),
+        columns=columns,
+    )
+
+
+def class_regions(
+    grid: pd.DataFrame,
+    points: pd.DataFrame,
+    *,
+    title: str | None = None,
+    height: int = 260,
+) -> alt.Chart:
+    """Predicted class on a grid for three or more classes, shaded by confidence.
+
+    Parameters
+    ----------
+    grid : DataFrame
+        Columns x0, x0_end, x1, x1_end (cell corners), cls (predicted class) and p (its
+        probability).
+    points : DataFrame
+        Columns x0, x1, label (a sample of the data).
+    """
+    palette = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#b279a2", "#9d755d", "#72b7b2"]
+    classes = sorted(set(grid["cls"].astype(str)) | set(points["label"].astype(str)), key=int)
+    scale = alt.Scale(domain=classes, range=[palette[int(c) % len(palette)] for c in classes])
+    cells = (
+        alt.Chart(grid.assign(cls=grid["cls"].astype(str)))
+        .mark_rect()
+        .encode(
+            x=alt.X("x0:Q", title="x₁", scale=alt.Scale(zero=False, nice=False)),
+            x2="x0_end:Q",
+            y=alt.Y("x1:Q", title="x₂", scale=alt.Scale(zero=False, nice=False)),
+            y2="x1_end:Q",
+            color=alt.Color("cls:N", title="predicted class", scale=scale),
+            opacity=alt.Opacity(
+                "p:Q",
+                title="confidence",
+                scale=alt.Scale(range=[0.15, 0.8]),
+                legend=alt.Legend(format=".2f"),
+            ),
+        )
+    )
+    dots = (
+        alt.Chart(points)
+        .mark_point(filled=True, size=18, stroke="white", strokeWidth=0.4)
+        .encode(
+            x="x0:Q",
+            y="x1:Q",
+            shape=alt.Shape("label:N", title="class"),
+            fill=alt.Fill("label:N", scale=scale, legend=None),
+        )
+    )
+    chart = alt.layer(cells, dots).properties(height=height, width=height)
+    return chart.properties(title=title) if title else chart
+
+
+def with_y_domain(chart: alt.LayerChart, low: float, high: float, *, log: bool) -> alt.LayerChart:
+    """Fix the shared y range of a layered chart (values outside are clamped to its edges).
+
+    Adds an invisible layer whose y scale carries the domain; the layers share the y scale,
+    so the explicit domain applies to all of them.
+
+    Parameters
+    ----------
+    chart : LayerChart
+        E.g. from :func:`training_curves` (its y field is ``plot_value``).
+    low, high : float
+        The range (positive on a log axis).
+    log : bool
+        Whether the y axis is logarithmic.
+    """
+    scale = alt.Scale(type="log" if log else "linear", domain=[low, high], clamp=True)
+    edge = (
+        alt.Chart(pd.DataFrame({"plot_value": [low, high]}))
+        .mark_point(opacity=0)
+        .encode(y=alt.Y("plot_value:Q", scale=scale))
+    )
+    kept = {k: getattr(chart, k) for k in ("height", "width", "title")}
+    return alt.layer(*chart.layer, edge).properties(
+        **{k: v for k, v in kept.items() if v is not alt.Undefined}
+    )
+
+
+# ---- Page 4: choosing the scale ----
+
+
+def growth_sweep(
+    frame: pd.DataFrame,
+    marks: pd.DataFrame,
+    *,
+    x_title: str = "k in Var(W) = k / n (log scale)",
+    y_title: str = "variance factor per layer (log)",
+    title: str | None = None,
+    height: int = CHART_HEIGHT,
+) -> alt.Chart:
+    """Per-layer growth factors against a scale k: measured points, theory lines, the edge.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns ``k``, ``factor``, ``direction`` (the colour) and ``source`` ("measured" drawn
+        as points, "theory" as dashed lines). Non-finite or non-positive factors are dropped
+        from the lines and listed in the tooltip-free red marks of :func:`mark_nonfinite`.
+    marks : DataFrame
+        Columns ``k`` and ``label``: vertical rules with a label (the edge of chaos, the
+        user's k), labels stacked from the top in row order. May be empty.
+    """
+    data = mark_nonfinite(frame, "factor", log=True)
+    directions = list(dict.fromkeys(data["direction"]))
+    color = alt.Color(
+        "direction:N",
+        title=None,
+        scale=alt.Scale(
+            domain=directions, range=["#4c78a8", "#e45756", "#54a24b"][: len(directions)]
+        ),
+        legend=alt.Legend(orient="top"),
+    )
+    x = alt.X("k:Q", title=x_title, scale=alt.Scale(type="log", nice=False))
+    y_scale = alt.Scale(type="log")
+    tooltip = [
+        alt.Tooltip("direction:N", title="quantity"),
+        alt.Tooltip("source:N"),
+        alt.Tooltip("k:Q", format=".3g"),
+        alt.Tooltip("shown:N", title="factor per layer"),
+    ]
+    ok = data[data["status"] == "ok"]
+    theory = (
+        alt.Chart(ok[ok["source"] == "theory"])
+        .mark_line(strokeDash=[6, 4], strokeWidth=2)
+        .encode(x=x, y=alt.Y("plot_value:Q", title=y_title, scale=y_scale), color=color)
+    )
+    measured = (
+        alt.Chart(ok[ok["source"] == "measured"])
+        .mark_point(filled=True, size=55)
+        .encode(
+            x=x,
+            y=alt.Y("plot_value:Q", title=y_title, scale=y_scale),
+            color=color,
+            tooltip=tooltip,
+        )
+    )
+    one = (
+        alt.Chart(pd.DataFrame({"y": [1.0]}))
+        .mark_rule(color="#333333", strokeWidth=1)
+        .encode(y=alt.Y("y:Q", scale=y_scale))
+    )
+    layers = [one, theory, measured]
+    bad = data[data["status"] != "ok"]
+    if len(bad):
+        layers.append(
+            alt.Chart(bad)
+            .mark_point(shape="cross", size=90, filled=True, color=_STATUS_COLOR)
+            .encode(x=x, y=alt.Y("plot_value:Q", scale=y_scale), tooltip=tooltip)
+        )
+    if len(marks):
+        rules = (
+            alt.Chart(marks)
+            .mark_rule(color="#555555", strokeDash=[2, 2])
+            .encode(x=x, tooltip=[alt.Tooltip("label:N"), alt.Tooltip("k:Q", format=".3g")])
+        )
+        stacked = marks.assign(ypix=[4 + 14 * i for i in range(len(marks))])
+        labels = (
+            alt.Chart(stacked)
+            .mark_text(align="left", dx=4, baseline="top", fontSize=11, color="#333333")
+            .encode(x=x, y=alt.Y("ypix:Q", scale=None), text="label:N")
+        )
+        layers += [rules, labels]
+    chart = alt.layer(*layers).properties(height=height)
+    return chart.properties(title=title) if title else chart
+
+
+# ---- Page 7: edge of chaos ----
+
+
+def trainable_depth_chart(
+    curve: pd.DataFrame,
+    *,
+    depth: int,
+    sw2: float,
+    sw2_max: float,
+    critical_sw2: float | None = None,
+    title: str | None = None,
+    height: int = 300,
+) -> alt.Chart:
+    """Trainable depth 6 ξ_c against σ_w² (log y), with the user's depth and σ_w² as rules.
+
+    Parameters
+    ----------
+    curve : DataFrame
+        Columns ``sw2`` and ``trainable_depth`` (finite, positive; the divergence at the
+        critical point shows as the curve running off the top).
+    depth : int
+        The user's depth: a horizontal rule. Below the curve = trainable by this estimate.
+    sw2 : float
+        The user's σ_w²: a vertical rule (drawn when inside the axis).
+    sw2_max : float
+        Right end of the σ_w² axis (it starts at 0). Where the curve is missing, theory has no
+        finite depth scale there (critical line, or no fixed point).
+    critical_sw2 : float, optional
+        The edge of chaos at this σ_b²: a dashed vertical rule.
+    """
+    top = float(max(curve["trainable_depth"].max() if len(curve) else 1.0, depth) * 2)
+    y_scale = alt.Scale(type="log", domain=[0.1, min(top, 1e4)], clamp=True)
+    line = (
+        alt.Chart(curve)
+        .mark_line(color="#4c78a8", strokeWidth=2)
+        .encode(
+            x=alt.X(
+                "sw2:Q",
+                title="σ_w² (weight variance × fan-in)",
+                scale=alt.Scale(domain=[0, sw2_max], nice=False),
+            ),
+            y=alt.Y("trainable_depth:Q", title="trainable depth ≈ 6 ξ_c (layers)", scale=y_scale),
+            tooltip=[
+                alt.Tooltip("sw2:Q", title="σ_w²", format=".3f"),
+                alt.Tooltip("xi_c:Q", title="ξ_c", format=".3g"),
+                alt.Tooltip("trainable_depth:Q", title="6 ξ_c", format=".3g"),
+            ],
+        )
+    )
+    rules = pd.DataFrame({"depth": [depth], "label": [f"your depth: {depth}"]})
+    depth_rule = (
+        alt.Chart(rules)
+        .mark_rule(color="#e45756", strokeWidth=2)
+        .encode(y=alt.Y("depth:Q", scale=y_scale))
+    )
+    depth_text = (
+        alt.Chart(rules)
+        .mark_text(align="left", dx=4, dy=-7, color="#e45756", fontSize=12)
+        .encode(x=alt.value(4), y=alt.Y("depth:Q", scale=y_scale), text="label:N")
+    )
+    layers = [line, depth_rule, depth_text]
+    lo, hi = 0.0, sw2_max
+    if lo <= sw2 <= hi:
+        point = pd.DataFrame({"sw2": [sw2], "label": [f"your σ_w² = {sw2:.3g}"]})
+        layers.append(alt.Chart(point).mark_rule(color="black", strokeWidth=1.5).encode(x="sw2:Q"))
+        layers.append(
+            alt.Chart(point)
+            .mark_text(align="left", dx=4, y=10, fontSize=12)
+            .encode(x="sw2:Q", text="label:N")
+        )
+    if critical_sw2 is not None and np.isfinite(critical_sw2) and lo <= critical_sw2 <= hi:
+        crit = pd.DataFrame({"sw2": [critical_sw2]})
+        layers.append(
+            alt.Chart(crit)
+            .mark_rule(color="gray", strokeDash=[5, 4])
+            .encode(x="sw2:Q", tooltip=[alt.Tooltip("sw2:Q", title="critical σ_w²")])
+        )
+    chart = alt.layer(*layers).properties(height=height)
+    return chart.properties(title=title) if title else chart

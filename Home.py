@@ -1,0 +1,331 @@
+"""Home: why initialization matters (entry page of the app)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from explorer import charts, compute, page
+
+config = page.setup(
+    "Why initialization matters",
+    icon="⚖️",
+    lead=(
+        "Every layer multiplies the signal passing through it by roughly the same factor, "
+        "**fan_in · Var(W) · E[f′(z)²]**. Below 1 the signal shrinks, above 1 it grows, and "
+        "depth compounds it: 0.9 per layer leaves 0.9⁹ ≈ 0.39 after ten layers, 0.9⁴⁹ ≈ 0.006 "
+        "after fifty. The initializer sets Var(W), so it decides which way the network goes "
+        "before training even starts. Everything below is measured live on the network in the "
+        "sidebar."
+    ),
+)
+
+act = compute.activation_record(config.activation)
+unit = {"rnn": "time step", "resmlp": "block"}.get(config.network, "layer")
+last = config.depth
+crit = compute.critical_sigma_w2(config.activation)
+network_text = {
+    "mlp": f"a {config.depth}-layer MLP of width {config.width}",
+    "cnn": f"a {config.depth}-layer CNN with {config.width} channels",
+    "rnn": f"an RNN of width {config.width} unrolled over {config.depth} time steps",
+    "resmlp": f"a residual MLP of {config.depth} blocks, width {config.width}",
+}[config.network]
+slope2 = compute.small_signal_slope2(config.activation)
+
+# ---- 1. One factor per layer, compounded by depth ------------------------------------------
+st.header("One factor per layer, compounded by depth")
+st.latex(
+    r"\frac{\mathrm{std}(\text{layer } l+1)}{\mathrm{std}(\text{layer } l)} \approx"
+    r"\sqrt{\underbrace{\text{fan\_in}\cdot\mathrm{Var}(W)}_{\sigma_w^2}"
+    r"\cdot\,\mathbb{E}\!\left[f'(z)^2\right]}"
+)
+st.markdown(
+    f"For small signals {act.label} has E[f′(z)²] = {page.fmt(slope2)}, so the factor is 1 "
+    f"at **σ_w² = fan_in·Var(W) = {page.fmt(crit)}** — the *critical* scale. The chart draws "
+    f"five scales around it, σ·√fan_in = 0.5, 0.9, 1, 1.1 and 2 times the critical "
+    f"√{page.fmt(crit)}, and your initializer, on {network_text}."
+)
+
+with st.spinner("Measuring the networks…"):
+    layers, summary = compute.scale_sweep(
+        config.network,
+        config.activation,
+        config.depth,
+        config.width,
+        config.seed,
+        config.init,
+        config.init_params,
+    )
+by_series = summary.set_index("series")
+lo = by_series.loc[compute.scale_label(0.5)]
+near = by_series.loc[compute.scale_label(0.9)]
+one = by_series.loc[compute.scale_label(1.0)]
+hi = by_series.loc[compute.scale_label(2.0)]
+mine = summary.iloc[-1]
+
+left, right = st.columns(2)
+with left:
+    st.altair_chart(
+        charts.with_legend_columns(
+            charts.per_layer_lines(
+                layers,
+                y="act_std",
+                y_title="std of activations (log)",
+                x_title=unit.capitalize(),
+                title="Forward: activations (weight scale × critical)",
+            ),
+            3,
+        ),
+        width="stretch",
+    )
+    if config.network == "rnn":
+        moral = (
+            "The activations hardly change: every time step adds a fresh input. The gradients "
+            "(right) show the compounding."
+        )
+    elif compute.decades(hi.act_ratio) - compute.decades(lo.act_ratio) > 2:
+        moral = f"A few percent per {unit} becomes orders of magnitude over depth."
+    else:
+        moral = (
+            f"The activations change little here ({config.activation} saturates or does not "
+            "centre at 0); the gradients (right) show the compounding."
+        )
+    page.notice(
+        f"at 0.5 × critical the activations of {unit} {last} are {page.fmt(lo.act_ratio)} of "
+        f"{unit} 1's (measured factor {page.fmt(lo.act_factor)} per {unit}); at 0.9 × "
+        f"{page.fmt(near.act_ratio)}, at 1 × {page.fmt(one.act_ratio)}, at 2 × "
+        f"{page.fmt(hi.act_ratio)}. {moral}"
+    )
+with right:
+    st.altair_chart(
+        charts.with_legend_columns(
+            charts.per_layer_lines(
+                layers,
+                y="grad_std",
+                y_title="std of ∂L/∂z (log)",
+                x_title=unit.capitalize(),
+                title="Backward: gradients (weight scale × critical)",
+            ),
+            3,
+        ),
+        width="stretch",
+    )
+    page.notice(
+        f"the gradient that reaches {unit} 1 is {page.fmt(lo.grad_ratio)} of the top one at "
+        f"0.5 × critical and {page.fmt(hi.grad_ratio)} at 2 × critical: the same factor "
+        "compounds backwards, so too-small weights also starve the first layers of gradient."
+    )
+
+m1, m2, m3 = st.columns(3)
+m1.metric(
+    "Your initializer: σ_w² = fan_in·Var(W)",
+    page.fmt(mine.sigma_w2),
+    help=f"{config.init_label} on a hidden weight of this network. Critical: {page.fmt(crit)}.",
+)
+m2.metric(
+    f"Measured factor per {unit}",
+    page.fmt(mine.act_factor),
+    help="Geometric mean of std(layer l+1)/std(layer l) over the activations.",
+)
+m3.metric(f"{unit.capitalize()} {last} std / {unit} 1 std", page.fmt(mine.act_ratio))
+if mine.first_nonfinite > 0:
+    verdict = f"The activations overflowed at {unit} {int(mine.first_nonfinite)}."
+elif abs(mine.rule_gap) < 0.05:
+    verdict = "Rule and measurement agree within 5%."
+else:
+    if config.network == "resmlp":
+        reason = "each block adds its input back, so the stream grows on top of the rule"
+    elif config.network == "rnn":
+        reason = "every time step adds a fresh input of its own"
+    elif config.activation == "sigmoid":
+        reason = "sigmoid's outputs sit around f(0) = 0.5, an offset the rule ignores"
+    elif act.saturating:
+        reason = f"{act.label} saturates, so E[f′(z)²] falls below its value at 0"
+    else:
+        reason = "the signal is not small any more, so E[f′(z)²] differs from its value at 0"
+    verdict = f"They differ by {mine.rule_gap:+.0%}: {reason}."
+page.notice(
+    f"with {config.init_label} the small-signal rule √(σ_w²·E[f′(0)²]) predicts a factor of "
+    f"{page.fmt(mine.rule_factor)} per {unit}; the network measures "
+    f"{page.fmt(mine.act_factor)}. {verdict}"
+)
+
+with st.expander("All six scales in numbers"):
+    table = summary[
+        ["series", "sigma_sqrt_n", "rule_factor", "act_factor", "act_ratio", "grad_ratio"]
+    ].rename(
+        columns={
+            "series": "weights (× critical)",
+            "sigma_sqrt_n": "σ·√fan_in",
+            "rule_factor": "predicted factor (small signal)",
+            "act_factor": f"measured factor per {unit}",
+            "act_ratio": f"activations: {unit} {last} / {unit} 1",
+            "grad_ratio": f"gradients: {unit} 1 / {unit} {last}",
+        }
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={c: st.column_config.NumberColumn(format="%.3g") for c in table.columns[1:]},
+    )
+
+# ---- 2. Uniform or normal? --------------------------------------------------------------
+st.header("Uniform or normal? The variance decides, not the family")
+st.markdown(
+    "Libraries offer each scheme in a *normal* and a *uniform* flavour. U(−a, a) has variance "
+    "a²/3, so a = √3·s gives exactly the variance of N(0, s²). Same variance, same network, "
+    "same seed:"
+)
+with st.spinner("Measuring the networks…"):
+    fam_layers, fam = compute.family_comparison(
+        config.network, config.activation, config.depth, config.width, config.seed
+    )
+cols = st.columns(len(fam))
+for col, row in zip(cols, fam.itertuples(index=False), strict=True):
+    extra = f"a = {page.fmt(row.bound)}" if row.distribution == "uniform" else ""
+    if row.distribution == "truncated_normal":
+        extra = f"cut at ±{page.fmt(row.bound)}"
+    col.metric(
+        row.series,
+        page.fmt(row.act_last),
+        delta=None if row.rel_diff == 0 else f"{compute.format_change(row.rel_diff)} vs normal",
+        delta_color="off",
+        help=f"std of {unit} {last}'s activations; s = {page.fmt(row.std)} {extra}".strip(),
+    )
+st.altair_chart(
+    charts.per_layer_lines(
+        fam_layers,
+        y="act_std",
+        y_title="std of activations (log)",
+        x_title=unit.capitalize(),
+        height=240,
+        dashed_series=[compute.HOME_FAMILIES[1][1]],
+    ),
+    width="stretch",
+)
+uniform_diff = float(fam.loc[fam.distribution == "uniform", "rel_diff"].iloc[0])
+family_spread = float(fam["rel_diff"].iloc[:-1].abs().max())
+seed_spread = float(fam["seed_spread"].iloc[0])
+bigger = float(fam["rel_diff"].iloc[-1])
+overlap = (
+    "the three lines lie on top of each other"
+    if family_spread < 0.05
+    else f"the families differ by up to {family_spread:.0%} here"
+)
+page.notice(
+    f"{overlap}: switching normal → uniform changes {unit} {last}'s std by "
+    f"{compute.format_change(uniform_diff)}, and merely redrawing the normal weights with "
+    f"another seed moves it by ±{seed_spread:.1%}: the family's effect is the size of the luck "
+    "of the draw. "
+    f"Making σ just 10% larger changes it by {compute.format_change(bigger)}: choose the "
+    "variance carefully; the family is a detail."
+)
+
+# ---- 3. Fan calculator -------------------------------------------------------------------
+st.header("Fan calculator: σ of every scheme for your layer")
+st.markdown(
+    "The fans decide the variance: *fan_in* is how many inputs feed one unit, *fan_out* how "
+    "many units one input feeds. For a convolution both include the kernel: "
+    "fan_in = k·k·c_in. Type your layer's sizes."
+)
+default_kernel = 3 if config.network == "cnn" else 1
+c1, c2, c3 = st.columns(3)
+n_in = c1.number_input(
+    "Inputs (units or input channels)",
+    min_value=1,
+    max_value=100_000,
+    value=config.width,
+    step=1,
+    key="home_fan_in",
+    help="1 to 100,000.",
+)
+n_out = c2.number_input(
+    "Outputs (units or output channels)",
+    min_value=1,
+    max_value=100_000,
+    value=config.width,
+    step=1,
+    key="home_fan_out",
+    help="1 to 100,000.",
+)
+kernel = c3.number_input(
+    "Kernel size k (1 = dense layer)",
+    min_value=1,
+    max_value=15,
+    value=default_kernel,
+    step=1,
+    key="home_kernel",
+    help="Side of a square k x k convolution kernel, 1 to 15.",
+)
+fans, fan_in, fan_out = compute.fan_table(
+    int(n_in), int(n_out), int(kernel), config.init, config.init_params
+)
+kernel_text = f"{kernel}·{kernel}·" if kernel > 1 else ""
+st.markdown(
+    f"fan_in = {kernel_text}{n_in} = **{fan_in:,}**, fan_out = {kernel_text}{n_out} = "
+    f"**{fan_out:,}**."
+)
+st.dataframe(
+    fans,
+    hide_index=True,
+    height=35 * (len(fans) + 1) + 3,
+    column_config={
+        "initializer": st.column_config.TextColumn("Initializer"),
+        "distribution": st.column_config.TextColumn("Draws from"),
+        "std": st.column_config.NumberColumn("σ (std of W)", format="%.4g"),
+        "uniform bound": st.column_config.NumberColumn("Uniform bound a", format="%.4g"),
+        "sigma_w2": st.column_config.NumberColumn("σ_w² = fan_in·σ²", format="%.3g"),
+        "note": st.column_config.TextColumn("Not for this shape"),
+    },
+)
+he = fans.loc[fans.initializer.str.startswith("He (Kaiming) normal"), "std"].iloc[0]
+glorot_a = fans.loc[fans.initializer.str.startswith("Glorot (Xavier) uniform"), "uniform bound"]
+page.notice(
+    f"for this layer He normal draws σ = √(2/{fan_in:,}) = {page.fmt(he)} and Glorot uniform "
+    f"uses a = √(6/({fan_in:,}+{fan_out:,})) = {page.fmt(glorot_a.iloc[0])}; the σ_w² column "
+    "puts every scheme on one axis (1 = LeCun, 2 = He). Your initializer is marked (yours)."
+)
+
+page.correction(
+    "The tutorial lists “Orthogonal initialization (CNN)” among the solutions. Orthogonal "
+    "initialization comes from deep *linear* networks and RNNs (Saxe, McClelland & Ganguli 2013, "
+    "arXiv:1312.6120); its convolutional analogue is *delta-orthogonal* (Xiao et al. 2018, "
+    "arXiv:1806.05393). And the four factors it names (inputs, outputs, non-linearity, network "
+    "type) all enter through the one product above: the fans and Var(W), E[f′(z)²], and how "
+    "the network type counts the fans."
+)
+
+# ---- 4. Guide --------------------------------------------------------------------------
+st.header("The lesson, page by page")
+GUIDE = {
+    "1": "W = 0 gives exactly zero hidden gradients; W = k makes neurons clones forever.",
+    "2": "N(0, 0.01²): activations and gradients shrink geometrically and nothing learns.",
+    "3": "N(0, 1): tanh saturates, ReLU explodes; gradient clipping as a remedy.",
+    "4": "Var(W) = k/n: LeCun, Glorot/Xavier and He/Kaiming, and which fan to use.",
+    "5": "Orthogonal, CNN fans, delta-orthogonal, RNN recurrence, residual nets, LSUV.",
+    "6": "Train several initializers side by side on the same data and seed.",
+    "7": "Mean-field theory: the ordered/chaotic phase diagram and trainable depth.",
+    "8": "Every initializer: formula, reference, PyTorch/Keras/JAX call, calculator.",
+}
+for script in sorted(
+    (Path(__file__).parent / "pages").glob("[0-9]*_*.py"),
+    key=lambda p: int(p.name.split("_", 1)[0]),
+):
+    number, name = script.stem.split("_", 1)
+    st.page_link(
+        f"pages/{script.name}",
+        label=f"{number}. {name.replace('_', ' ')} — {GUIDE.get(number, '')}".rstrip(" —"),
+        query_params=config.to_query(),
+    )
+
+page.try_this(
+    f"Before revealing: with weights at 0.9 × the critical scale, what fraction of {unit} 1's "
+    f"activation std is left at {unit} {last}? (Hint: the factor is applied {last - 1} times.)",
+    f"The rule predicts 0.9^{last - 1} = {page.fmt(0.9 ** (last - 1))}. This network measures "
+    f"{page.fmt(near.act_ratio)} (per-{unit} factor {page.fmt(near.act_factor)}). Now set the "
+    f"depth to 50 in the sidebar: 0.9^49 = {page.fmt(0.9**49)}. Try ReLU with LeCun normal "
+    "(σ_w² = 1, half the critical 2): the factor is √½ ≈ 0.71 per layer.",
+    key="home",
+)
+page.initializer_panel(config)

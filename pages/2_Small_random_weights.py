@@ -1,0 +1,321 @@
+"""Page 2: small random weights and vanishing activations and gradients."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from explorer import charts, compute, controls, page
+
+config = page.setup(
+    "Small random weights: vanishing signals",
+    icon="📉",
+    lead=(
+        "A classic recipe draws every weight from N(0, 1) and multiplies by 0.01. Random, so the "
+        "symmetry of page 1 is broken — but small. Each layer now *shrinks* its input by about "
+        "0.01·√fan_in, and the shrinking compounds: activations fade layer by layer, the "
+        "gradients fade on the way back, and the first layers stop learning. Measured on your "
+        "network, next to your initializer and the textbook one for your activation."
+    ),
+)
+
+unit = {"rnn": "time step", "resmlp": "block"}.get(config.network, "layer")
+last = config.depth
+series = compute.vanishing_series(
+    config.init, config.init_params, config.activation, config.network
+)
+with st.spinner("Measuring the networks…"):
+    layers, summary = compute.vanishing_probe(
+        config.network, config.activation, series, config.depth, config.width, config.seed
+    )
+small = summary.iloc[0]
+other = summary.iloc[-1]
+fan_in = compute.hidden_fan_in(config.network, config.width)
+slope2 = compute.small_signal_slope2(config.activation)
+
+# ---- Headline numbers -----------------------------------------------------------------------
+st.header("Layer by layer, the signal fades")
+st.markdown(
+    f"Rule of thumb: with N(0, 0.01²) weights each {unit} multiplies the std of the gradient — "
+    f"and of the activations, for units centred at 0 such as tanh and ReLU — by "
+    f"**0.01·√fan_in·√E[f′(0)²] = 0.01·√{fan_in:,}·√{page.fmt(slope2)} = "
+    f"{page.fmt(small.rule_factor)}**. Over {last - 1} more {unit}s that compounds to "
+    f"${page.fmt(small.rule_factor)}^{{{last - 1}}}$ = "
+    f"{page.fmt(small.rule_factor ** (last - 1))} (for tanh the classic "
+    "$(0.01\\sqrt{n})^l$)."
+    + {
+        "resmlp": " A residual block, though, *adds* its output to its input instead of "
+        "replacing it — watch what that does to the rule.",
+        "rnn": " In an RNN the same weight matrix is applied at every time step, so the rule "
+        "acts through time, on the gradient that flows back from the last step.",
+    }.get(config.network, "")
+)
+m1, m2, m3, m4 = st.columns(4)
+m1.metric(
+    f"Activations: {unit} {last} / {unit} 1",
+    page.fmt(small.act_ratio),
+    help="std of the last layer's activations over the first layer's, small random N(0, 0.01²).",
+)
+m2.metric(f"Measured factor per {unit}", page.fmt(small.act_factor))
+m3.metric("Predicted factor (rule)", page.fmt(small.rule_factor))
+m4.metric(
+    f"Gradients: {unit} 1 / {unit} {last}",
+    page.fmt(small.grad_ratio),
+    help="std of ∂L/∂z at the first layer over the top layer's (what survives backprop).",
+)
+if small.first_nonfinite > 0:
+    fade = f"the activations overflowed at {unit} {int(small.first_nonfinite)}"
+elif small.act_ratio < 0.01:
+    fade = (
+        f"{unit} {last}'s activations are {page.fmt(small.act_ratio)} of {unit} 1's "
+        f"(measured factor {page.fmt(small.act_factor)} per {unit}, rule "
+        f"{page.fmt(small.rule_factor)})"
+    )
+elif config.network == "resmlp":
+    fade = (
+        f"the stream keeps {page.fmt(small.act_ratio)} of its size: the skip connection carries "
+        "the input past every block, whose own tiny contribution is what vanishes"
+    )
+elif config.network == "rnn":
+    fade = (
+        f"h_t keeps {page.fmt(small.act_ratio)} of its size because every time step gets a "
+        "fresh input; what vanishes is the gradient through time"
+    )
+else:
+    fade = (
+        f"{unit} {last}'s activations are still {page.fmt(small.act_ratio)} of {unit} 1's: "
+        f"{config.activation}(0) ≠ 0, so the activations sit near a constant and only their "
+        "variation shrinks — the gradients still vanish"
+    )
+kept = "; ".join(
+    f"with {row.series} {unit} {last} is at {page.fmt(row.act_ratio)} of {unit} 1"
+    for row in summary.iloc[1:].itertuples(index=False)
+)
+page.notice(f"with small random weights {fade}. {kept[:1].upper()}{kept[1:]}.")
+
+# ---- Histograms -------------------------------------------------------------------------
+st.header("Where the activations are, layer by layer")
+view = st.segmented_control(
+    "Histogram of",
+    options=["activation value", "log10 |activation|"],
+    default="log10 |activation|",
+    key="p2_hist",
+    help="The linear view shows the values piling up at 0; the log view shows how many "
+    "decades they fall per layer.",
+)
+which = "act" if view == "activation value" else "act_log"
+h1, h2 = st.columns(2)
+for col, (label, init, params) in zip((h1, h2), (series[0], series[-1]), strict=True):
+    stats = compute.quick_stats(
+        config.network, config.activation, init, params, config.depth, config.width, config.seed
+    )
+    with col:
+        st.altair_chart(
+            charts.layer_heatmap(
+                compute.hist_frame(stats, which),
+                x_title="activation value" if which == "act" else "log10 |activation|",
+                title=label,
+                height=min(60 + 22 * config.depth, 420),
+            ),
+            width="stretch",
+        )
+forward_vanishes = small.act_ratio < 0.01
+if not forward_vanishes:
+    hist_text = (
+        f"here small random's activations keep their spread ({page.fmt(small.act_first)} at "
+        f"{unit} 1, {page.fmt(small.act_last)} at {unit} {last}) — see the first note on this "
+        "page for why; "
+        + (
+            "the skip path carries the signal both ways, the remedy page 5 is about."
+            if config.network == "resmlp"
+            else "the gradients below still vanish."
+        )
+    )
+elif which == "act":
+    hist_text = (
+        f"on shared bins, small random's {unit}s collapse onto the bar at 0: the spread falls "
+        f"from {page.fmt(small.act_first)} at {unit} 1 to {page.fmt(small.act_last)} at {unit} "
+        f"{last}, while {other.series} stays between {page.fmt(other.act_first)} and "
+        f"{page.fmt(other.act_last)}."
+    )
+else:
+    hist_text = (
+        f"the band of small random slides left by log10 of the factor, "
+        f"{compute.decades(small.act_factor):+.2f} decades per {unit}, ending around "
+        f"{page.fmt(small.act_last)}; {other.series}'s band stays put."
+    )
+page.notice(hist_text)
+
+# ---- Per-layer std of activations and gradients ------------------------------------------
+st.header("Forward and backward, on a log scale")
+theory = ["theory: small random"] if config.network == "mlp" else []
+c1, c2 = st.columns(2)
+with c1:
+    st.altair_chart(
+        charts.with_legend_columns(
+            charts.per_layer_lines(
+                layers,
+                y="act_std",
+                y_title="std of activations (log)",
+                x_title=unit.capitalize(),
+                title="Forward: activations",
+                dashed_series=theory,
+            ),
+            2,
+        ),
+        width="stretch",
+    )
+    page.notice(
+        (
+            f"each step down the small-random line is a factor {page.fmt(small.act_factor)}"
+            if forward_vanishes
+            else f"the small-random line stays level here (factor {page.fmt(small.act_factor)})"
+        )
+        + (
+            "; the dashed mean-field prediction (core.theory) lies on it."
+            if theory
+            else "; the mean-field overlay is drawn for MLPs only."
+        )
+    )
+with c2:
+    st.altair_chart(
+        charts.with_legend_columns(
+            charts.per_layer_lines(
+                layers,
+                y="grad_std",
+                y_title="std of ∂L/∂z (log)",
+                x_title=unit.capitalize(),
+                title="Backward: gradients",
+                dashed_series=theory,
+            ),
+            2,
+        ),
+        width="stretch",
+    )
+    verb = "has shrunk to" if small.grad_ratio < 1 else "is still"
+    page.notice(
+        f"read right to left: the gradient injected at {unit} {last} {verb} "
+        f"{page.fmt(small.grad_ratio)} of itself by {unit} 1 (factor "
+        f"{page.fmt(small.grad_factor)} per {unit}); with {other.series} "
+        f"{page.fmt(other.grad_ratio)} arrives. A weight's gradient is the layer's input times "
+        "this, so small activations and small gradients multiply."
+        + (
+            " The skip connections carry the gradient past every block."
+            if config.network == "resmlp"
+            else ""
+        )
+    )
+
+# ---- Training ------------------------------------------------------------------------------
+st.header("And so nothing learns")
+stall_series = compute.vanishing_series(config.init, config.init_params, config.activation, "mlp")
+with st.spinner("Training the small networks…"):
+    curves, stall, diverged = compute.stall_training(config.activation, stall_series, config.seed)
+st.altair_chart(
+    charts.training_curves(
+        curves,
+        y="loss_shown",
+        y_title="training loss (cross-entropy, log)",
+        log=True,
+        diverged=diverged,
+        height=240,
+    ),
+    width="stretch",
+)
+small_run = stall.iloc[0]
+best = stall.loc[stall["final_loss"].idxmin()]
+cols = st.columns(len(stall))
+for col, row in zip(cols, stall.itertuples(index=False), strict=True):
+    col.metric(
+        f"{row.series}: loss after {compute.STALL_STEPS} steps",
+        page.fmt(row.final_loss),
+        delta=(
+            f"diverged at step {int(row.diverged_at)}"
+            if row.diverged_at >= 0
+            else f"from {page.fmt(row.first_loss)}"
+        ),
+        delta_color="off",
+        delta_arrow="off",
+        help=f"Training accuracy {row.final_accuracy:.0%}. First-layer gradient norm at step 0: "
+        f"{page.fmt(row.layer1_grad)}.",
+    )
+if best.final_loss < 0.5 * best.first_loss:
+    learner = (
+        f"{best.series} reaches {page.fmt(best.final_loss)} (first-layer gradient "
+        f"{page.fmt(best.layer1_grad)})."
+    )
+else:
+    learner = (
+        f"here even {best.series} only gets to {page.fmt(best.final_loss)}: with "
+        f"{config.activation} every layer still costs gradient (its slope is at most "
+        f"{page.fmt(compute.max_slope(config.activation))}), so a deep stack learns slowly at any "
+        "scale — one reason such hidden units fell out of use."
+    )
+page.notice(
+    f"a {compute.STALL_DEPTH}-layer, {compute.STALL_WIDTH}-unit {config.activation} MLP on two "
+    f"moons (plain SGD with momentum, {compute.STALL_STEPS} steps): from small random weights "
+    f"the loss goes from {page.fmt(small_run.first_loss)} to {page.fmt(small_run.final_loss)} — "
+    f"ln 2 = 0.693 is guessing — because its first layer's gradient norm is "
+    f"{page.fmt(small_run.layer1_grad)}; {learner}"
+    + "".join(
+        f" {row.series} blew up instead: its loss reached {page.fmt(row.max_loss)} and turned "
+        f"non-finite at step {int(row.diverged_at)} (red line; losses above "
+        f"{page.fmt(compute.STALL_LOSS_CAP)} are left off the chart)."
+        for row in stall.itertuples(index=False)
+        if row.diverged_at >= 0
+    )
+)
+
+# ---- ReLU -----------------------------------------------------------------------------------
+st.header("ReLU does not save you")
+# A plain feed-forward stack shows the per-layer factor cleanly; an RNN (fresh input every
+# step) and a residual net (skip path) would hide it, so those are checked as an MLP.
+relu_net = config.network if config.network in ("mlp", "cnn") else "mlp"
+relu_depth = min(config.depth, controls.max_depth(relu_net, config.width))
+with st.spinner("Measuring the networks…"):
+    relu = compute.relu_check(relu_net, relu_depth, config.width, config.seed)
+st.markdown(
+    f"A {relu_depth}-layer {relu_net.upper()} of width {config.width} with ReLU units: std of "
+    f"layer {relu_depth}'s activations over layer 1's, for three weight scales."
+)
+r_cols = st.columns(len(relu))
+for col, row in zip(r_cols, relu.itertuples(index=False), strict=True):
+    col.metric(
+        f"ReLU + {row.series}",
+        page.fmt(row.act_ratio),
+        delta=f"factor {page.fmt(row.act_factor)} per layer",
+        delta_color="off",
+        delta_arrow="off",
+        help=f"σ_w² = fan_in·Var(W) = {page.fmt(row.sigma_w2)}; ReLU's rule √(σ_w²/2) = "
+        f"{page.fmt(row.rule_factor)}.",
+    )
+relu_small, relu_lecun, relu_he = (relu.iloc[i] for i in range(3))
+page.notice(
+    f"ReLU zeroes half of its inputs, so E[f′(z)²] = ½ and the factor is √(σ_w²/2): "
+    f"with N(0, 0.01²) that is {page.fmt(relu_small.rule_factor)} per layer and layer {relu_depth} "
+    f"ends at {page.fmt(relu_small.act_ratio)} of layer 1; even LeCun's Var = 1/fan_in loses "
+    f"a factor {page.fmt(relu_lecun.act_factor)} per layer ({page.fmt(relu_lecun.act_ratio)} "
+    f"by layer {relu_depth}). Only He's 2/fan_in holds it ({page.fmt(relu_he.act_ratio)})."
+)
+page.correction(
+    "The tutorial says ReLU gives “0 for negative input and 1 for positive input”. That is "
+    "ReLU's **derivative**. ReLU itself outputs **max(0, x)**: 0 for negative inputs and x "
+    "itself for positive ones. Its slope of 1 for x > 0 is why it does not saturate on that side."
+)
+page.correction(
+    "The tutorial also says vanishing gradients apply “only to sigmoid and tanh”. The numbers "
+    f"above say otherwise: a ReLU net vanishes with N(0, 0.01²) weights (layer {relu_depth} at "
+    f"{page.fmt(relu_small.act_ratio)} of layer 1) and even with Var = 1/fan_in; with "
+    "N(0, 1) weights it explodes instead (page 3). ReLU only removes *saturation* for positive "
+    "inputs; the per-layer factor fan_in·Var(W)·E[f′(z)²] still decides."
+)
+
+page.try_this(
+    f"Increase the depth to 30. Before looking: roughly how many decades will small random "
+    f"lose between {unit} 1 and {unit} 30 with this width?",
+    f"29 steps of log10({page.fmt(small.rule_factor)}) ≈ "
+    f"{29 * compute.decades(small.rule_factor):.1f} decades by the rule. Widen the network "
+    "instead and watch the factor 0.01·√fan_in grow: at 10,000 units it would be 1 — small "
+    "random is only 'right' for one width, which is why good schemes scale with 1/√fan_in.",
+    key="p2",
+)
+page.initializer_panel(config)

@@ -1,0 +1,389 @@
+"""Page 4: choosing the scale — Var(W) = k / n, and where LeCun, Glorot and He come from."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from explorer import charts, compute, page, page_params
+from explorer.page_params import PageParam
+
+fmt = page.fmt
+MODES = compute.initializers.MODES
+DISTRIBUTIONS = compute.initializers.DISTRIBUTIONS
+MODE_LABELS = {
+    "fan_in": "fan_in (inputs)",
+    "fan_out": "fan_out (outputs)",
+    "fan_avg": "fan_avg (their mean)",
+}
+PRESET_LABELS = {
+    "LeCun": "LeCun · 1/fan_in",
+    "Glorot": "Glorot · 2/(in+out)",
+    "He": "He · 2/fan_in",
+}
+PARAMS = (
+    PageParam("k", "p4_k", 1.0, page_params.nearest(compute.K_GRID, low=1e-3, high=1e3)),
+    PageParam("n", "p4_mode", "fan_avg", page_params.choice(*MODES)),
+    PageParam("dist", "p4_dist", "normal", page_params.choice(*DISTRIBUTIONS)),
+    PageParam(
+        "fan_out",
+        "p4_fan_out",
+        1024,
+        page_params.nearest(compute.FAN_OUT_CHOICES, low=1, high=compute.FAN_OUT_CHOICES[-1]),
+    ),
+)
+extra = page_params.load(PARAMS, scope="p4")
+config = page.setup(
+    "Choosing the scale: Var(W) = k / n",
+    icon="⚖️",
+    lead=(
+        "Every popular initializer draws the weights with variance **k / n**. *n* counts a "
+        "layer's inputs (fan_in), its outputs (fan_out) or their mean, and *k* corrects for "
+        "what the activation does to the signal. **LeCun**: 1/fan_in. **Glorot (Xavier)**: "
+        "2/(fan_in + fan_out). **He (Kaiming)**: 2/fan_in, because ReLU zeroes half of the "
+        "signal. Choose k and n below and watch every layer's variance."
+    ),
+    extra_query=extra,
+)
+page_params.show_warnings("p4")
+net, act, depth, width, seed = (
+    config.network,
+    config.activation,
+    config.depth,
+    config.width,
+    config.seed,
+)
+activation = compute.activations.get(act)
+unit = "time step" if net == "rnn" else "layer"
+x_title = "Time step" if net == "rnn" else "Layer"
+
+
+def apply_preset() -> None:
+    """Set k and n from the clicked preset (runs before the rerun)."""
+    name = st.session_state.get("p4_preset")
+    if name in compute.PRESETS:
+        st.session_state["p4_k"], st.session_state["p4_mode"] = compute.PRESETS[name]
+
+
+# ---- the page's own k / n initializer ------------------------------------------------------------
+st.subheader("Your scale: Var(W) = k / n")
+st.session_state["p4_preset"] = compute.preset_of(
+    st.session_state["p4_k"], st.session_state["p4_mode"]
+)
+st.segmented_control(
+    "Named presets (they set k and n)",
+    options=list(compute.PRESETS),
+    format_func=PRESET_LABELS.get,
+    key="p4_preset",
+    on_change=apply_preset,
+    help="None highlighted: your k and n match no named preset.",
+)
+c1, c2, c3 = st.columns([2, 3, 1.3])
+k = c1.select_slider(
+    "k (log scale)",
+    options=compute.K_GRID,
+    key="p4_k",
+    format_func=lambda v: f"{v:.3g}",
+    help="1/16 to 32 in steps of 2^(1/4). 1 = LeCun/Glorot, 2 = He.",
+)
+mode = c2.radio(
+    "n =",
+    options=MODES,
+    key="p4_mode",
+    format_func=MODE_LABELS.get,
+    horizontal=True,
+    help="Which size normalizes the variance. fan_in keeps the forward signal's scale, "
+    "fan_out the backward gradient's.",
+)
+dist = c3.selectbox(
+    "Distribution",
+    options=DISTRIBUTIONS,
+    key="p4_dist",
+    help="Same variance either way; the uniform U(−a, a) has a = √3·std, the truncated "
+    "normal is cut at ±2σ and rescaled (Keras).",
+)
+params = compute.vs_params(k, mode, dist)
+label = f"k = {k:.3g}"
+shape = compute.hidden_shape(net, width)
+fan_in, fan_out = compute.initializers.compute_fans(shape)
+scale = compute.initializers.scale_of("variance_scaling", shape, **dict(params))
+user_k = compute.init_sigma_w2(net, config.init, config.init_params, width)
+n_value = compute.fan_n(shape, mode)
+st.latex(
+    rf"\operatorname{{Var}}(W) = \frac{{k}}{{n}} = \frac{{{k:.3g}}}{{{n_value:g}}}"
+    rf" = {scale.std**2:.4g}, \qquad \sigma_W = {scale.std:.4g}"
+    + (rf", \qquad a = \sqrt{{3}}\,\sigma_W = {scale.bound:.4g}" if scale.bound else "")
+)
+st.caption(
+    f"Your hidden layers are {' × '.join(map(str, shape))} (fan_in = {fan_in}, fan_out = "
+    f"{fan_out}){': a 3×3 kernel counts 9 inputs per channel' if net == 'cnn' else ''}. "
+    "Square layers make the three choices of n identical — section 3 shows a layer where "
+    "they differ."
+)
+
+# ---- 1. predicted vs measured --------------------------------------------------------------------
+st.subheader("1 · Predicted vs measured variance, layer by layer")
+inits = [(label, "variance_scaling", params)]
+same_k = math.isclose(user_k, k, rel_tol=1e-9)
+if not same_k:
+    inits.append(("sidebar init", config.init, config.init_params))
+profile = compute.variance_profile(net, act, tuple(inits), depth, width, seed)
+theory_series = [s for s in profile["series"].unique() if s.endswith("theory")]
+st.altair_chart(
+    charts.per_layer_lines(
+        profile,
+        y="variance",
+        y_title="Var(z) of the pre-activations (log)",
+        x_title=x_title,
+        dashed_series=theory_series,
+        title="Measured at initialization"
+        + (" (solid) · mean-field theory (dashed)" if theory_series else ""),
+    ),
+    width="stretch",
+)
+mine = profile[(profile["label"] == label) & (profile["kind"] == "measured")]
+mine_theory = profile[(profile["label"] == label) & (profile["kind"] == "theory")]
+var_first, var_last = float(mine["variance"].iloc[0]), float(mine["variance"].iloc[-1])
+stats = compute.layer_stats(net, act, "variance_scaling", params, depth, width, seed)
+fwd, bwd = compute.growth_factors(stats)
+if same_k:
+    sidebar_text = (
+        f" Your sidebar initializer ({config.init_label}) is k = {fmt(user_k)} on these "
+        "layers too, so it is not drawn separately."
+    )
+else:
+    sidebar_rows = profile[(profile["label"] == "sidebar init") & (profile["kind"] == "measured")]
+    sidebar_text = (
+        f" “sidebar init” is your {config.init_label}, k = {fmt(user_k)} on these layers: "
+        f"**{fmt(float(sidebar_rows['variance'].iloc[-1]))}** at {unit} {depth}."
+    )
+if len(mine_theory):
+    pred_last = float(mine_theory["variance"].iloc[-1])
+    ratio = compute.safe_ratio(var_last, pred_last)
+    notes = [
+        f"With k = {k:.3g}, Var(z) goes from **{fmt(var_first)}** at layer 1 to "
+        f"**{fmt(var_last)}** at layer {depth}; theory predicts **{fmt(pred_last)}** "
+        f"(measured ÷ predicted = {fmt(ratio)})."
+    ]
+    if net == "cnn":
+        notes.append(
+            " The CNN's zero padding gives border pixels fewer inputs, so it measures below the "
+            "dense-layer theory, a little more with every layer."
+        )
+    elif math.isfinite(ratio) and abs(math.log(ratio)) > 0.15:
+        notes.append(
+            f" At {width} units each layer's variance fluctuates around the average that "
+            "theory predicts, and the deviations compound over depth: try another seed."
+        )
+    page.notice("".join(notes) + sidebar_text)
+else:
+    page.notice(
+        f"With k = {k:.3g}, Var(z) goes from **{fmt(var_first)}** at {unit} 1 to "
+        f"**{fmt(var_last)}** at {unit} {depth}. No theory line: the mean-field recursion drawn "
+        "here is for stacked dense layers; "
+        + (
+            "an RNN adds fresh input at every step and reuses one matrix (page 5)."
+            if net == "rnn"
+            else "a residual MLP adds each block's output to its input, so the variance "
+            "accumulates (page 5)."
+        )
+        + sidebar_text
+    )
+m1, m2, m3 = st.columns(3)
+m1.metric(f"Var(z), {unit} {depth}", fmt(var_last), help=f"Measured, k = {k:.3g}, n = {mode}.")
+m2.metric(
+    f"Forward factor per {unit}",
+    f"×{fmt(fwd)}",
+    help="Geometric mean of Var(z) in layer l over layer l−1: 1 keeps the signal's scale.",
+)
+m3.metric(
+    "Your sidebar initializer as k",
+    fmt(user_k),
+    help=f"{config.init_label}: fan_in · Var(W) = {fmt(user_k)} — the k it corresponds to on "
+    "these layers.",
+)
+
+# ---- 2. the edge -------------------------------------------------------------------------
+st.subheader("2 · The edge: where the per-layer factor crosses 1")
+if depth < 2:
+    st.info("A growth factor needs at least 2 layers: raise the depth in the sidebar.")
+else:
+    sweep = compute.edge_sweep(net, act, mode, dist, depth, width, seed)
+    edge = compute.critical_k(act)
+    stacked = net in compute.THEORY_NETWORKS
+    marks = [{"k": k, "label": f"your k = {k:.3g}"}]
+    if stacked and math.isfinite(edge) and compute.K_SWEEP[0] <= edge <= compute.K_SWEEP[-1]:
+        marks.insert(0, {"k": edge, "label": f"edge of chaos k = {edge:.3g}"})
+    st.altair_chart(
+        charts.growth_sweep(
+            sweep,
+            pd.DataFrame(marks),
+            title=f"{activation.label}, {depth} {unit}s of {width}: dots measured"
+            + (", dashed theory" if stacked else ""),
+        ),
+        width="stretch",
+    )
+    k_bwd = compute.crossing_k(sweep, compute.BACKWARD, "measured")
+    k_bwd_theory = compute.crossing_k(sweep, compute.BACKWARD, "theory")
+    k_fwd = compute.crossing_k(sweep, compute.FORWARD, "measured")
+    forward_max = compute.max_factor(sweep, compute.FORWARD, "measured")
+    crossing = (
+        f"the measured backward factor crosses 1 at **k ≈ {k_bwd:.3g}**"
+        if math.isfinite(k_bwd)
+        else "the measured backward factor does not cross 1 between k = 1/8 and 16"
+    )
+    at_yours = f" At your k = {k:.3g}: forward ×{fmt(fwd)}, backward ×{fmt(bwd)} per {unit}."
+    if stacked:
+        if math.isfinite(k_bwd_theory):
+            crossing += f" (theory at this depth: {k_bwd_theory:.3g})"
+        edge_text = (
+            "the edge of chaos of an infinitely deep net (χ₁ = k·E[f′(z)²] = 1) is "
+            f"**k = {edge:.3g}**"
+            if math.isfinite(edge)
+            else "theory finds no edge of chaos (χ₁ = 1) for this activation at zero bias"
+        )
+        if math.isfinite(edge) and edge > compute.K_SWEEP[-1] and not math.isfinite(k_bwd):
+            transient = (
+                " That is beyond the k shown here: at every usual scale the gradients shrink "
+                "layer after layer."
+            )
+        elif math.isfinite(edge) and math.isfinite(k_bwd) and abs(math.log(k_bwd / edge)) > 0.1:
+            transient = (
+                " At finite depth the first layers have not settled at the fixed point yet, so "
+                "the crossing sits off the edge and moves toward it as the depth grows."
+            )
+        else:
+            transient = ""
+        if math.isfinite(k_fwd):
+            forward_text = f" The forward factor crosses 1 at k ≈ {k_fwd:.3g}."
+        elif activation.saturating and forward_max < 1:
+            forward_text = (
+                " The forward factor stays below 1: a bounded activation cannot grow the "
+                "signal, so above the edge the damage shows in the gradients (chaos), not in "
+                "the activations."
+            )
+        else:
+            forward_text = ""
+        page.notice(
+            f"For {activation.label}, {crossing}; {edge_text}.{transient}{forward_text}" + at_yours
+        )
+    elif net == "rnn":
+        page.notice(
+            f"For {activation.label}, {crossing} (backward here means through time). An RNN "
+            "adds fresh input at every step and applies the same W_hh again and again, so its "
+            "factors differ from the stacked-layer theory (no theory line; page 5 covers "
+            "RNNs)." + at_yours
+        )
+    else:
+        page.notice(
+            f"For {activation.label}, {crossing}. In a residual MLP the identity path carries "
+            "every block's input forward unchanged and each branch adds to it, so the "
+            "per-block factors stay at or above 1 for every k: the variance accumulates "
+            "instead of vanishing (no theory line; page 5 covers residual nets)." + at_yours
+        )
+    st.markdown(
+        "Why 1 and 2: near z = 0, tanh behaves like the identity (f′(0) = 1), so it needs "
+        "k = 1/E[f′(z)²] = 1 — LeCun's and Glorot's k. ReLU passes half of its inputs with "
+        "f′ = 1 and zeroes the rest: E[f′(z)²] = ½, so k = 2 — He's. Below the edge every "
+        "layer shrinks the signal (vanishing); above it every layer grows it (exploding)."
+    )
+
+# ---- 3. forward vs backward on a non-square layer ---------------------------------------------
+st.subheader("3 · Forward or backward? fan_in vs fan_out on a non-square layer")
+st.markdown(
+    "The forward pass multiplies the activation variance by **fan_in · Var(W)** per layer, the "
+    "backward pass multiplies the gradient variance by **fan_out · Var(W)** (times the "
+    "activation's factor in both). Only a square layer can make both equal to k; otherwise "
+    "pick which to preserve — or, like Glorot, compromise with the mean."
+)
+out_width = st.select_slider(
+    f"A dense layer from your {width} units to … outputs",
+    options=compute.FAN_OUT_CHOICES,
+    key="p4_fan_out",
+    help="fan_out of the example layer, 16 to 4096 (only this table uses it).",
+)
+table = compute.fan_mode_table(width, out_width, mine=(k, mode))
+st.dataframe(
+    table.style.format(
+        {
+            "std": "{:.4g}",
+            "uniform bound a": "{:.4g}",
+            "forward fan_in·Var": "{:.3g}",
+            "backward fan_out·Var": "{:.3g}",
+        }
+    ),
+    hide_index=True,
+    width="stretch",
+)
+rows = table.set_index("scheme")
+glorot = rows.loc["Glorot (Xavier)"]
+he = rows.loc["He (Kaiming), mode fan_in"]
+variant = rows.loc["Fan-average variant (not He's)"]
+if out_width == width:
+    page.notice(
+        f"This layer is square ({width} × {width}), so every mode gives the same variance. "
+        "Pick a different output width to see them split."
+    )
+else:
+    page.notice(
+        f"On a {width} → {out_width} layer, mode fan_in (LeCun) keeps the forward factor at "
+        f"exactly 1 but the backward factor is {out_width}/{width} = "
+        f"**{fmt(out_width / width)}**; mode fan_out does the reverse. Glorot's compromise "
+        f"gives forward **{fmt(glorot['forward fan_in·Var'])}** and backward "
+        f"**{fmt(glorot['backward fan_out·Var'])}**: neither is 1, but the mismatch is shared "
+        "between the two directions instead of landing on one."
+    )
+page.correction(
+    "He et al. (2015) derive **Var(W) = 2/fan_in** — for this layer std √(2/"
+    f"{width}) = {he['std']:.4g}, uniform bound √(6/{width}) = {he['uniform bound a']:.4g}. "
+    "Some tutorials write 4/fan_in, which doubles the variance and makes a deep ReLU net grow "
+    "×2 per layer. The bound √(12/(fan_in + fan_out)) that circulates is a fan-average variant "
+    f"(Var = 4/(fan_in + fan_out)): here it gives {variant['uniform bound a']:.4g}, "
+    + (
+        "the same as He's only because this layer is square."
+        if out_width == width
+        else f"not He's {he['uniform bound a']:.4g}; the two agree only on square layers."
+    )
+)
+
+# ---- 4. activation -> initializer -----------------------------------------------------------
+st.subheader("4 · Which scale for which activation")
+guide = compute.activation_guide()
+st.dataframe(
+    guide.style.format(
+        {
+            "gain": "{:.4g}",
+            "k = gain²": "{:.3g}",
+            "χ₁ at k = gain²": "{:.3g}",
+            "edge k (χ₁ = 1)": "{:.3g}",
+        },
+        na_rep="none found",
+    ),
+    hide_index=True,
+    width="stretch",
+)
+row = guide.set_index("activation").loc[activation.label]
+page.notice(
+    f"For {activation.label}: gain {row['gain']:.4g}, so Var(W) = {row['k = gain²']:.3g}/fan_in "
+    f"and χ₁ = {row['χ₁ at k = gain²']:.3g} at zero bias"
+    + (
+        f"; the edge is at k = {row['edge k (χ₁ = 1)']:.3g}."
+        if math.isfinite(row["edge k (χ₁ = 1)"])
+        else "."
+    )
+    + " The gains of PyTorch's calculate_gain are rules of thumb for the forward pass; the edge "
+    "is the k at which gradients neither vanish nor explode (page 7)."
+)
+
+page.try_this(
+    "Choose **ReLU** in the sidebar and the **LeCun** preset (k = 1). By how much does Var(z) "
+    "shrink per layer, and after how many layers is it 1/1000 of layer 1's?",
+    "ReLU keeps only the positive half of each pre-activation, so E[f(z)²] = Var(z)/2 and every "
+    "layer multiplies the variance by k/2 = 0.5 (the forward factor metric shows it). 0.5¹⁰ ≈ "
+    "1/1000, so 10 layers suffice. He's k = 2 makes the factor exactly 1: that is where the 2 "
+    "in 2/fan_in comes from.",
+    key="p4",
+)
+page.initializer_panel(config)

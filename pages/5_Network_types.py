@@ -1,0 +1,554 @@
+"""Network type: orthogonal, CNN, RNN, residual (and LSUV as the data-driven alternative).
+
+Recipe: setup -> page widgets -> one tab per network type (only the open tab computes) ->
+cached compute -> chart -> what to notice -> metrics -> try this -> initializer panel.
+"""
+
+from __future__ import annotations
+
+import math
+
+import streamlit as st
+
+from explorer import charts, compute, controls, page, page_params
+
+TABS = {
+    "mlp": "Orthogonal weights (MLP)",
+    "cnn": "CNN: fans and delta-orthogonal",
+    "rnn": "RNN: through time",
+    "resmlp": "Residual: the identity path",
+}
+LSUV_TAB = "LSUV: data-driven"
+ALPHA_RANGE = (0.0, 2.0)
+
+
+def _alpha(raw: str) -> float:
+    """Parse the residual branch scale from the link (0 to 2)."""
+    try:
+        value = float(raw.strip())
+    except ValueError:
+        raise ValueError("is not a number") from None
+    if not (math.isfinite(value) and ALPHA_RANGE[0] <= value <= ALPHA_RANGE[1]):
+        raise ValueError("is outside the allowed range 0–2")
+    return round(round(value / 0.05) * 0.05, 2)
+
+
+PARAMS = (page_params.PageParam("alpha", "p5_alpha", 1.0, _alpha),)
+extra = page_params.load(PARAMS, scope="p5")
+config = page.setup(
+    "Network type: orthogonal, CNN, RNN, residual",
+    icon="🧱",
+    lead=(
+        "Getting the variance right (Var(W) = k / fan_in) is only half the story: the network's "
+        '*structure* changes what "right" means. An orthogonal matrix keeps the length of every '
+        "direction, a convolution's fan-in includes its 3×3 window, a recurrent net applies the "
+        "same matrix at every time step, and a residual net adds a shortcut around every block. "
+        "Each tab shows one of them with your sidebar settings; the tab of your network type "
+        "opens first."
+    ),
+    extra_query=extra,
+)
+page_params.show_warnings("p5")
+
+page.correction(
+    "The tutorial lists orthogonal initialization under CNNs. It comes from deep *linear* "
+    "networks and RNNs (Saxe, McClelland & Ganguli 2013): an orthogonal matrix has every "
+    "singular value equal to 1, so a product of them does too. A convolution's analogue is "
+    "*delta-orthogonal* (Xiao et al. 2018): a kernel that is zero except for an orthogonal "
+    "matrix at its centre tap — see the CNN tab."
+)
+
+if st.session_state.get("_p5_network") != config.network or "p5_tab" not in st.session_state:
+    st.session_state["p5_tab"] = TABS[config.network]
+    st.session_state["_p5_network"] = config.network
+tab_mlp, tab_cnn, tab_rnn, tab_res, tab_lsuv = st.tabs(
+    [*TABS.values(), LSUV_TAB], key="p5_tab", on_change="rerun"
+)
+
+# ---------------------------------------------------------------------------------------------
+with tab_mlp:
+    if tab_mlp.open:
+        mlp = controls.with_network(config, "mlp")
+        depth, width = compute.spectrum_size(mlp.depth, mlp.width)
+        series = compute.spectrum_series(mlp.activation, mlp.init, mlp.init_params, width)
+        with st.spinner("Computing Jacobian spectra…"):
+            hist, summary = compute.jacobian_spectra(mlp.activation, series, depth, width, mlp.seed)
+        st.markdown(
+            "Backpropagation multiplies the gradient by the input–output Jacobian "
+            "J = ∏ D_l W_l (D_l = diag f′(z_l)). A variance-preserving init fixes only the "
+            "**mean** of J's squared singular values; their **spread** decides whether some "
+            "directions vanish while others explode. Below: your initializer next to "
+            "orthogonal weights (and Gaussian ones) of the **same** σ_w² = fan_in·Var(W)"
+            f" — here {page.fmt(compute.comparison_sigma_w2(mlp.init, mlp.init_params, width))}"
+            ", i.e. orthogonal with gain "
+            f"{page.fmt(compute.comparison_sigma_w2(mlp.init, mlp.init_params, width) ** 0.5)}."
+        )
+        cols = st.columns(len(summary))
+        for col, row in zip(cols, summary.itertuples(), strict=True):
+            if row.overflow_layer > 0:
+                value = f"overflow at layer {row.overflow_layer}"
+            elif row.zero_fraction >= 1.0:
+                value = "J = 0"
+            else:
+                value = f"{row.spread:.2f} decades"
+            col.metric(
+                f"Spectrum width · {row.series}",
+                value,
+                delta=f"rank {round((1 - row.zero_fraction) * width)} of {width}: J lost rank"
+                if 0.05 < row.zero_fraction < 1.0
+                else None,
+                delta_color="inverse",
+                delta_arrow="off",
+                help="Powers of ten between the 10th and 90th percentile of the non-zero "
+                "singular values of J. 0 = perfect dynamical isometry (all equal).",
+            )
+        st.altair_chart(
+            charts.spectrum(
+                hist,
+                title=f"Singular values of J: {depth}-layer {mlp.activation} MLP, {width} units",
+                height=360,
+            ),
+            width="stretch",
+        )
+        ortho = summary[summary["init"] == "orthogonal"]
+        other = summary[(summary["init"] != "orthogonal") & summary["theory_applies"]]
+        lines = []
+        for row in summary.itertuples():
+            if row.zero_fraction >= 1.0:
+                lines.append(f"{row.series}: every singular value is exactly 0")
+                continue
+            rank = round((1 - row.zero_fraction) * width)
+            zero = f" (rank {rank} of {width}, the rest 0)" if row.zero_fraction > 0.05 else ""
+            lines.append(f"{row.series}: middle 80% span **{row.spread:.2f}** decades{zero}")
+        predicted = 10.0 ** float(summary["predicted_log10_mean_sq"].iloc[0])
+        random = summary[summary["theory_applies"]]
+        measured = 10.0 ** random["log10_mean_sq"].to_numpy()
+        text = (
+            "; ".join(lines)
+            + ". Mean squared singular value: "
+            + ", ".join(
+                f"{page.fmt(10.0**r.log10_mean_sq)} ({r.series})" for r in summary.itertuples()
+            )
+        )
+        text += f"; mean-field theory for random weights: {page.fmt(predicted)}."
+        spreads = random["spread"].to_numpy()
+        if len(measured) > 1 and predicted > 0 and all(0.5 < m / predicted < 2.0 for m in measured):
+            if spreads.max() - spreads.min() > 1.0:
+                text += " Same mean, different spread: variance scaling sets the mean, "
+                text += "orthogonality the spread."
+            else:
+                text += (
+                    " Same mean, and the spreads differ by only "
+                    f"{spreads.max() - spreads.min():.2f} decades here."
+                )
+        page.notice(text)
+        if mlp.activation in ("relu", "leaky_relu"):
+            st.caption(
+                "ReLU sets about half of f′(z) to exactly 0 in every layer, so J loses rank "
+                "whatever the weights: orthogonal ReLU nets cannot reach dynamical isometry "
+                "(Pennington et al. 2017)."
+            )
+        if width < mlp.width:
+            st.caption(
+                f"The spectrum uses {width} units per layer instead of your {mlp.width} to stay "
+                f"fast at depth {depth} (the product costs depth × width³)."
+            )
+        spread_o = float(ortho["spread"].iloc[0]) if len(ortho) else math.nan
+        spread_g = float(other["spread"].iloc[0]) if len(other) else math.nan
+        page.try_this(
+            "Switch the activation to **Linear** in the sidebar, then raise the depth. How wide "
+            "is the orthogonal spectrum, and how wide the Gaussian one?",
+            "Orthogonal: exactly 0 decades at every depth — a product of orthogonal matrices "
+            "is orthogonal, every singular value is 1. The Gaussian spectrum widens with depth "
+            f"(now {page.fmt(spread_g)} vs {page.fmt(spread_o)} decades with {mlp.activation}). "
+            "That is "
+            "why deep linear nets learn in a depth-independent time with orthogonal weights "
+            "(Saxe et al. 2013), and why tanh nets near χ₁ = 1 train fastest with them "
+            "(Pennington et al. 2017).",
+            key="p5_ortho",
+        )
+
+# ---------------------------------------------------------------------------------------------
+with tab_cnn:
+    if tab_cnn.open:
+        cnn = controls.with_network(config, "cnn")
+        c = cnn.width
+        fans = compute.cnn_fan_table(c)
+        st.markdown(
+            f"A 3×3 convolution with c = {c} input channels sums over 3·3·{c} = {9 * c} inputs "
+            "for every output: its **fan_in = kh·kw·c_in**, and fan_out = kh·kw·c_out. Every "
+            "variance-scaling formula must use these fans; with the dense fan c the std is "
+            "3× too large and the variance grows 9× per layer."
+        )
+        he = fans[fans["scheme"].str.startswith("He")].iloc[0]
+        m1, m2, m3 = st.columns(3)
+        m1.metric(f"fan_in of a 3×3 conv, c = {c}", f"{int(he.fan_in_conv)}")
+        m2.metric("He std with the right fan", f"{he.std_conv:.4f}")
+        m3.metric(
+            "He std if the 3×3 is forgotten",
+            f"{he.std_dense:.4f}",
+            delta=f"{he.ratio:.0f}× too large",
+            delta_color="inverse",
+        )
+        st.dataframe(
+            fans.rename(
+                columns={
+                    "scheme": "scheme",
+                    "fan_in_dense": "fan_in (dense, c)",
+                    "fan_in_conv": "fan_in (conv, 9c)",
+                    "std_dense": "std with c",
+                    "std_conv": "std with 9c",
+                    "ratio": "std ratio",
+                    "variance_growth": "variance × per layer",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        series = compute.cnn_series(cnn.activation, cnn.init, cnn.init_params, c)
+        with st.spinner("Probing the CNN…"):
+            frame = compute.cnn_layer_stats(cnn.activation, series, cnn.depth, c, cnn.seed)
+        summary = compute.series_summary(frame)
+        with st.container():
+            st.altair_chart(
+                charts.per_layer_lines(
+                    frame,
+                    y="act_std",
+                    y_title="std of activations",
+                    x_title="Conv layer",
+                    title=f"Activations: {cnn.depth} conv layers, {c} channels",
+                ),
+                width="stretch",
+            )
+            page.notice(
+                f"After {cnn.depth} conv layers the activation std is "
+                + "; ".join(
+                    f"**{page.fmt(r.act_last)}** with {r.series} (×{page.fmt(r.act_factor)} "
+                    "per layer)"
+                    for r in summary.itertuples()
+                )
+                + "."
+            )
+        with st.container():
+            st.altair_chart(
+                charts.per_layer_lines(
+                    frame,
+                    y="grad_std",
+                    y_title="std of dL/dz",
+                    x_title="Conv layer",
+                    title="Gradients (injected at the top layer)",
+                ),
+                width="stretch",
+            )
+            page.notice(
+                "The gradient reaching layer 1 is "
+                + "; ".join(
+                    f"**{page.fmt(r.grad_ratio)}×** the top layer's with {r.series}"
+                    for r in summary.itertuples()
+                )
+                + "."
+            )
+        st.caption(
+            "**Delta-orthogonal** (Xiao et al. 2018): every tap of the 3×3 kernel is zero except "
+            "the centre, which holds a c_in × c_out orthogonal matrix, so the conv acts on every "
+            "pixel like an orthogonal dense layer and preserves the norm exactly. Here it gets "
+            f"the gain √σ_w²* of the edge of chaos for {cnn.activation}; Xiao et al. trained "
+            "10,000-layer tanh CNNs this way. "
+            f"Probe: {compute.cnn_size(cnn.depth, c)}×{compute.cnn_size(cnn.depth, c)} images, "
+            f"batch {compute.CNN_BATCH}, zero padding — "
+            "border pixels see fewer than 9 inputs, which lowers the variance of Gaussian "
+            "kernels slightly at every layer."
+        )
+        page.try_this(
+            "Set the activation to **Linear**. Which line stays perfectly flat, and how fast "
+            "does the '3×3 forgotten' one grow?",
+            "Delta-orthogonal stays at the input's std in every layer (an orthogonal matrix "
+            "per pixel, untouched by the zero padding). The dense fan c makes Var(W) 9× too "
+            "large, so the std grows about 3× per layer: 3^L after L layers. Gaussian kernels "
+            "with the right fan 9c stay near 1 but drift down a little at the image border.",
+            key="p5_cnn",
+        )
+
+# ---------------------------------------------------------------------------------------------
+with tab_rnn:
+    if tab_rnn.open:
+        rnn = controls.with_network(config, "rnn")
+        own = config.network == "rnn"
+        steps = rnn.depth if own else compute.RNN_DEFAULT_STEPS
+        hidden, _ = compute.rnn_size(steps, rnn.width if own else min(rnn.width, 128))
+        series = compute.rnn_series(rnn.init, rnn.init_params)
+        st.markdown(
+            "A recurrent net applies the **same** W_hh at every step: "
+            "h_t = f(x_t W_xh + h_{t−1} W_hh). Backpropagating through T steps multiplies the "
+            "gradient by W_hhᵀ (and by f′) T times, so the spectral radius ρ of W_hh — its "
+            "largest |eigenvalue| — decides: ρ < 1 vanishes like ρ^T, ρ > 1 explodes. "
+            "Orthogonal and identity W_hh have ρ = 1 and every singular value 1."
+        )
+        if not own:
+            st.caption(
+                f"{steps} time steps, {hidden} hidden units. Choose RNN as the network type in "
+                "the sidebar to set your own (depth = time steps, width = hidden units)."
+            )
+        elif hidden < rnn.width:
+            st.caption(
+                f"{hidden} hidden units instead of your {rnn.width}: this comparison runs "
+                f"{2 * len(series)} unrolled RNNs, so it caps the width to stay fast."
+            )
+        with st.spinner("Unrolling the RNN…"):
+            frame, summary = compute.rnn_through_time(
+                rnn.activation, series, steps, hidden, rnn.seed
+            )
+            lin_frame, lin_summary = compute.rnn_through_time(
+                "linear", series, steps, hidden, rnn.seed
+            )
+        x_title = f"Time step t (gradient injected at step {steps})"
+        mine = summary.iloc[0]
+        ortho = compute.orthogonal_row(summary, 1.0)
+        if rnn.activation != "linear":
+            st.altair_chart(
+                charts.per_layer_lines(
+                    frame,
+                    y="grad_std",
+                    y_title="std of dL/dz_t",
+                    x_title=x_title,
+                    title=f"Your activation ({rnn.activation}): ρ and f′ together",
+                    height=300,
+                ),
+                width="stretch",
+            )
+            versus = (
+                ""
+                if mine.series == ortho.series
+                else f" and **{page.fmt(ortho.ratio)}** for orthogonal W_hh"
+            )
+            page.notice(
+                f"With {rnn.activation}, going back from step {steps} to step 1 multiplies the "
+                "gradient by "
+                f"**{page.fmt(mine.ratio)}** for {mine.series}{versus}: f′(z_t) shrinks it at "
+                "every step on top of ρ."
+            )
+        st.altair_chart(
+            charts.per_layer_lines(
+                lin_frame,
+                y="grad_std",
+                y_title="std of dL/dz_t",
+                x_title=x_title,
+                title="Linear RNN: ρ alone",
+                height=300,
+            ),
+            width="stretch",
+        )
+        lin = {g: compute.orthogonal_row(lin_summary, g).ratio for g in (1.0, 0.9, 1.1)}
+        page.notice(
+            f"From step {steps} back to step 1 ({steps - 1} multiplications by W_hhᵀ) the linear "
+            f"RNN multiplies the gradient by **{page.fmt(lin[1.0])}** with orthogonal W_hh "
+            f"(ρ = 1), **{page.fmt(lin[0.9])}** with ρ = 0.9 (0.9^{steps - 1} = "
+            f"{page.fmt(0.9 ** (steps - 1))}) and **{page.fmt(lin[1.1])}** with ρ = 1.1 "
+            f"(1.1^{steps - 1} = {page.fmt(1.1 ** (steps - 1))})."
+        )
+        m1, m2, m3 = st.columns(3)
+        m1.metric(f"ρ(W_hh), {mine.series}", f"{mine.spectral_radius:.3f}")
+        m2.metric(f"σ_max(W_hh), {mine.series}", f"{mine.sigma_max:.3f}")
+        m3.metric(
+            f"Gradient at step 1 ÷ step {steps} ({rnn.activation})",
+            "overflow" if mine.overflow_step > 0 else page.fmt(mine.ratio),
+        )
+        table = summary[["series", "spectral_radius", "sigma_max", "ratio"]].rename(
+            columns={
+                "series": "recurrent init",
+                "spectral_radius": "ρ(W_hh)",
+                "sigma_max": "σ_max(W_hh)",
+                "ratio": f"grad step 1 ÷ step {steps} ({rnn.activation})",
+            }
+        )
+        if rnn.activation != "linear":
+            table[f"grad step 1 ÷ step {steps} (linear)"] = lin_summary["ratio"].to_numpy()
+        st.dataframe(
+            table,
+            hide_index=True,
+            width="stretch",
+            column_config={
+                name: st.column_config.NumberColumn(format="%.3g") for name in table.columns[1:]
+            },
+        )
+        if rnn.activation != "linear":
+            st.caption(
+                f"With {rnn.activation}, every step also multiplies by f′(z_t) — below 1 for "
+                "saturating units, 0 for dead ReLUs — so ρ = 1 is necessary but not sufficient. "
+                "Identity W_hh with ReLU is the IRNN of Le, Jaitly & Hinton (2015)."
+            )
+        gauss = lin_summary[lin_summary["init"] == "glorot_normal"].iloc[-1]
+        page.try_this(
+            "A Gaussian W_hh with Var = 1/n (Glorot normal on a square matrix) has ρ close to 1 "
+            "as well. Why does its gradient still drift away from 1 in the linear RNN?",
+            f"Its spectral radius is {gauss.spectral_radius:.3f} here, but a Gaussian matrix "
+            "is not normal: its singular values spread from ≈0 to ≈2 (largest "
+            f"{gauss.sigma_max:.3f}), so its powers stretch some directions and squash others "
+            f"— from step {steps} back to step 1 the gradient changed by "
+            f"{page.fmt(gauss.ratio)}×. An "
+            "orthogonal matrix has every eigenvalue *and* every singular value on the unit "
+            "circle, so ‖W^T v‖ = ‖v‖ exactly (Saxe et al. 2013; Le et al. 2015).",
+            key="p5_rnn",
+        )
+
+# ---------------------------------------------------------------------------------------------
+with tab_res:
+    if tab_res.open:
+        res = controls.with_network(config, "resmlp")
+        alpha = st.slider(
+            "Residual branch scale α",
+            min_value=ALPHA_RANGE[0],
+            max_value=ALPHA_RANGE[1],
+            step=0.05,
+            key="p5_alpha",
+            help="h_l = h_{l−1} + α·f(h_{l−1} W_l). 0 (ReZero/Fixup: every block starts as the "
+            "identity) to 2. In the link as `alpha`.",
+        )
+        st.markdown(
+            "A residual block adds its input back: h_l = h_{l−1} + α·f(h_{l−1} W_l). The "
+            "identity path carries signal and gradient through any depth — but every block "
+            "also **adds** its branch's variance, so with α = 1 the stream keeps growing. "
+            "Fixup (Zhang et al. 2019) and ReZero (Bachlechner et al. 2020) start with the "
+            "branch at zero (α = 0): every block is exactly the identity at initialization."
+        )
+        frame = compute.residual_compare(
+            res.activation, res.init, res.init_params, res.depth, res.width, res.seed, alpha
+        )
+        plain = frame[frame["series"] == "Plain MLP"]
+        resid = frame[frame["series"] != "Plain MLP"]
+        summary = compute.series_summary(frame).set_index("series")
+        left, right = st.columns(2)
+        with left:
+            st.altair_chart(
+                charts.per_layer_lines(
+                    frame,
+                    y="act_std",
+                    y_title="std of activations (the stream)",
+                    x_title="Layer / block",
+                    title=f"Forward: {res.depth} layers of {res.width} units",
+                ),
+                width="stretch",
+            )
+            text = (
+                f"After {res.depth} layers the plain MLP's std is "
+                f"**{page.fmt(plain['act_std'].iloc[-1])}** (×"
+                f"{page.fmt(summary.loc['Plain MLP', 'act_factor'])} per layer) and the "
+                f"residual stream's **{page.fmt(resid['act_std'].iloc[-1])}** (×"
+                f"{page.fmt(summary.iloc[1]['act_factor'])} per block)."
+            )
+            if alpha == 0:
+                text += " With α = 0 every block is the identity: the stream is the input itself."
+            elif alpha > 1.5 / math.sqrt(res.depth):
+                text += (
+                    f" Try α = 1/√{res.depth} ≈ {1 / math.sqrt(res.depth):.2f}: the stream's "
+                    "variance then stays within a constant factor however deep the net is."
+                )
+            page.notice(text)
+        with right:
+            st.altair_chart(
+                charts.per_layer_lines(
+                    frame,
+                    y="grad_std",
+                    y_title="std of dL/dz (branch input)",
+                    x_title="Layer / block",
+                    title="Backward: gradient injected at the top",
+                ),
+                width="stretch",
+            )
+            if alpha == 0:
+                page.notice(
+                    "With α = 0 the branches receive exactly zero gradient (marked as "
+                    "underflow): only α itself learns at first — that is how ReZero starts. "
+                    "The plain MLP's gradient at layer 1 is "
+                    f"**{page.fmt(summary.loc['Plain MLP', 'grad_ratio'])}×** the top layer's."
+                )
+            else:
+                page.notice(
+                    "The gradient reaching layer 1 is "
+                    f"**{page.fmt(summary.loc['Plain MLP', 'grad_ratio'])}×** the top layer's "
+                    f"in the plain MLP and **{page.fmt(summary.iloc[1]['grad_ratio'])}×** in "
+                    "the residual net, where the identity path adds the top gradient to every "
+                    "block's."
+                )
+        m1, m2 = st.columns(2)
+        m1.metric("Plain MLP: last-layer std", page.fmt(float(plain["act_std"].iloc[-1])))
+        m2.metric(
+            f"Residual (α = {alpha:g}): last-block std",
+            page.fmt(float(resid["act_std"].iloc[-1])),
+        )
+        page.try_this(
+            f"With α = 1 the residual stream grows. What α keeps its std below 2 after "
+            f"{res.depth} blocks?",
+            f"Roughly α ≈ 1/√L = {1 / math.sqrt(res.depth):.2f}: each block adds about "
+            "α²·(branch variance), so the stream's variance is ≈ (1 + c·α²)^L, bounded when "
+            "α² ~ 1/L. This is the depth-dependent rescaling behind Fixup.",
+            key="p5_res",
+        )
+
+# ---------------------------------------------------------------------------------------------
+with tab_lsuv:
+    if tab_lsuv.open:
+        kind, depth, width = compute.lsuv_size(config.network, config.depth, config.width)
+        net = controls.with_network(config, kind)
+        with st.spinner("Running LSUV…"):
+            report, std = compute.lsuv_compare(
+                kind, net.activation, net.init, net.init_params, depth, width, net.seed
+            )
+        st.markdown(
+            "**Layer-sequential unit variance** (Mishkin & Matas 2015) needs no formula: start "
+            "from orthogonal weights, push one batch of real inputs through, and rescale each "
+            "layer's weights, input to output, until the variance of its pre-activation is "
+            "1 ± 0.1. It adapts to any activation, fan convention or architecture."
+        )
+        m1, m2, m3 = st.columns(3)
+        m1.metric("Rescalings in total", int(report["iterations"].sum()))
+        m2.metric("Layers at Var(z) = 1 ± 0.1", f"{int(report['converged'].sum())} / {len(report)}")
+        m3.metric(
+            "Largest |Var(z) − 1| after LSUV",
+            page.fmt(float((report["variance_after"] - 1).abs().max())),
+        )
+        st.altair_chart(
+            charts.per_layer_lines(
+                std,
+                y="preact_std",
+                y_title="std of pre-activations z",
+                x_title="Layer (last = output)",
+                title=f"{controls.NETWORK_LABELS[kind]}, {depth} layers, width {width}",
+            ),
+            width="stretch",
+        )
+        yours = std[std["series"] != "LSUV"]["preact_std"].to_numpy()
+        page.notice(
+            f"With {net.init_label} the last hidden layer's pre-activation std is "
+            f"**{page.fmt(float(yours[-2]))}**; after LSUV every layer sits at "
+            f"**{page.fmt(float(std[std['series'] == 'LSUV']['preact_std'].iloc[-2]))}** — "
+            f"reached with {int(report['iterations'].sum())} rescalings."
+        )
+        st.dataframe(
+            report.rename(
+                columns={
+                    "name": "layer name",
+                    "iterations": "rescalings",
+                    "variance_before": "Var(z) before",
+                    "variance_after": "Var(z) after",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+        st.caption(
+            f"LSUV re-runs the forward pass for every rescaling, so this demo caps the net at "
+            f"{compute.LSUV_MAX_DEPTH} layers and {compute.LSUV_MAX_WIDTH} units "
+            f"({compute.LSUV_MAX_CHANNELS} channels); inputs: a batch of N(0, 1) samples. "
+            "An RNN is shown as an MLP (one rescale per layer is not defined for a reused W_hh)."
+        )
+        page.try_this(
+            "Pick an activation no textbook formula was derived for (GELU, SiLU or ELU) and an "
+            "initializer that is off for it. Does LSUV still reach Var(z) = 1 everywhere?",
+            "Yes: it measures instead of predicting, so one or two rescalings per layer reach "
+            "the target whatever the activation — the table's 'rescalings' column shows how "
+            "many each layer needed.",
+            key="p5_lsuv",
+        )
+
+page.initializer_panel(config)

@@ -1,0 +1,606 @@
+"""Playground: train several initializers side by side on the same data with the same seed."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import streamlit as st
+
+from core import activations, datasets, initializers, networks
+from explorer import charts, compute, controls, page
+
+STORE = "_pg6_store"  # the page's own settings, kept across page switches
+RESULTS = "_pg6_results"  # the last comparison trained in this session
+WIDGETS = {  # query-parameter name -> widget key
+    "data": "pg6_data",
+    "inits": "pg6_inits",
+    "optimizer": "pg6_optimizer",
+    "lr": "pg6_lr",
+    "steps": "pg6_steps",
+    "batch": "pg6_batch",
+    "clip": "pg6_clip",
+    "train_depth": "pg6_depth",
+    "train_width": "pg6_width",
+    "length": "pg6_length",
+}
+
+
+def remember(name: str) -> None:
+    """Widget callback: keep a changed value (the widget's own state is dropped on page switch)."""
+    st.session_state[STORE][name] = st.session_state[WIDGETS[name]]
+
+
+def boundaries(items: list, points, n_classes: int) -> None:  # noqa: ANN001
+    """Decision maps two per row: (title, grid) pairs over the same sample of points."""
+    cols = st.columns(2)
+    for i, (title, grid) in enumerate(items):
+        with cols[i % 2]:
+            chart = (
+                charts.decision_boundary(grid, points, title=title, height=300)
+                if n_classes == 2
+                else charts.class_regions(grid, points, title=title, height=300)
+            )
+            st.altair_chart(chart, width="stretch")
+
+
+def widget(maker, name: str, value, label: str, **kwargs):  # noqa: ANN001, ANN201
+    """Draw one of the page's widgets, seeded from the validated settings."""
+    st.session_state[WIDGETS[name]] = list(value) if isinstance(value, tuple) else value
+    return maker(label, key=WIDGETS[name], on_change=remember, args=(name,), **kwargs)
+
+
+# ---- settings: URL on the first visit, then the widgets (read before setup rewrites the URL) --
+first_visit = STORE not in st.session_state
+if first_visit:
+    query = st.query_params.to_dict()
+    st.session_state[STORE] = {k: query[k] for k in compute.PLAYGROUND_QUERY_KEYS if k in query}
+store = st.session_state[STORE]
+shared, _ = controls.load_config()
+settings, problems = compute.parse_playground(store, shared.network, shared.init)
+normalized = settings.to_query()
+for name in store:  # e.g. a data set that does not fit a new network type: use the valid value
+    store[name] = normalized.get(name, store[name])
+
+config = page.setup(
+    "Playground: train and compare",
+    icon="🏋️",
+    lead=(
+        "Same data, same seed, several initializers side by side. Pick a data set and the "
+        "initializers to compare, press **Train**, and watch which ones learn, how fast, and "
+        "which stall or diverge. The sidebar's network type, activation and initializer "
+        "(with its parameters) are used; the playground trains a smaller network of its own "
+        "size so that a comparison takes seconds on a shared server."
+    ),
+    extra_query=settings.to_query(),
+)
+if first_visit:
+    for message in problems.values():
+        st.warning(f"Link parameter ignored: {message}", icon="⚠️")
+
+preset = compute.PLAYGROUND_PRESETS[config.network]
+spec = datasets.DATASETS[settings.dataset]
+classification = spec.task == "classification"
+
+# ---- the page's controls ---------------------------------------------------------------------
+with st.container(border=True):
+    left, right = st.columns([1, 2])
+    with left:
+        widget(
+            st.selectbox,
+            "data",
+            settings.dataset,
+            "Data set",
+            options=list(compute.playground_datasets(config.network)),
+            format_func=lambda n: datasets.DATASETS[n].label,
+            help="The data sets whose inputs fit the sidebar's network type: 2-D points for "
+            "MLPs, 16x16 images for the CNN, sequences for the RNN.",
+        )
+    with right:
+        widget(
+            st.multiselect,
+            "inits",
+            settings.inits,
+            "Initializers to compare",
+            options=list(networks.supported_inits(config.network)),
+            format_func=lambda n: initializers.REGISTRY[n].label,
+            max_selections=compute.PLAYGROUND_MAX_INITS,
+            help=f"Up to {compute.PLAYGROUND_MAX_INITS}. Your sidebar initializer uses your "
+            "parameters; the others use their defaults.",
+        )
+    st.caption(f"**{spec.label}** ({preset.n} samples): {spec.description}")
+    c1, c2, c3, c4, c5 = st.columns(5)
+    with c1:
+        widget(
+            st.radio,
+            "optimizer",
+            settings.optimizer,
+            "Optimizer",
+            options=["sgd", "momentum", "adam"],
+            format_func={"sgd": "SGD", "momentum": "Momentum 0.9", "adam": "Adam"}.get,
+            horizontal=True,
+        )
+    with c2:
+        widget(
+            st.select_slider,
+            "lr",
+            settings.lr,
+            "Learning rate",
+            options=list(compute.PLAYGROUND_LRS),
+            format_func=lambda v: f"{v:g}",
+        )
+    with c3:
+        widget(
+            st.slider,
+            "steps",
+            settings.steps,
+            "Training steps",
+            min_value=10,
+            max_value=preset.steps_max,
+            step=10,
+            help=f"10 to {preset.steps_max} for this network type (a limit that keeps a shared "
+            "server responsive).",
+        )
+    with c4:
+        widget(
+            st.select_slider,
+            "batch",
+            settings.batch,
+            "Batch size",
+            options=list(compute.PLAYGROUND_BATCHES),
+            format_func=lambda v: f"all {preset.n}" if v == 0 else str(v),
+            help="Samples per step, drawn without replacement with the seed; 'all' = full batch.",
+        )
+    with c5:
+        widget(
+            st.select_slider,
+            "clip",
+            settings.clip,
+            "Clip gradient norm",
+            options=list(compute.PLAYGROUND_CLIPS),
+            format_func=lambda v: "off" if v == 0 else f"{v:g}",
+            help="Rescale the whole gradient when its norm exceeds this (Pascanu et al. 2013).",
+        )
+    depth_label = {
+        "mlp": "Hidden layers",
+        "resmlp": "Residual blocks",
+        "cnn": "Conv layers (3x3)",
+        "rnn": "Stacked recurrent layers",
+    }[config.network]
+    d1, d2, d3 = st.columns(3)
+    with d1:
+        widget(
+            st.slider,
+            "train_depth",
+            settings.depth,
+            f"{depth_label} (trained network)",
+            min_value=1,
+            max_value=preset.depth_max,
+            help=f"1 to {preset.depth_max} here (the sidebar's depth is for the probes on the "
+            "other pages; training is far more expensive).",
+        )
+    with d2:
+        widget(
+            st.slider,
+            "train_width",
+            settings.width,
+            f"{controls.LIMITS[config.network].width_label} (trained network)",
+            min_value=2,
+            max_value=preset.width_max,
+            help=f"2 to {preset.width_max} here.",
+        )
+    length_max = compute.playground_length_max(settings.dataset)
+    if length_max:
+        with d3:
+            widget(
+                st.slider,
+                "length",
+                min(settings.length, length_max),
+                "Sequence length T",
+                min_value=2,
+                max_value=length_max,
+                help=f"2 to {length_max}. Longer sequences: the gradient must travel back "
+                "through more applications of the same recurrent matrix.",
+            )
+
+runs_args = tuple(
+    (name, config.init_params if name == config.init else controls.default_params(name))
+    for name in settings.inits
+)
+options = settings.data_options()
+seconds = compute.playground_seconds(config.network, settings)
+too_slow = seconds > compute.PLAYGROUND_MAX_SECONDS
+key = (config.network, config.activation, config.seed, settings, runs_args)
+
+b1, b2 = st.columns([1, 4], vertical_alignment="center")
+train = b1.button(
+    "▶ Train",
+    key="pg6_train",
+    type="primary",
+    disabled=too_slow or not settings.inits,
+    help="Trains every selected initializer on the same data with the same seed. Results are "
+    "cached: the same settings train only once.",
+)
+if not settings.inits:
+    b2.warning("Pick at least one initializer to compare.", icon="⚠️")
+elif too_slow:
+    b2.warning(
+        f"This comparison would take about {seconds:.0f} s, more than the "
+        f"{compute.PLAYGROUND_MAX_SECONDS:.0f} s a shared server allows: use fewer steps, a "
+        "smaller batch or network, or fewer initializers.",
+        icon="⏱️",
+    )
+else:
+    b2.caption(
+        f"{len(settings.inits)} × {settings.steps} steps of a {config.activation} "
+        f"{config.network.upper()} ({settings.depth} × {settings.width}), seed {config.seed}: "
+        + ("under a second" if seconds < 1 else f"roughly {seconds:.0f} s")
+        + " on an idle server core."
+    )
+
+if train:
+    bar = st.progress(0.0, text="Starting…")
+
+    def progress(index: int, step: int, total: int) -> None:
+        """Advance the bar: run ``index`` of the comparison is at ``step`` of ``total``."""
+        label = initializers.REGISTRY[runs_args[index][0]].label
+        bar.progress(
+            min((index + step / total) / len(runs_args), 1.0),
+            text=f"Training {label} ({index + 1}/{len(runs_args)}): step {step} of {total}",
+        )
+
+    started = time.perf_counter()
+    jobs = [
+        {
+            "network": config.network,
+            "activation": config.activation,
+            "init": name,
+            "init_params": params,
+            "depth": settings.depth,
+            "width": settings.width,
+            "dataset": settings.dataset,
+            "options": options,
+            "seed": config.seed,
+            "optimizer": settings.optimizer,
+            "lr": settings.lr,
+            "steps": settings.steps,
+            "batch": settings.batch,
+            "clip": settings.clip,
+        }
+        for name, params in runs_args
+    ]
+    runs = compute.playground_train(jobs, progress)
+    bar.empty()
+    st.session_state[RESULTS] = {
+        "key": key,
+        "runs": tuple(runs),
+        "wall": time.perf_counter() - started,
+        "config": config,
+        "settings": settings,
+    }
+
+# ---- results ---------------------------------------------------------------------------------
+result = st.session_state.get(RESULTS)
+if result is None:
+    st.info(
+        "Nothing trained yet: press **▶ Train**. Below, what each initializer's network looks "
+        "like *before* training, on this data.",
+        icon="👆",
+    )
+else:
+    runs = result["runs"]
+    trained: compute.PlaygroundSettings = result["settings"]
+    trained_config: controls.Config = result["config"]
+    task = runs[0].task
+    trained_preset = compute.PLAYGROUND_PRESETS[trained_config.network]
+    n_classes = datasets.n_outputs_of(trained.dataset, **dict(trained.data_options()))
+    st.header("Results: same data, same seed")
+    if result["key"] != key:
+        st.info(
+            "The settings changed since this comparison was trained; press **▶ Train** to "
+            f"update. Shown: {datasets.DATASETS[trained.dataset].label}, {trained.optimizer}, "
+            f"learning rate {trained.lr:g}, {trained.steps} steps.",
+            icon="🔁",
+        )
+    target = st.columns([2, 3])[0].slider(
+        "Target " + ("accuracy" if task == "classification" else "R² (1 − loss / Var(y))"),
+        min_value=0.5,
+        max_value=0.99,
+        value=0.95 if task == "classification" else 0.8,
+        step=0.01,
+        key="pg6_target",
+        help="'Steps to target' is the first step at which the score, averaged over about one "
+        "epoch, reached this value.",
+    )
+    window = compute.playground_window(trained_config.network, trained.batch)
+    table = compute.playground_table(runs, target, window=window)
+    score_name = "accuracy" if task == "classification" else "R²"
+    cols = st.columns(len(runs))
+    for col, run, (_, row) in zip(cols, runs, table.iterrows(), strict=True):
+        if run.history.diverged:
+            value = "diverged"
+            delta = f"at step {run.history.diverged_at}"
+        else:
+            value = (
+                f"{run.final_score:.1%}" if task == "classification" else f"{run.final_score:.3f}"
+            )
+            reached = row["steps to target"]
+            goal = f"{target:.0%}" if task == "classification" else f"R² {target:g}"
+            delta = (
+                f"{goal} by step {int(reached)}" if reached == reached else f"never reached {goal}"
+            )
+        col.metric(
+            run.label,
+            value,
+            delta,
+            delta_color="off",
+            delta_arrow="off",
+            help=f"Final {score_name} on all {trained_preset.n} samples; below it, the step at "
+            "which the target was reached.",
+        )
+    page.notice(compute.playground_summary(table, target=target, task=task))
+    training_seconds = sum(r.seconds for r in runs)
+    st.caption(
+        f"Trained in {result['wall']:.2f} s."
+        if result["wall"] > 0.5 * training_seconds
+        else f"Served from the cache in {result['wall']:.2f} s (training these runs took "
+        f"{training_seconds:.2f} s the first time)."
+    )
+
+    curves, diverged = compute.playground_curves(runs)
+    order = [r.label for r in runs]
+    low, high, peak = compute.loss_domain(curves, runs[0].baseline)
+    left, right = st.columns(2)
+    with left:
+        loss_chart = charts.training_curves(
+            curves,
+            y="loss",
+            y_title="training loss (batch)",
+            log=True,
+            diverged=diverged,
+            title="Loss",
+        )
+        st.altair_chart(
+            charts.with_y_domain(loss_chart, low, high, log=True).configure_legend(
+                columns=2, labelLimit=260
+            ),
+            width="stretch",
+        )
+        losses = table.set_index("initializer")["final loss"]
+        finite = losses.dropna()
+        baseline = (
+            f"ln {n_classes} = {runs[0].baseline:.3f} is what guessing uniformly costs"
+            if task == "classification"
+            else f"Var(y) = {runs[0].baseline:.3g} is what predicting the mean costs"
+        )
+        page.notice(
+            (
+                f"Final loss on all the data: {finite.idxmin()} {page.fmt(finite.min())}, "
+                f"{finite.idxmax()} {page.fmt(finite.max())} ({baseline})."
+                if len(finite)
+                else "Every run diverged: the loss became NaN or overflowed."
+            )
+            + (
+                f" Losses above {page.fmt(high / 1.5)} are drawn at the top edge (the largest "
+                f"was {page.fmt(peak)})."
+                if peak > high
+                else ""
+            )
+        )
+    with right:
+        st.altair_chart(
+            charts.training_curves(
+                curves,
+                y="score",
+                y_title=f"{score_name} (batch)",
+                diverged=diverged,
+                title=score_name.capitalize(),
+            ).configure_legend(columns=2, labelLimit=260),
+            width="stretch",
+        )
+        goal = f"{target:.0%}" if task == "classification" else f"R² {target:g}"
+        page.notice(
+            f"Steps to reach {goal}: "
+            + ", ".join(
+                f"{row['initializer']} "
+                + (
+                    str(int(row["steps to target"]))
+                    if row["steps to target"] == row["steps to target"]
+                    else "never"
+                )
+                for _, row in table.iterrows()
+            )
+            + ". A curve that stops early is a diverged run (red dashed line)."
+        )
+
+    st.subheader("Gradient norm of every layer during training")
+    grads = compute.playground_grad_frame(runs)
+    color_low, color_high = compute.log_color_domain(grads["log10_norm"])
+    st.altair_chart(
+        charts.grad_norm_heatmap(
+            grads,
+            series_order=order,
+            layer_order=list(runs[0].history.layer_names),
+            columns=min(3, len(runs)),
+            domain=(color_low, color_high),
+        ),
+        width="content",
+    )
+    first_norms = {r.label: compute.first_layer_grad(r) for r in runs}
+    page.notice(
+        "At step 0 the first layer's gradient norm is "
+        + ", ".join(f"{page.fmt(v)} for {k}" for k, v in first_norms.items())
+        + f". All panels share one colour scale (10^{color_low:.1f} to 10^{color_high:.1f}; "
+        "beyond it the end colours): dark rows are layers that barely learn, grey cells are "
+        "exactly zero, red ones overflowed."
+    )
+
+    if runs[0].grid is not None:
+        st.subheader("Decision boundaries after training")
+        points = compute.playground_points(trained.dataset, trained_preset.n, trained_config.seed)
+        boundaries([(r.label, r.grid) for r in runs], points, n_classes)
+        spread = {r.label: compute.boundary_spread(r.grid) for r in runs}
+        page.notice(
+            "Across the plane the predicted probability now spans "
+            + ", ".join(f"{v:.2g} for {k}" for k, v in spread.items())
+            + ". A network that has not learned predicts the same thing everywhere (span near "
+            "0); a diverged run shows its last finite weights."
+        )
+
+    st.subheader("Results table")
+    st.dataframe(
+        compute.playground_table_display(table),
+        hide_index=True,
+        column_config={
+            "final loss": st.column_config.NumberColumn(format="%.4g"),
+            "final score": st.column_config.NumberColumn(
+                f"final {score_name}", format="percent" if task == "classification" else "%.3f"
+            ),
+            "steps to target": st.column_config.TextColumn(
+                f"steps to {target:.0%}" if task == "classification" else f"steps to R² {target:g}"
+            ),
+            "diverged at": st.column_config.TextColumn("diverged at step"),
+            "seconds": st.column_config.NumberColumn(format="%.2f"),
+        },
+        key="pg6_table",
+    )
+    slug = replace(trained_config, depth=trained.depth, width=trained.width).slug()
+    name = f"playground_{slug}_{trained.dataset}"
+    meta = {
+        **trained_config.to_query(),
+        **trained.to_query(),
+        "samples": preset.n,
+        "trained_network": f"{trained.depth}x{trained.width}",
+    }
+    e1, e2 = st.columns(2)
+    e1.download_button(
+        "⬇️ Histories as CSV",
+        data=compute.safe_csv(compute.playground_history_frame(runs)),
+        file_name=f"{name}.csv",
+        mime="text/csv",
+        key="pg6_download_csv",
+        on_click="ignore",
+    )
+    e2.download_button(
+        "⬇️ Histories as JSON",
+        data=compute.playground_json(runs, meta),
+        file_name=f"{name}.json",
+        mime="application/json",
+        key="pg6_download_json",
+        on_click="ignore",
+    )
+
+# ---- before training (always shown: the page is never empty) ---------------------------------
+st.header("Before training: the same network under each initializer")
+starts = [
+    compute.playground_start(
+        config.network,
+        config.activation,
+        name,
+        params,
+        settings.depth,
+        settings.width,
+        settings.dataset,
+        options,
+        config.seed,
+    )
+    for name, params in runs_args
+]
+if starts and config.network == "rnn":
+    time_frame = compute.playground_start_frame(starts, "time_grad")
+    st.altair_chart(
+        charts.per_layer_lines(
+            time_frame,
+            y="grad_rel",
+            y_title="‖∂L/∂h_t‖ relative to the last step",
+            x_title="Time step t (top recurrent layer)",
+            title="How much gradient travels back through time, at initialization",
+            height=260,
+        ),
+        width="stretch",
+    )
+    first_step = time_frame[time_frame["layer"] == 1].set_index("series")["grad_rel"]
+    page.notice(
+        "The gradient reaching the first time step is "
+        + ", ".join(f"{page.fmt(v)} of the last step's for {k}" for k, v in first_step.items())
+        + ". The same recurrent matrix multiplies it at every step back, so its scale decides "
+        "whether the adding problem's early marker can be learned at all."
+    )
+if starts and config.network != "rnn":
+    std_frame = compute.playground_start_frame(starts)
+    x_title = "Block (0 = input projection)" if config.network == "resmlp" else "Hidden layer"
+    st.altair_chart(
+        charts.per_layer_lines(
+            std_frame,
+            y="act_std",
+            y_title="std of activations on the data",
+            x_title=x_title,
+            title="Activation std per layer at initialization",
+            height=260,
+        ),
+        width="stretch",
+    )
+    last = std_frame[std_frame["layer"] == std_frame["layer"].max()].set_index("series")
+    saturating = activations.get(config.activation).saturating
+    page.notice(
+        f"At the last hidden layer ({int(std_frame['layer'].max())}) the activations' std is "
+        + ", ".join(f"{page.fmt(v)} for {k}" for k, v in last["act_std"].items())
+        + ". A std near 0 means the signal vanished before training even starts"
+        + (
+            f"; {activations.get(config.activation).label} is bounded, so a std near its "
+            "ceiling means saturated units."
+            if saturating
+            else "; a huge one means it exploded."
+        )
+    )
+if starts:
+    start_score = ", ".join(
+        f"{initializers.REGISTRY[s.init].label} "
+        + (f"{s.score:.0%}" if classification else f"R² {s.score:.2f}")
+        + f" (loss {page.fmt(s.loss)})"
+        for s in starts
+    )
+    st.caption(f"Untrained {'accuracy' if classification else 'fit'} on the data: {start_score}.")
+    if starts[0].grid is not None:
+        points = compute.playground_points(settings.dataset, preset.n, config.seed)
+        boundaries(
+            [(f"{initializers.REGISTRY[t.init].label}, step 0", t.grid) for t in starts],
+            points,
+            datasets.n_outputs_of(settings.dataset),
+        )
+        spread = {
+            initializers.REGISTRY[t.init].label: compute.boundary_spread(t.grid) for t in starts
+        }
+        page.notice(
+            "Before training each map is the untrained network's guess, and how much it varies "
+            "across the plane tells how much signal reaches the output: the predicted "
+            "probability spans "
+            + ", ".join(f"{v:.2g} for {k}" for k, v in spread.items())
+            + ". Near 0 means the input barely reaches the output (vanishing); same points, "
+            "same seed in every panel."
+        )
+else:
+    st.caption("Pick at least one initializer to see its network before training.")
+
+# ---- exercise, correction, formula -----------------------------------------------------------
+small = initializers.REGISTRY["small_random"].label
+page.try_this(
+    "Before you press **Train**: which of the initializers you picked will be slowest to "
+    "reach the target, or never get there, and why? Check the 'before training' charts for a "
+    "hint. After training, switch the optimizer to Adam and train again.",
+    f"{small} stalls with plain SGD: each layer multiplies its signal by about "
+    "0.01·√width (tanh is nearly linear near 0), so the output barely depends on the input and "
+    "the gradient reaching the first layers is tiny; on two moons the loss sits at "
+    "ln 2 = 0.693, the cost of guessing. Adam divides every update by the gradient's own "
+    "running size, so it can rescue a badly scaled start — one reason initialization mattered "
+    "even more before adaptive optimizers. In an RNN the same happens through time: see how "
+    "little gradient reaches the first time step.",
+    key="pg6_stall",
+)
+page.correction(
+    "Vanishing gradients are not only a sigmoid/tanh problem. Choose **ReLU** as the "
+    "activation in the sidebar and train again: small random N(0, 0.01²) still stalls, because "
+    "each ReLU layer multiplies the signal by about 0.01·√(width/2). ReLU removes saturation "
+    "for positive inputs, not the effect of a badly chosen scale."
+)
+page.initializer_panel(config)

@@ -1,0 +1,242 @@
+"""Reference: every initializer's formula, purpose, paper, library calls and fan convention."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core import initializers
+from explorer import charts, compute, controls, page
+
+# ---- page state: the calculator's shape lives in the URL too (a shared link shows the layer) ---
+SHAPE_KEY = "ref_shape"
+_DEFAULT_KEY = "_ref_shape_default"
+
+# setup() rewrites the URL, so the page's own parameter is read first.
+url_shape = st.query_params.get("shape")
+config, _ = controls.load_config()
+default_text = ",".join(map(str, compute.default_shape(config.network, config.width)))
+if SHAPE_KEY not in st.session_state:
+    st.session_state[SHAPE_KEY] = url_shape if url_shape is not None else default_text
+elif st.session_state[SHAPE_KEY] == st.session_state.get(_DEFAULT_KEY):
+    # Untouched by the user: follow the sidebar's network type and width.
+    st.session_state[SHAPE_KEY] = default_text
+st.session_state[_DEFAULT_KEY] = default_text
+
+shape_error = ""
+try:
+    shape = compute.parse_shape(st.session_state[SHAPE_KEY])
+except ValueError as error:
+    shape_error = str(error)
+    shape = compute.default_shape(config.network, config.width)
+shape_text = ",".join(map(str, shape))
+
+config = page.setup(
+    "Reference: every initializer",
+    icon="📚",
+    lead=(
+        "Every initializer in this app on one page: its formula, the problem it was designed "
+        "for, the paper, the same call in PyTorch, Keras and JAX, and which fan it divides by. "
+        "The calculator below turns any weight shape into fans and into the σ each scheme would "
+        "use for it."
+    ),
+    extra_query={"shape": shape_text},
+)
+if shape_error:
+    shown = str(st.session_state[SHAPE_KEY])[:40].replace("`", "'")
+    st.warning(f"`shape` = `{shown}`: {shape_error}. Using {shape_text}.", icon="⚠️")
+
+# ---- catalogue -------------------------------------------------------------------------------
+st.header("Catalogue")
+catalogue = compute.catalogue_frame()
+st.dataframe(
+    catalogue,
+    hide_index=True,
+    column_config={
+        "link": st.column_config.LinkColumn("link", display_text="paper ↗"),
+        "designed for": st.column_config.TextColumn("designed for", width="large"),
+        "formula (LaTeX)": st.column_config.TextColumn("formula (LaTeX)", width="medium"),
+    },
+    key="ref_catalogue",
+)
+families = catalogue["family"].value_counts()
+page.notice(
+    f"{len(catalogue)} schemes; {families.get('variance scaling', 0)} of them are variance "
+    "scaling (Var(W) = k / n: they differ only in k, the fan n and the distribution), and "
+    f"{families.get('random', 0) + families.get('constant', 0)} use a fixed scale whatever the "
+    "layer size — those are the ones that vanish or explode as networks get wider or deeper."
+)
+st.download_button(
+    "⬇️ Catalogue as CSV",
+    data=compute.safe_csv(catalogue),
+    file_name="initializer_catalogue.csv",
+    mime="text/csv",
+    key="ref_download_catalogue",
+    on_click="ignore",
+)
+
+# ---- fan and gain calculator -----------------------------------------------------------------
+st.header("Fan and gain calculator")
+st.text_input(
+    "Weight shape (receptive field…, inputs, outputs)",
+    key=SHAPE_KEY,
+    help=(
+        "Whole numbers separated by commas, inputs second to last and outputs last: 256,128 is "
+        "a dense layer from 256 to 128 units, 3,3,64,128 a 3x3 convolution from 64 to 128 "
+        "channels (PyTorch stores it as 128,64,3,3 — same fans). 2 to "
+        f"{compute.SHAPE_MAX_RANK} dimensions, each at most {compute.SHAPE_MAX_DIM:,}."
+    ),
+)
+fan_in, fan_out, receptive = compute.fans_of(shape)
+calc = compute.calculator_frame(shape, config.init, config.init_params)
+mine = calc[calc["key"] == config.init].iloc[0]
+by_key = calc.set_index("key")
+cols = st.columns(4)
+cols[0].metric("fan_in", f"{fan_in:,}", help="inputs × receptive field")
+cols[1].metric("fan_out", f"{fan_out:,}", help="outputs × receptive field")
+cols[2].metric("Receptive field", f"{receptive:,}", help="product of the leading dimensions")
+cols[3].metric(
+    f"σ of {config.init_label}",
+    "n/a" if mine["note"] else page.fmt(mine["std"]),
+    help=mine["note"] or f"{mine['distribution']}; uniform bound {page.fmt(mine['uniform bound'])}",
+)
+st.dataframe(
+    calc,
+    hide_index=True,
+    column_config={
+        "std": st.column_config.NumberColumn("σ", format="%.4g"),
+        "variance": st.column_config.NumberColumn("Var(W)", format="%.4g"),
+        "uniform bound": st.column_config.NumberColumn("uniform bound a", format="%.4g"),
+        "truncated at": st.column_config.NumberColumn("truncated at ±", format="%.4g"),
+        "sigma_w2": st.column_config.NumberColumn(
+            "fan_in · Var", format="%.3g", help="1 = LeCun (forward-preserving for linear), 2 = He"
+        ),
+    },
+    key="ref_calculator",
+)
+he, lecun, glorot = (by_key.loc[k, "std"] for k in ("he_normal", "lecun_normal", "glorot_normal"))
+page.notice(
+    f"For a {' × '.join(map(str, shape))} weight, He's σ = {page.fmt(he)} is √2 × LeCun's "
+    f"{page.fmt(lecun)} (ReLU zeroes half the signal, so the variance doubles); Glorot's "
+    f"{page.fmt(glorot)} divides by the average of fan_in = {fan_in:,} and fan_out = "
+    f"{fan_out:,}. The uniform bound is always √3 × σ."
+)
+
+ratio = fan_out / fan_in
+sweep = compute.sigma_vs_fan_frame(ratio, config.init, config.init_params)
+st.altair_chart(
+    charts.sigma_vs_fan(
+        sweep,
+        highlight=config.init_label,
+        title=f"σ of the main schemes for dense layers with fan_out / fan_in = {ratio:.3g}",
+    ),
+    width="stretch",
+)
+big = sweep[sweep["fan_in"] == sweep["fan_in"].max()].set_index("series")["std"]
+small = sweep[sweep["fan_in"] == 64].set_index("series")["std"]
+he_label = initializers.REGISTRY["he_normal"].label
+sr_label = initializers.REGISTRY["small_random"].label
+page.notice(
+    f"Fan-based schemes fall as 1/√fan_in: He's σ is {page.fmt(small[he_label])} at fan_in = 64 "
+    f"and {page.fmt(big[he_label])} at {int(sweep['fan_in'].max()):,}. Fixed-scale schemes are "
+    f"flat lines: small random's σ = 0.01 is {big[sr_label] / big[he_label]:.2g}× He's at "
+    f"fan_in = {int(sweep['fan_in'].max()):,} but only {small[sr_label] / small[he_label]:.2g}× "
+    "at 64; it would equal LeCun's σ = 1/√fan_in only at fan_in = 10,000."
+    + (
+        " With fan_out = fan_in, LeCun, Glorot and orthogonal coincide at 1/√fan_in."
+        if ratio == 1
+        else ""
+    )
+)
+
+st.subheader("Gains")
+slope = st.columns([1, 3])[0].number_input(
+    "Leaky ReLU negative slope a",
+    min_value=0.0,
+    max_value=1.0,
+    value=0.01,
+    step=0.01,
+    format="%g",
+    key="ref_slope",
+    help="0.01 is PyTorch's default; 0.2 is common in GANs. 0 to 1.",
+)
+gains = compute.gain_frame(slope)
+st.dataframe(
+    gains,
+    hide_index=True,
+    column_config={
+        "calculate_gain": st.column_config.NumberColumn("calculate_gain", format="%.4f"),
+        "app gain": st.column_config.NumberColumn("gain used here", format="%.4f"),
+    },
+    key="ref_gains",
+)
+relu_gain = float(gains.set_index("nonlinearity").loc["relu", "calculate_gain"])
+leaky_gain = float(gains.set_index("nonlinearity").loc["leaky_relu", "calculate_gain"])
+page.notice(
+    f"A gain multiplies σ: ReLU's {relu_gain:.4f} = √2 turns LeCun into He; leaky ReLU with "
+    f"a = {slope:g} gets {leaky_gain:.4f}. The activations PyTorch has no gain for get "
+    "1/√E[f(z)²], the factor that keeps the second moment at 1 for unit-variance inputs."
+)
+calc_export = calc.assign(shape=shape_text, fan_in=fan_in, fan_out=fan_out)
+dl = st.columns(2)
+dl[0].download_button(
+    "⬇️ Calculator table as CSV",
+    data=compute.safe_csv(calc_export),
+    file_name=f"fan_calculator_{shape_text.replace(',', 'x')}_{config.slug()}.csv",
+    mime="text/csv",
+    key="ref_download_calculator",
+    on_click="ignore",
+)
+dl[1].download_button(
+    "⬇️ Gains as CSV",
+    data=compute.safe_csv(gains.assign(negative_slope=slope)),
+    file_name="gains.csv",
+    mime="text/csv",
+    key="ref_download_gains",
+    on_click="ignore",
+)
+
+he_uniform = by_key.loc["he_uniform", "uniform bound"]
+page.correction(
+    "He (Kaiming) initialization has Var(W) = **2 / fan_in**, not 4 / fan_in, and its uniform "
+    f"bound is **√(6 / fan_in)** = {page.fmt(he_uniform)} for this shape. The bound "
+    f"√(12 / (fan_in + fan_out)) = {page.fmt((12 / (fan_in + fan_out)) ** 0.5)} that circulates "
+    "online is a fan-average variant (Var = 4 / (fan_in + fan_out)), not He et al.'s scheme; "
+    "the two agree only when fan_in = fan_out."
+)
+
+# ---- every initializer -----------------------------------------------------------------------
+st.header("Every initializer")
+for spec in initializers.REGISTRY.values():
+    yours = spec.name == config.init
+    with st.expander(f"{spec.label}{'  ← yours' if yours else ''}", expanded=yours):
+        st.latex(spec.formula)
+        st.markdown(f"**Designed for.** {spec.designed_for}")
+        st.markdown(
+            f"**Fan convention.** {compute.FAN_CONVENTIONS.get(spec.fan_mode, spec.fan_mode)}"
+        )
+        if spec.params:
+            st.markdown(
+                "**Parameters.** "
+                + "; ".join(f"{p.label} (`{p.name}`, default {p.default})" for p in spec.params)
+            )
+        st.markdown(f"**Reference.** {spec.reference} [{spec.reference_url}]({spec.reference_url})")
+        st.code(
+            f"# PyTorch\n{spec.pytorch}\n# Keras\n{spec.keras}\n# JAX\n{spec.jax}",
+            "python",
+            wrap_lines=True,
+        )
+
+conv = (3, 3, 64, 128)
+conv_he = initializers.scale_of("he_normal", conv).std
+conv_glorot_bound = initializers.scale_of("glorot_uniform", conv).bound or 0.0
+page.try_this(
+    "A 3x3 convolution maps 64 channels to 128. What are its fan_in and fan_out, what σ does "
+    "He normal give it, and what bound does Glorot uniform use? Type `3,3,64,128` into the "
+    "calculator to check.",
+    f"fan_in = 3·3·64 = 576 and fan_out = 3·3·128 = 1152 (the receptive field counts). He "
+    f"normal: σ = √(2/576) = {conv_he:.4f}. Glorot uniform: a = √(6/(576 + 1152)) = "
+    f"{conv_glorot_bound:.4f}. Forgetting the receptive field would give σ = √(2/64) = "
+    f"{(2 / 64) ** 0.5:.3f}, three times too large.",
+    key="ref_conv",
+)
+page.initializer_panel(config)

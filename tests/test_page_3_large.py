@@ -1,0 +1,119 @@
+"""AppTest checks of page 3 (large random weights): saturation, explosion, clipping."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+SCRIPT = str(Path(__file__).resolve().parents[1] / "pages" / "3_Large_random_weights.py")
+TIMEOUT = 60
+
+
+def run(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(SCRIPT, default_timeout=TIMEOUT)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, prefix: str) -> str:
+    found = [m.value for m in at.metric if m.label.startswith(prefix)]
+    assert found, f"no metric starting with {prefix!r}: {[m.label for m in at.metric]}"
+    return found[0]
+
+
+def number(text: str) -> float:
+    """The first number in a metric value ("8.09e+52", "×11.5", "89%")."""
+    match = re.search(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?", text)
+    assert match, text
+    return float(match.group())
+
+
+def notices(at: AppTest) -> str:
+    return "\n".join(c.value for c in at.caption if "What to notice" in c.value)
+
+
+def test_first_visit_tanh_saturates() -> None:
+    at = run()
+    # Default: tanh, 10 layers of 256. N(0, 1) pins most units at +-1 ...
+    assert number(metric(at, "Saturated units, layer 10")) >= 70
+    # ... the bounded activation keeps the std below 1 ...
+    assert number(metric(at, "Activation std, layer 10")) < 1.0
+    # ... and the back-propagated gradient grows (chaotic phase), it does not vanish.
+    assert number(metric(at, "Gradient std, layer 1")) > 10
+    text = notices(at)
+    assert "saturated" in text
+    assert "|a| > 0.975" in text
+    assert len(at.get("vega_lite_chart")) == 5  # saturation, histograms, std, gradient, loss
+    assert len(at.dataframe) == 1  # the four-activation table
+    assert at.info
+    assert "positive" in at.info[0].value
+    assert at.query_params["clip"] in ("1", ["1"])
+
+
+def test_relu_depth_50_explodes_and_clipping_prevents_divergence() -> None:
+    at = run({"activation": "relu", "depth": "50", "init": "he_normal"})
+    std = metric(at, "Activation std, layer 50")
+    assert "overflow" in std or number(std) > 1e40
+    assert number(metric(at, "Std factor per layer")) > 5
+    # Training: N(0, 1) without clipping turns NaN, with clipping it does not.
+    assert metric(at, "N(0, 1), no clipping").startswith("NaN at step")
+    assert not metric(at, "N(0, 1), clip").startswith("NaN")
+    assert "Clipping prevented the blow-up" in notices(at)
+    # ReLU: about half the units have f' = 0 at any scale, and the text says why.
+    assert 35 <= number(metric(at, "Saturated units")) <= 65
+    assert "does not saturate for z > 0" in notices(at)
+
+
+def test_activation_and_depth_change_the_metrics() -> None:
+    at = run()
+    before = metric(at, "Saturated units, layer 10")
+    at.sidebar.selectbox(key="ctl_activation").set_value("linear").run()
+    assert not at.exception
+    assert number(metric(at, "Saturated units, layer 10")) == 0
+    assert metric(at, "Saturated units, layer 10") != before
+    at.sidebar.slider(key="ctl_depth").set_value(7).run()
+    assert not at.exception
+    assert any(m.label == "Activation std, layer 7" for m in at.metric)
+    # Linear N(0, 1): std grows by ~sqrt(256) = 16 per layer.
+    assert 12 < number(metric(at, "Std factor per layer")) < 20
+
+
+def test_initializer_and_network_change_the_page() -> None:
+    at = run()
+    at.sidebar.selectbox(key="ctl_init").set_value("lecun_normal").run()
+    assert not at.exception
+    assert any("LeCun normal" in md.value for md in at.markdown if "Compared" in md.value)
+    at.sidebar.selectbox(key="ctl_network").set_value("rnn").run()
+    assert not at.exception
+    assert any(m.label.startswith("Saturated units, time step") for m in at.metric)
+    assert any("too slow to train live" in c.value for c in at.caption)
+
+
+def test_url_sets_the_page_widgets_and_bad_values_warn() -> None:
+    at = run({"clip": "10", "lr": "0.1"})
+    assert not at.warning  # the page's names collide with no shared or initializer parameter
+    assert at.select_slider(key="p3_clip").value == 10.0
+    assert at.select_slider(key="p3_lr").value == 0.1
+    assert any(m.label == "N(0, 1), clip 10" for m in at.metric)
+    assert at.query_params["clip"] in ("10", ["10"])
+    bad = run({"clip": "<script>", "lr": "nan"})
+    text = "\n".join(w.value for w in bad.warning)
+    assert "`clip`" in text
+    assert "`lr`" in text
+    assert bad.select_slider(key="p3_clip").value == 1.0
+    assert "<script>" not in str(bad.query_params)
+
+
+def test_clip_slider_changes_the_clipped_run() -> None:
+    at = run({"activation": "relu"})
+    first = metric(at, "N(0, 1), clip 1")
+    at.select_slider(key="p3_clip").set_value(0.1).run()
+    assert not at.exception
+    second = metric(at, "N(0, 1), clip 0.1")
+    assert first != second or math.isnan(number(first))

@@ -1,0 +1,105 @@
+"""AppTest checks of page 7 (edge of chaos: mean-field theory vs measurement)."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+PAGE = Path(__file__).resolve().parents[1] / "pages" / "7_Edge_of_chaos.py"
+
+
+def run(query: dict[str, str] | None = None) -> AppTest:
+    at = AppTest.from_file(str(PAGE), default_timeout=60)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def text(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
+
+
+def test_tanh_glorot_without_bias_is_critical() -> None:
+    at = run()
+    shown = metrics(at)
+    assert shown["σ_w² of your init"] == "1"
+    assert shown["χ₁"] == "1.000"
+    assert shown["ξ_c (correlation depth scale)"] == "∞"
+    assert "**critical**" in text(at)
+    assert "on the line" in text(at)
+    assert at.query_params["sb2"] in ("0", ["0"])
+
+
+def test_he_init_puts_tanh_in_the_chaotic_phase() -> None:
+    at = run({"init": "he_normal"})
+    shown = metrics(at)
+    assert shown["σ_w² of your init"] == "2"
+    assert float(shown["χ₁"]) > 1.05
+    assert "**chaotic**" in text(at)
+    assert "right of the line" in text(at)
+
+
+def test_small_weights_are_ordered_with_a_finite_trainable_depth() -> None:
+    at = run({"init": "small_random", "depth": "50"})
+    shown = metrics(at)
+    # N(0, 0.01^2) on 256 units: sigma_w^2 = 0.0256, chi_1 = sigma_w^2 at q* = 0 for tanh.
+    assert shown["σ_w² of your init"] == "0.0256"
+    assert float(shown["χ₁"]) == pytest.approx(0.0256, abs=1e-3)
+    trainable = float(shown["Trainable depth ≈ 6 ξ_c"])
+    assert trainable == pytest.approx(-6.0 / math.log(0.0256), rel=1e-2)
+    assert "**ordered**" in text(at)
+    assert "beyond it" in text(at)
+
+
+def test_relu_gets_the_homogeneous_explanation() -> None:
+    at = run({"activation": "relu", "init": "glorot_normal"})
+    shown = metrics(at)
+    assert shown["χ₁"] == "0.500"
+    infos = "\n".join(i.value for i in at.info)
+    assert "What theory says for relu" in infos
+    assert "σ_w² = 2" in infos
+
+
+def test_bias_variance_from_the_link_and_the_slider_moves_the_point() -> None:
+    at = run({"sb2": "0.1"})
+    assert at.slider(key="p7_sb2").value == pytest.approx(0.1)
+    # tanh with sigma_b^2 = 0.1: the edge of chaos moves to sigma_w^2 ~ 1.99, so Glorot
+    # (sigma_w^2 = 1) is now ordered.
+    assert "At σ_b² = 0.1 the edge of chaos is at σ_w² = **1.99**" in text(at)
+    assert "**ordered**" in text(at)
+    before = metrics(at)["χ₁"]
+    at.slider(key="p7_sb2").set_value(0.3).run()
+    assert not at.exception
+    assert metrics(at)["χ₁"] != before
+    assert at.query_params["sb2"] in ("0.3", ["0.3"])
+
+
+def test_other_network_types_are_treated_as_an_mlp() -> None:
+    at = run({"network": "cnn", "init": "delta_orthogonal", "width": "32"})
+    assert "as an MLP" in text(at)
+    assert "Orthogonal" in text(at)
+    assert metrics(at)["σ_w² of your init"] == "1"
+
+
+def test_hostile_bias_variance_warns_and_falls_back() -> None:
+    at = run({"sb2": "-1"})
+    assert "`sb2`" in "\n".join(w.value for w in at.warning)
+    assert at.slider(key="p7_sb2").value == 0.0
+
+
+def test_relu_he_with_bias_is_critical_but_grows_linearly() -> None:
+    at = run({"activation": "relu", "init": "he_normal", "sb2": "0.1"})
+    shown = metrics(at)
+    assert shown["χ₁"] == "1.000"
+    assert shown["ξ_c (correlation depth scale)"] == "undefined"
+    assert "**no fixed point**" in text(at)
+    assert "linearly" in text(at)
