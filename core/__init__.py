@@ -1,4 +1,6 @@
-"""Pure-NumPy core of the Weight Initialization Explorer: initializers, activations, networks, theory.
+"""Pure-NumPy core of the Weight Initialization Explorer.
 
-This package never imports Streamlit, Altair or pandas, so it can be used from a notebook.
+Initializers, activations, networks with hand-written backpropagation, the layer-by-layer
+probe, symmetry metrics, training, LSUV and mean-field theory. This package never imports
+Streamlit, Altair or pandas, so it can be used from a notebook.
 """

@@ -62,7 +62,8 @@ MAX_INPUT_ELEMENTS: int = 2**20
 #: Largest number of time steps of an ``rnn`` input sequence.
 MAX_TIME_STEPS: int = 1000
 #: Largest number of values a recorded forward pass may hold (all ``z`` and ``a`` arrays together;
-#: 2**26 float64 values = 512 MiB). Larger batches raise ValueError instead of exhausting memory.
+#: 2**26 float64 values = 512 MiB; a backward pass adds as much again for ``dL/dz`` and
+#: ``dL/da``). Larger batches raise ValueError instead of exhausting memory.
 MAX_TRACE_ELEMENTS: int = 2**26
 #: Kernel size of the ``cnn`` layers built by :func:`build`.
 CONV_KERNEL: tuple[int, int] = (3, 3)

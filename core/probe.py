@@ -411,9 +411,12 @@ def propagate(
     _check_init(network, init, kwargs)
     spatial = image_size * image_size if network == "cnn" else 1
     per_layer = batch * spatial * width
-    if 2 * depth * per_layer > MAX_TRACE_ELEMENTS:
+    # Arrays of depth * per_layer values held at once: activations and f'(z) -> dL/dz (mlp, cnn,
+    # resmlp); inputs, z, h, dL/dz and dL/dh over time (rnn).
+    held = (5 if network == "rnn" else 2) * depth * per_layer
+    if held > MAX_TRACE_ELEMENTS:
         raise ValueError(
-            f"this probe would record {2 * depth * per_layer} values "
+            f"this probe would hold {held} values "
             f"(limit MAX_TRACE_ELEMENTS = {MAX_TRACE_ELEMENTS}); reduce depth, width or batch"
         )
     kh, kw = CONV_KERNEL
