@@ -20,6 +20,15 @@ All computation is float64. Overflow is never raised or warned about: every nume
 under ``np.errstate(all="ignore")`` so that a mis-initialized deep network yields ``inf``/``nan``
 values the caller can see and count (see :mod:`core.probe`).
 
+Speed: a dense layer costs its three GEMMs (forward ``h W``, backward ``h^T dz`` and ``dz W^T``)
+plus a few element-wise passes. :class:`Network` writes the per-layer arrays of a pass into one
+preallocated block per quantity (GEMMs with ``out=``), because first-touch page faults of many
+fresh multi-megabyte arrays can cost as much as the matrix products themselves.
+``benchmarks/bench_core.py`` measures the ratio to the bare-GEMM bound and to PyTorch eager.
+
+Limits (``MAX_*`` constants below) are enforced with ValueError, so a request for a
+10^6-unit layer fails with a clear message instead of exhausting memory.
+
 References
 ----------
 Karpathy, Johnson et al. (2016). CS231n: Convolutional Neural Networks for Visual Recognition,
@@ -828,6 +837,12 @@ class Trace:
         (cnn), last hidden state of the top layer (rnn).
     output : ndarray, shape (N, n_outputs)
         Same array as ``z[-1]``.
+
+    Notes
+    -----
+    For mlp, cnn and resmlp the hidden ``z`` and ``a`` arrays are views into one block each;
+    rnn arrays are transposed views of time-major (T, N, width) storage. ``x`` is the caller's
+    array when it already was C-contiguous float64 (it is never modified).
     """
 
     x: np.ndarray

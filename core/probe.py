@@ -334,7 +334,7 @@ def propagate(
     bias_std: float = 0.0,
     image_size: int = 16,
     n_bins: int = 41,
-    hist_max_values: int = 2**16,
+    hist_max_values: int = 2**15,
 ) -> LayerStats:
     """One forward and one backward pass at initialization, measured layer by layer.
 

@@ -101,11 +101,20 @@ def mark_nonfinite(frame: pd.DataFrame, column: str, *, log: bool) -> pd.DataFra
         high, low = finite.max(), finite.min()
     else:
         high, low = (1.0, 1.0) if log else (1.0, 0.0)
+    # Pin marks just outside the finite range; near the float limits, pin at the limit itself
+    # (10 x 1e308 would overflow).
+    huge = np.finfo(float).max
     if log:
-        top, bottom = high * 10.0, low / 10.0
+        top = high * 10.0 if high < huge / 10.0 else high
+        bottom = low / 10.0 if low > np.finfo(float).tiny * 10.0 else low
     else:
-        span = max(high - low, 1.0)
-        top, bottom = high + 0.1 * span, low - 0.1 * span
+        span = (
+            max(high / 2.0 - low / 2.0, 0.5) * 2.0
+            if high / 2.0 - low / 2.0 < huge / 4.0
+            else huge / 2.0
+        )
+        top = high + 0.1 * span if high < huge / 2.0 else high
+        bottom = low - 0.1 * span if low > -huge / 2.0 else low
     plot = values.copy()
     plot[status == "overflow"] = top
     plot[(status == "NaN") | (status == "underflow (0)")] = bottom
@@ -260,7 +269,7 @@ def training_curves(
     series: str = "series",
     log: bool = False,
     title: str | None = None,
-    height: int = 260,
+    height: int = CHART_HEIGHT,
     diverged: pd.DataFrame | None = None,
 ) -> alt.Chart:
     """Loss or accuracy against the training step, one line per series.
@@ -319,7 +328,7 @@ def weight_heatmap(
     *,
     title: str | None = None,
     max_cells: int = 48,
-    height: int = 240,
+    height: int = CHART_HEIGHT,
 ) -> alt.Chart:
     """A neurons x inputs heatmap of one weight matrix (at most ``max_cells`` per side).
 
@@ -363,7 +372,7 @@ def decision_boundary(
     points: pd.DataFrame,
     *,
     title: str | None = None,
-    height: int = 260,
+    height: int = CHART_HEIGHT,
 ) -> alt.Chart:
     """A classifier's predicted class on a grid, with (a sample of) the data on top.
 
@@ -411,7 +420,7 @@ def spectrum(
     *,
     series: str = "series",
     title: str | None = None,
-    height: int = 260,
+    height: int = CHART_HEIGHT,
 ) -> alt.Chart:
     """Distribution of singular values (pre-binned on log10 bins), one area per series.
 
@@ -521,7 +530,7 @@ def bars_by_layer(
     y_title: str,
     series: str = "series",
     title: str | None = None,
-    height: int = 240,
+    height: int = CHART_HEIGHT,
     percent: bool = True,
 ) -> alt.Chart:
     """Grouped bars of a per-layer fraction (e.g. saturated or dead units), 0..1."""
@@ -782,7 +791,7 @@ def class_regions(
     points: pd.DataFrame,
     *,
     title: str | None = None,
-    height: int = 260,
+    height: int = CHART_HEIGHT,
 ) -> alt.Chart:
     """Predicted class on a grid for three or more classes, shaded by confidence.
 

@@ -308,16 +308,7 @@ def test_network_type_picks_fitting_data_sets(
 
 
 def test_too_expensive_comparison_cannot_be_started() -> None:
-    at = run(
-        {
-            "network": "rnn",
-            "train_depth": "3",
-            "train_width": "64",
-            "batch": "0",
-            "steps": "2000",
-            "length": "100",
-        }
-    )
+    at = run({"train_depth": "30", "train_width": "128", "batch": "0", "steps": "2000"})
     assert at.button(key="pg6_train").disabled
     assert "shared server allows" in "\n".join(w.value for w in at.warning)
 

@@ -171,7 +171,7 @@ def test_record_shapes_and_histogram_totals(network):
     spatial = 256 if network == "cnn" else 1
     assert s.values_per_layer == batch * width * spatial
     n = s.hist_values_per_layer
-    assert n == min(s.values_per_layer, 2**16)
+    assert n == min(s.values_per_layer, 2**15)
     assert s.act_hist.shape == (6, len(s.act_bin_edges) - 1)
     assert s.act_log_hist.shape == (6, len(s.act_log_edges) - 1)
     assert s.grad_log_hist.shape == (6, len(s.grad_log_edges) - 1)
