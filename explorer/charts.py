@@ -5,8 +5,8 @@ grids), never raw samples. Magnitudes that span decades go on log axes. Values t
 cannot show (overflow to ``inf``, ``NaN``, exact zeros) are not dropped: :func:`mark_nonfinite`
 pins them to the edge of the plotted range and the charts draw them as labelled red marks.
 
-Colours are consistent across pages: one colour per initializer (:func:`init_color_scale`),
-one per activation and network type where those are the series.
+Colours are consistent across pages: one colour per initializer (:data:`INIT_COLORS`, used by
+:func:`series_scale`); other series get spare colours that stay distinct from those.
 """
 
 from __future__ import annotations
@@ -19,39 +19,38 @@ import pandas as pd
 
 from core import initializers
 
-# Tableau 20, reordered so that the most used initializers get the most distinct colours.
-_PALETTE = (
-    "#4c78a8",
-    "#f58518",
-    "#54a24b",
-    "#e45756",
-    "#72b7b2",
-    "#b279a2",
-    "#eeca3b",
-    "#9d755d",
-    "#ff9da6",
-    "#bab0ac",
-    "#1f77b4",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#17becf",
-    "#bcbd22",
-    "#7f7f7f",
-    "#aec7e8",
-)
+#: One fixed colour per initializer, the same on every page. The schemes compared most often
+#: (Glorot, He, LeCun, small/large random, orthogonal) get the most distinct hues; a uniform
+#: variant is the lighter shade of its normal sibling. Red is kept for overflow marks.
+INIT_COLORS: dict[str, str] = {
+    "zeros": "#7f7f7f",
+    "constant": "#bcbd22",
+    "normal": "#8c564b",
+    "uniform": "#c49c94",
+    "small_random": "#9467bd",
+    "large_random": "#e7298a",
+    "lecun_normal": "#17becf",
+    "lecun_uniform": "#7fd3dd",
+    "glorot_normal": "#1f77b4",
+    "glorot_uniform": "#8fb9dd",
+    "he_normal": "#ff7f0e",
+    "he_uniform": "#ffbb78",
+    "variance_scaling": "#2ca02c",
+    "orthogonal": "#393b79",
+    "identity": "#843c39",
+    "delta_orthogonal": "#637939",
+    "torch_default": "#e377c2",
+}
+#: Colours for series that are not initializers (scales, activations, "theory"), chosen to
+#: stay distinguishable from the initializer colours above.
+_SPARE = ("#222222", "#b15928", "#6a3d9a", "#33a02c", "#fdbf6f", "#a6cee3", "#fb9a99", "#cab2d6")
 _STATUS_COLOR = "#d62728"
 CHART_HEIGHT = 320
 
 
 def init_colors() -> dict[str, str]:
     """One fixed colour per initializer label, in registry order (same on every page)."""
-    return {
-        spec.label: _PALETTE[i % len(_PALETTE)]
-        for i, spec in enumerate(initializers.REGISTRY.values())
-    }
+    return {spec.label: INIT_COLORS[name] for name, spec in initializers.REGISTRY.items()}
 
 
 def series_scale(series: Sequence[str]) -> alt.Scale:
@@ -62,10 +61,10 @@ def series_scale(series: Sequence[str]) -> alt.Scale:
     """
     fixed = init_colors()
     domain = list(dict.fromkeys(series))
-    spare = [c for c in _PALETTE if c not in {fixed.get(s) for s in domain}]
+    spare = list(_SPARE)
     colors = []
     for name in domain:
-        colors.append(fixed[name] if name in fixed else spare.pop(0) if spare else "#333333")
+        colors.append(fixed[name] if name in fixed else spare.pop(0) if spare else "#555555")
     return alt.Scale(domain=domain, range=colors)
 
 
