@@ -522,6 +522,8 @@ def propagate(
             spare = np.empty(shape)
             for i in range(depth - 1, -1, -1):
                 dz = np.multiply(g_blk[i], da, out=g_blk[i])
+                if act.name == "relu" and not np.isfinite(dz.sum()):
+                    dz[acts[i] <= 0.0] = 0.0  # as in networks: inactive ReLUs pass exactly 0
                 if network == "resmlp" and alpha != 1.0:
                     dz *= alpha
                 grads[i] = dz

@@ -935,5 +935,18 @@ def test_matches_torch_when_available():
     torch.manual_seed(0)
     layer = torch.nn.Linear(300, 200)  # weight (out, in) = (200, 300)
     bound = scale_of("torch_default", (300, 200)).bound
-    assert float(layer.weight.abs().max()) <= bound * (1 + 1e-6)
-    assert float(layer.weight.abs().max()) > bound * 0.99
+    largest = float(layer.weight.detach().abs().max())
+    assert largest <= bound * (1 + 1e-6)
+    assert largest > bound * 0.99
+    # Uniform schemes: the largest |w| of a big draw sits just below the bound, in both layouts.
+    ours_vs_torch = {
+        "glorot_uniform": torch.nn.init.xavier_uniform_,
+        "he_uniform": lambda t: torch.nn.init.kaiming_uniform_(t, nonlinearity="relu"),
+    }
+    for name, torch_init in ours_vs_torch.items():
+        weight = torch.empty(128, 64, 3, 3)  # PyTorch conv layout (out, in, kh, kw)
+        with torch.no_grad():
+            torch_init(weight)
+        ours = scale_of(name, (3, 3, 64, 128)).bound
+        assert float(weight.abs().max()) <= ours * (1 + 1e-6)
+        assert float(weight.abs().max()) > ours * 0.999

@@ -218,6 +218,14 @@ def test_activation_backward_matches_derivative_including_tails(name):
         assert 0.0 < abs(got[np.searchsorted(z[:20001], 30.0)]) < 1e-12
 
 
+def test_relu_backward_passes_exact_zero_at_inactive_units_even_for_inf():
+    act = get_activation("relu")
+    z = np.array([1.0, -1.0, 0.0, 2.0, np.nan, -3.0])
+    da = np.array([np.inf, np.inf, np.nan, 1.0, 5.0, np.nan])
+    got = nets._activation_backward(da, z, act.f(z), act)
+    np.testing.assert_array_equal(got, [np.inf, 0.0, 0.0, 1.0, 0.0, 0.0])
+
+
 def test_conv_matches_explicit_loops():
     rng = np.random.default_rng(3)
     x, w, b = (
