@@ -63,8 +63,14 @@ def test_hostile_query_parameters_warn_and_fall_back(script: Path) -> None:
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=IDS)
 def test_url_sets_the_controls(script: Path) -> None:
-    query = {"network": "mlp", "activation": "relu", "init": "he_normal", "depth": "7",
-             "width": "64", "seed": "3"}
+    query = {
+        "network": "mlp",
+        "activation": "relu",
+        "init": "he_normal",
+        "depth": "7",
+        "width": "64",
+        "seed": "3",
+    }
     at = run_page(script, query)
     assert not at.exception, [e.value for e in at.exception]
     assert not at.warning or "Link parameter" not in warnings_text(at)
