@@ -6,8 +6,8 @@ frozen record from ``core`` or a pre-aggregated pandas frame. Every cache has ``
 so a busy shared server keeps bounded memory; entries are per argument tuple, so two
 workshop participants with the same settings share one entry.
 
-Several pages add their own sections at the end of this file (append-only while the pages are
-built in parallel); each section starts with a banner comment naming its page.
+After the shared probe helpers, the file has one section per page, each starting with a banner
+comment naming its page.
 
 Frame builders (no caching, cheap) turn a :class:`core.probe.LayerStats` into the long-format
 frames ``explorer.charts`` draws.
@@ -16,18 +16,21 @@ frames ``explorer.charts`` draws.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import (  # noqa: F401  (imported once here so appended sections can use them)
+from core import (
     activations,
     datasets,
     initializers,
+    lsuv,
     networks,
     probe,
-    symmetry,
+    theory,
     training,
 )
 
@@ -539,10 +542,6 @@ def safe_csv(frame: pd.DataFrame) -> bytes:
 # =============================================================================================
 # ---- Home, page 1 (symmetry), page 2 (vanishing): shared helpers ----
 # =============================================================================================
-
-from dataclasses import asdict, dataclass  # noqa: E402  (section imports, appended file)
-
-from core import theory  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -1450,8 +1449,6 @@ def relu_check(network: str, depth: int, width: int, seed: int) -> pd.DataFrame:
 
 # ---- Page 6: playground ---------------------------------------------------------------------
 
-from collections.abc import Callable, Mapping, Sequence  # noqa: E402  (section imports)
-from dataclasses import dataclass  # noqa: E402
 
 DataOptions = tuple[tuple[str, int], ...]
 
@@ -2985,7 +2982,6 @@ LSUV_IMAGE = 8
 #: LSUV tab works on a network of at most these sizes.
 LSUV_MAX_DEPTH, LSUV_MAX_WIDTH, LSUV_MAX_CHANNELS, LSUV_BATCH = 20, 128, 32, 64
 
-from core import lsuv  # noqa: E402  (section import; core.theory is imported above)
 
 InitSeries = tuple[tuple[str, str, InitParams], ...]
 
