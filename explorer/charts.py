@@ -228,38 +228,6 @@ def layer_heatmap(
     return chart.properties(title=title) if title else chart
 
 
-def histogram_bars(
-    frame: pd.DataFrame,
-    *,
-    x_title: str,
-    series: str = "series",
-    title: str | None = None,
-    height: int = 220,
-) -> alt.Chart:
-    """Overlaid pre-binned histograms (columns bin_start, bin_end, fraction, series)."""
-    scale = series_scale(frame[series].tolist())
-    chart = (
-        alt.Chart(frame)
-        .mark_rect(opacity=0.55)
-        .encode(
-            x=alt.X("bin_start:Q", title=x_title),
-            x2="bin_end:Q",
-            y=alt.Y("fraction:Q", title="share of values", stack=None),
-            color=alt.Color(
-                f"{series}:N", title=None, scale=scale, legend=alt.Legend(orient="top")
-            ),
-            tooltip=[
-                alt.Tooltip(f"{series}:N"),
-                alt.Tooltip("bin_start:Q", title="from", format=".3g"),
-                alt.Tooltip("bin_end:Q", title="to", format=".3g"),
-                alt.Tooltip("fraction:Q", title="share", format=".2%"),
-            ],
-        )
-        .properties(height=height)
-    )
-    return chart.properties(title=title) if title else chart
-
-
 def training_curves(
     frame: pd.DataFrame,
     *,

@@ -1197,13 +1197,6 @@ def initializer_label(init: str) -> str:
     return initializers.REGISTRY[init].label
 
 
-def symmetry_distinct_frame(result: SymmetryResult) -> pd.DataFrame:
-    """Distinct neurons of every run stacked, ``series`` = the run's label (for the chart)."""
-    return pd.concat(
-        [run.distinct.assign(series=run.label) for run in result.runs], ignore_index=True
-    )
-
-
 def distinct_at_end(run: SymmetryRun) -> int:
     """Fewest distinct neurons in any hidden layer at the end of the run."""
     last = run.distinct[run.distinct["step"] == run.distinct["step"].max()]
@@ -3675,3 +3668,104 @@ def _predicted_stats(
 def user_sigma_w2(init: str, params: InitParams, width: int) -> float:
     """σ_w² = fan_in Var(W) of an initializer on a square width x width layer."""
     return float(initializers.sigma_w2(init, (width, width), **dict(params)))
+
+
+# =============================================================================================
+# ---- Compare initializers (Home, pages 2 and 3) ----
+# =============================================================================================
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def init_sweep(
+    network: str,
+    activation: str,
+    depth: int,
+    width: int,
+    seed: int,
+    series: tuple[tuple[str, str, InitParams], ...],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-layer stats of several initializers on one network, as :func:`scale_sweep` gives them.
+
+    Parameters
+    ----------
+    network, activation : str
+    depth, width, seed : int
+        Same network, inputs and seed for every series.
+    series : tuple of (label, init, params)
+        E.g. from ``explorer.compare.series``; may be empty.
+
+    Returns
+    -------
+    layers : DataFrame
+        :func:`stats_frame` rows of every series (empty with those columns when ``series`` is).
+    summary : DataFrame
+        One row per series with :func:`scale_sweep`'s summary columns (multiplier NaN).
+    """
+    slope2 = small_signal_slope2(activation)
+    frames = []
+    rows = []
+    for label, init, params in series:
+        stats = quick_stats(network, activation, init, params, depth, width, seed)
+        frames.append(stats_frame(stats, label))
+        sw2 = init_sigma_w2(network, init, params, width)
+        rows.append(
+            {
+                "series": label,
+                "multiplier": math.nan,
+                "sigma_w2": sw2,
+                "sigma_sqrt_n": math.sqrt(sw2),
+                "rule_factor": math.sqrt(sw2 * slope2),
+                **summary_row(summarize_layers(stats)),
+            }
+        )
+    if not frames:
+        return pd.DataFrame(columns=list(STATS_COLUMNS)), pd.DataFrame()
+    summary = pd.DataFrame(rows)
+    with np.errstate(all="ignore"):
+        summary["rule_gap"] = summary["act_factor"] / summary["rule_factor"] - 1.0
+    return pd.concat(frames, ignore_index=True), summary
+
+
+#: Columns of :func:`stats_frame`.
+STATS_COLUMNS: tuple[str, ...] = (
+    "series",
+    "layer",
+    "act_mean",
+    "act_std",
+    "preact_std",
+    "saturated_fraction",
+    "dead_fraction",
+    "grad_std",
+    "weight_grad_std",
+    "nonfinite_act",
+    "nonfinite_grad",
+)
+
+
+def replace_series(base: pd.DataFrame, drop: Sequence[str], added: pd.DataFrame) -> pd.DataFrame:
+    """``base`` without the series named in ``drop``, with ``added`` appended (long frames)."""
+    kept = base[~base["series"].isin(list(drop))]
+    if added.empty:
+        return kept.reset_index(drop=True)
+    return pd.concat([kept, added], ignore_index=True)
+
+
+def symmetry_grads_frame(result: SymmetryResult) -> pd.DataFrame:
+    """Page 1's per-layer gradient table of every run, stacked (``series`` = the run's label).
+
+    Columns: series, then :class:`SymmetryRun` ``grads`` columns (layer, max_abs_dw0,
+    max_abs_db0, max_abs_dw1, spread1); one row per layer (hidden layers, then "output").
+    """
+    return pd.concat([run.grads.assign(series=run.label) for run in result.runs], ignore_index=True)
+
+
+def rnn_export_frame(frame: pd.DataFrame, linear: pd.DataFrame, activation: str) -> pd.DataFrame:
+    """Page 5's RNN gradients for export: the user's activation and the linear RNN, stacked.
+
+    Columns series, layer (= time step), grad_std, activation; the linear rows are left out
+    when the user's activation is linear already (they would repeat the same run).
+    """
+    parts = [frame.assign(activation=activation)]
+    if activation != "linear":
+        parts.append(linear.assign(activation="linear"))
+    return pd.concat(parts, ignore_index=True)
