@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer import charts, compute, page
+from explorer import charts, compare, compute, export, page
 
 config = page.setup(
     "Why initialization matters",
@@ -57,6 +57,23 @@ with st.spinner("Measuring the networks…"):
         config.init,
         config.init_params,
     )
+chosen = compare.picker(
+    config,
+    key="home_compare",
+    default=[config.init],
+    label="Initializers drawn next to the five scales",
+)
+with st.spinner("Measuring the networks…"):
+    compared, compared_summary = compute.init_sweep(
+        config.network,
+        config.activation,
+        config.depth,
+        config.width,
+        config.seed,
+        compare.series(config, chosen),
+    )
+shown = compute.replace_series(layers, [config.init_label], compared)
+shown_summary = compute.replace_series(summary, [config.init_label], compared_summary)
 by_series = summary.set_index("series")
 lo = by_series.loc[compute.scale_label(0.5)]
 near = by_series.loc[compute.scale_label(0.9)]
@@ -64,21 +81,19 @@ one = by_series.loc[compute.scale_label(1.0)]
 hi = by_series.loc[compute.scale_label(2.0)]
 mine = summary.iloc[-1]
 
+forward_chart = charts.with_legend_columns(
+    charts.per_layer_lines(
+        shown,
+        y="act_std",
+        y_title="std of activations (log)",
+        x_title=unit.capitalize(),
+        title="Forward: activations (weight scale × critical)",
+    ),
+    3,
+)
 left, right = st.columns(2)
 with left:
-    st.altair_chart(
-        charts.with_legend_columns(
-            charts.per_layer_lines(
-                layers,
-                y="act_std",
-                y_title="std of activations (log)",
-                x_title=unit.capitalize(),
-                title="Forward: activations (weight scale × critical)",
-            ),
-            3,
-        ),
-        width="stretch",
-    )
+    st.altair_chart(forward_chart, width="stretch")
     if config.network == "rnn":
         moral = (
             "The activations hardly change: every time step adds a fresh input. The gradients "
@@ -101,7 +116,7 @@ with right:
     st.altair_chart(
         charts.with_legend_columns(
             charts.per_layer_lines(
-                layers,
+                shown,
                 y="grad_std",
                 y_title="std of ∂L/∂z (log)",
                 x_title=unit.capitalize(),
@@ -151,12 +166,20 @@ page.notice(
     f"{page.fmt(mine.act_factor)}. {verdict}"
 )
 
-with st.expander("All six scales in numbers"):
-    table = summary[
+export.export_row(
+    "home_scales",
+    config,
+    table=export.per_layer_table(shown),
+    chart=forward_chart,
+    key="home_export",
+    extra={"layer_unit": unit, "critical_sigma_w2": crit, "compared": list(chosen)},
+)
+with st.expander("All scales and initializers in numbers"):
+    table = shown_summary[
         ["series", "sigma_sqrt_n", "rule_factor", "act_factor", "act_ratio", "grad_ratio"]
     ].rename(
         columns={
-            "series": "weights (× critical)",
+            "series": "weights (× critical) or initializer",
             "sigma_sqrt_n": "σ·√fan_in",
             "rule_factor": "predicted factor (small signal)",
             "act_factor": f"measured factor per {unit}",

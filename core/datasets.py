@@ -332,14 +332,23 @@ def validate_options(name: str, options: dict[str, Any] | None = None) -> dict[s
         value = given.get(opt.name, opt.default)
         if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
             raise ValueError(f"Option {opt.name!r} of {name!r} must be a number, got {value!r}.")
+        # int(inf) would raise OverflowError and int(nan) a vague message; Python ints are
+        # exact (float(10**400) would overflow), so only floats are checked.
+        if isinstance(value, float | np.floating) and not np.isfinite(value):
+            raise ValueError(f"Option {opt.name!r} of {name!r} must be finite, got {value}.")
         if opt.kind == "int":
-            if float(value) != int(value):
+            if isinstance(value, float | np.floating) and not float(value).is_integer():
                 raise ValueError(
                     f"Option {opt.name!r} of {name!r} must be an integer, got {value}."
                 )
             value = int(value)
         else:
-            value = float(value)
+            try:
+                value = float(value)
+            except OverflowError:  # a Python int beyond float range
+                raise ValueError(
+                    f"Option {opt.name!r} of {name!r} must lie in [{opt.low}, {opt.high}]."
+                ) from None
         if not (opt.low <= value <= opt.high):
             raise ValueError(
                 f"Option {opt.name!r} of {name!r} must lie in [{opt.low}, {opt.high}], got {value}."

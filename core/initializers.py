@@ -11,7 +11,8 @@ Results are float64.
 Entry points
 ------------
 ``initialize(name, shape, *, rng, **params)``
-    Validated, registry-driven initialization (what the app and the networks use).
+    Validated, registry-driven initialization (what the app and the networks use); tensors of
+    more than ``MAX_ELEMENTS`` entries are refused with ValueError.
 ``REGISTRY``
     ``dict[str, InitSpec]`` in display order: formula, purpose, reference, parameters and the
     equivalent PyTorch / Keras 3 / JAX call of every scheme.
@@ -19,7 +20,8 @@ Entry points
     The arithmetic behind the schemes (fans, gains, exact standard deviations and bounds).
 
 The named functions (``he_normal``, ``orthogonal`` ...) can also be called directly; they check
-positivity of their parameters but not the UI ranges that :func:`validate_params` enforces.
+positivity of their parameters but neither the UI ranges that :func:`validate_params` enforces
+nor the size limit.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ import numpy as np
 
 __all__ = [
     "DISTRIBUTIONS",
+    "MAX_ELEMENTS",
     "MODES",
     "NONLINEARITIES",
     "REGISTRY",
@@ -78,6 +81,13 @@ TRUNCATED_NORMAL_STD = 0.87962566103423978
 
 #: Where the truncated normal is cut, in units of the pre-truncation sigma.
 _TRUNCATION = 2.0
+
+#: Largest number of entries :func:`initialize` draws in one tensor (2**26 float64 values =
+#: 512 MiB; the orthogonal schemes need about as much again for their QR work space). Larger
+#: requests raise ValueError before anything is allocated, so a notebook user asking for a
+#: 10^6 x 10^6 layer gets a clear message instead of a MemoryError or a swapping machine.
+#: ``core.networks.MAX_PARAMETERS`` (a whole network) is below it.
+MAX_ELEMENTS: int = 2**26
 
 Shape = Sequence[int]
 
@@ -367,6 +377,28 @@ _PRESETS: dict[str, tuple[float, str, str]] = {
     "torch_default": (1.0 / 3.0, "fan_in", "uniform"),
 }
 
+#: Below this ``k * gain**2`` the squared gain loses precision or underflows to 0 (gain < ~1e-154,
+#: which the registry's range (0, 10] allows); the presets then scale unit-gain weights by the
+#: gain instead of squaring it (the same values up to rounding).
+_MIN_GAIN_SCALE = 1e-300
+
+
+def _gain_preset(
+    shape: Shape,
+    gain: float,
+    k: float,
+    mode: Mode,
+    distribution: Distribution,
+    rng: np.random.Generator,
+) -> np.ndarray:
+    """``variance_scaling(shape, scale=k * gain**2, ...)``, also when ``gain**2`` underflows."""
+    g = _positive("gain", gain)
+    if k * g**2 >= _MIN_GAIN_SCALE:
+        return variance_scaling(
+            shape, scale=k * g**2, mode=mode, distribution=distribution, rng=rng
+        )
+    return g * variance_scaling(shape, scale=k, mode=mode, distribution=distribution, rng=rng)
+
 
 def lecun_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
     r"""LeCun normal: :math:`\mathcal{N}(0, g^2/\text{fan\_in})`, untruncated.
@@ -398,9 +430,7 @@ def lecun_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -
     LeCun, Bottou, Orr, Müller (1998). Efficient BackProp. Klambauer, Unterthiner, Mayr,
     Hochreiter (2017). Self-Normalizing Neural Networks. arXiv:1706.02515.
     """
-    return variance_scaling(
-        shape, scale=_positive("gain", gain) ** 2, mode="fan_in", distribution="normal", rng=rng
-    )
+    return _gain_preset(shape, gain, 1.0, "fan_in", "normal", rng)
 
 
 def lecun_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
@@ -429,9 +459,7 @@ def lecun_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) 
     ----------
     LeCun, Bottou, Orr, Müller (1998). Efficient BackProp.
     """
-    return variance_scaling(
-        shape, scale=_positive("gain", gain) ** 2, mode="fan_in", distribution="uniform", rng=rng
-    )
+    return _gain_preset(shape, gain, 1.0, "fan_in", "uniform", rng)
 
 
 def glorot_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
@@ -469,9 +497,7 @@ def glorot_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) 
     Glorot, X. & Bengio, Y. (2010). Understanding the difficulty of training deep feedforward
     neural networks. AISTATS. https://proceedings.mlr.press/v9/glorot10a.html
     """
-    return variance_scaling(
-        shape, scale=_positive("gain", gain) ** 2, mode="fan_avg", distribution="normal", rng=rng
-    )
+    return _gain_preset(shape, gain, 1.0, "fan_avg", "normal", rng)
 
 
 def glorot_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
@@ -506,9 +532,7 @@ def glorot_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0)
     Glorot, X. & Bengio, Y. (2010). Understanding the difficulty of training deep feedforward
     neural networks. AISTATS. https://proceedings.mlr.press/v9/glorot10a.html
     """
-    return variance_scaling(
-        shape, scale=_positive("gain", gain) ** 2, mode="fan_avg", distribution="uniform", rng=rng
-    )
+    return _gain_preset(shape, gain, 1.0, "fan_avg", "uniform", rng)
 
 
 def he_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
@@ -545,13 +569,7 @@ def he_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> n
     He, K., Zhang, X., Ren, S., Sun, J. (2015). Delving Deep into Rectifiers: Surpassing
     Human-Level Performance on ImageNet Classification. arXiv:1502.01852.
     """
-    return variance_scaling(
-        shape,
-        scale=2.0 * _positive("gain", gain) ** 2,
-        mode="fan_in",
-        distribution="normal",
-        rng=rng,
-    )
+    return _gain_preset(shape, gain, 2.0, "fan_in", "normal", rng)
 
 
 def he_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
@@ -585,13 +603,7 @@ def he_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> 
     ----------
     He, K., Zhang, X., Ren, S., Sun, J. (2015). Delving Deep into Rectifiers. arXiv:1502.01852.
     """
-    return variance_scaling(
-        shape,
-        scale=2.0 * _positive("gain", gain) ** 2,
-        mode="fan_in",
-        distribution="uniform",
-        rng=rng,
-    )
+    return _gain_preset(shape, gain, 2.0, "fan_in", "uniform", rng)
 
 
 def torch_default(shape: Shape, *, rng: np.random.Generator) -> np.ndarray:
@@ -1653,7 +1665,8 @@ def initialize(
     ------
     ValueError
         Unknown name or parameter, a parameter out of range, a rank the scheme does not accept,
-        a zero-sized dimension, or ``delta_orthogonal`` with ``c_in > c_out``.
+        a zero-sized dimension, more than :data:`MAX_ELEMENTS` entries, or
+        ``delta_orthogonal`` with ``c_in > c_out``.
     TypeError
         ``rng`` is not a Generator or ``shape`` is not a sequence of integers.
     """
@@ -1661,6 +1674,12 @@ def initialize(
     values = validate_params(name, params)
     dims = _as_shape(shape)
     _check_rank_for(spec, dims)
+    size = math.prod(dims)
+    if size > MAX_ELEMENTS:
+        raise ValueError(
+            f"shape {dims} has {size} entries; initialize draws at most "
+            f"MAX_ELEMENTS = {MAX_ELEMENTS} (2**26, 512 MiB of float64) per tensor"
+        )
     return _FUNCTIONS[name](dims, rng=_check_rng(rng), **values)
 
 
@@ -1748,7 +1767,15 @@ def scale_of(name: str, shape: Shape, **params: object) -> Scale:
     gain = float(p.get("gain", 1.0))
     if name in _PRESETS:
         scale, mode, distribution = _PRESETS[name]
-        return _vs_scale(scale * gain**2, mode, distribution, fans)
+        if scale * gain**2 >= _MIN_GAIN_SCALE:
+            return _vs_scale(scale * gain**2, mode, distribution, fans)
+        unit = _vs_scale(scale, mode, distribution, fans)  # gain**2 would underflow
+        return Scale(
+            std=gain * unit.std,
+            bound=None if unit.bound is None else gain * unit.bound,
+            distribution=unit.distribution,
+            truncation=None if unit.truncation is None else gain * unit.truncation,
+        )
     if name == "orthogonal":
         rows, cols = math.prod(dims[:-1]), dims[-1]
         return Scale(std=gain / math.sqrt(max(rows, cols)), bound=None, distribution="orthogonal")

@@ -98,6 +98,7 @@ CONFIG_KEYS = ("network", "activation", "init", "depth", "width", "seed")
 
 _STATE_KEY = "_shared_config"
 _WARNINGS_KEY = "_shared_config_warnings"
+_CLAMPED_KEY = "_shared_config_clamped"
 _MAX_SHOWN_CHARS = 40
 
 
@@ -396,6 +397,15 @@ def _on_change(field_name: str, widget_key: str) -> None:
         config = replace(
             config, **{field_name: int(value) if field_name != "activation" else value}
         )
+    # The depth slider's range is the network type's, not the weight budget of the current
+    # width: a deep-and-wide request is cut to the budget here (and said so on the page).
+    deepest = max_depth(config.network, config.width)
+    if config.depth > deepest:
+        st.session_state[_CLAMPED_KEY] = (
+            f"{config.depth} layers of {config.width} units exceed the server's budget of "
+            f"{MAX_HIDDEN_WEIGHTS:,} weights; using {deepest} layers."
+        )
+        config = replace(config, depth=deepest)
     _set(config)
 
 
@@ -438,6 +448,9 @@ def shared_config(*, extra_query: Mapping[str, str] | None = None) -> Config:
     config, warnings = load_config()
     for message in warnings:
         st.warning(f"Link parameter ignored: {message}", icon="⚠️")
+    clamped = st.session_state.pop(_CLAMPED_KEY, None)
+    if clamped:
+        st.warning(f"Depth reduced: {clamped}", icon="⚠️")
 
     sidebar = st.sidebar
     sidebar.header("Network")

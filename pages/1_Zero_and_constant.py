@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import charts, compute, page
+from explorer import charts, compute, export, page
 
 config = page.setup(
     "Zero and constant initialization: symmetry",
@@ -141,14 +141,12 @@ st.markdown(
     "gradients are exactly 0: its two output units are clones too, so their errors cancel)."
 )
 cols = st.columns(3)
-for col, run in zip(cols, result.runs, strict=True):
-    with col:
-        st.altair_chart(
-            charts.neuron_bars(
-                run.neuron_grads, y="grad1", y_title="∂L/∂W (input x₁)", title=run.label
-            ),
-            width="stretch",
-        )
+bar_charts = [
+    charts.neuron_bars(run.neuron_grads, y="grad1", y_title="∂L/∂W (input x₁)", title=run.label)
+    for run in result.runs
+]
+for col, chart in zip(cols, bar_charts, strict=True):
+    col.altair_chart(chart, width="stretch")
 spread = float(const.grads["spread1"].iloc[:-1].max())
 value = float(const.neuron_grads["grad1"].iloc[0])
 rand_lo = float(rand.neuron_grads["grad1"].min())
@@ -157,6 +155,15 @@ page.notice(
     f"with W = {k:g} all {width} neurons get ∂L/∂W = {page.fmt(value)}; the largest difference "
     f"between two neurons' gradients in any hidden layer is {page.fmt(spread)}. With random "
     f"weights the same gradients range from {page.fmt(rand_lo)} to {page.fmt(rand_hi)}."
+)
+
+export.export_row(
+    "zero_constant",
+    config,
+    table=export.per_layer_table(compute.symmetry_grads_frame(result)),
+    chart=bar_charts[1],
+    key="p1_export",
+    extra={"k": float(k), "steps": int(steps), "trained_depth": depth, "trained_width": width},
 )
 
 # ---- Distinct neurons over training --------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import charts, compute, controls, page
+from explorer import charts, compare, compute, controls, export, page
 
 config = page.setup(
     "Small random weights: vanishing signals",
@@ -23,6 +23,15 @@ last = config.depth
 series = compute.vanishing_series(
     config.init, config.init_params, config.activation, config.network
 )
+chosen = compare.picker(
+    config,
+    key="p2_compare",
+    default=[init for _, init, _ in series[1:]],
+    exclude=[compute.SMALL_RANDOM],
+    label="Compared with small random N(0, 0.01²)",
+    empty_means_default=True,
+)
+series = series[:1] + compare.series(config, chosen)
 with st.spinner("Measuring the networks…"):
     layers, summary = compute.vanishing_probe(
         config.network, config.activation, series, config.depth, config.width, config.seed
@@ -148,22 +157,20 @@ page.notice(hist_text)
 # ---- Per-layer std of activations and gradients ------------------------------------------
 st.header("Forward and backward, on a log scale")
 theory = ["theory: small random"] if config.network == "mlp" else []
+forward_chart = charts.with_legend_columns(
+    charts.per_layer_lines(
+        layers,
+        y="act_std",
+        y_title="std of activations (log)",
+        x_title=unit.capitalize(),
+        title="Forward: activations",
+        dashed_series=theory,
+    ),
+    2,
+)
 c1, c2 = st.columns(2)
 with c1:
-    st.altair_chart(
-        charts.with_legend_columns(
-            charts.per_layer_lines(
-                layers,
-                y="act_std",
-                y_title="std of activations (log)",
-                x_title=unit.capitalize(),
-                title="Forward: activations",
-                dashed_series=theory,
-            ),
-            2,
-        ),
-        width="stretch",
-    )
+    st.altair_chart(forward_chart, width="stretch")
     page.notice(
         (
             f"each step down the small-random line is a factor {page.fmt(small.act_factor)}"
@@ -204,6 +211,15 @@ with c2:
             else ""
         )
     )
+
+export.export_row(
+    "small_random",
+    config,
+    table=export.per_layer_table(layers),
+    chart=forward_chart,
+    key="p2_export",
+    extra={"layer_unit": unit, "compared": list(chosen)},
+)
 
 # ---- Training ------------------------------------------------------------------------------
 st.header("And so nothing learns")

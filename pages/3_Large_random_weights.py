@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from explorer import charts, compute, controls, page, page_params
+from explorer import charts, compare, compute, controls, export, page, page_params
 from explorer.page_params import PageParam
 
 fmt = page.fmt
@@ -39,13 +39,22 @@ net, act, depth, width, seed = (
     config.seed,
 )
 series = compute.large_weight_series(act, config.init, config.init_params)
+chosen = compare.picker(
+    config,
+    key="p3_compare",
+    default=[init for _, init, _ in series[1:]],
+    exclude=[compute.LARGE_INIT],
+    label="Compared with N(0, 1)",
+    empty_means_default=True,
+)
+series = series[:1] + compare.series(config, chosen)
 frame = compute.compare_stats(net, act, series, depth, width, seed)
 large_label, usual_init = series[0][0], compute.well_scaled_init(act)
 usual_label = compute.initializers.REGISTRY[usual_init].label
 large = compute.layer_stats(net, act, compute.LARGE_INIT, (), depth, width, seed)
 usual = compute.layer_stats(net, act, usual_init, (), depth, width, seed)
 large_rows = frame[frame["series"] == large_label]
-usual_rows = frame[frame["series"] == usual_label]
+usual_rows = compute.stats_frame(usual, usual_label)
 unit = "time step" if net == "rnn" else "layer"
 x_title = "Time step" if net == "rnn" else "Layer"
 activation = compute.activations.get(act)
@@ -168,18 +177,16 @@ with right:
 
 # ---- 2. exploding ----------------------------------------------------------------------------
 st.subheader("2 · Exploding: the scale of the signal, layer by layer")
+forward_chart = charts.per_layer_lines(
+    frame,
+    y="act_std",
+    y_title="std of activations (log)",
+    x_title=x_title,
+    title="Forward: activation std per layer",
+)
 left, right = st.columns(2)
 with left:
-    st.altair_chart(
-        charts.per_layer_lines(
-            frame,
-            y="act_std",
-            y_title="std of activations (log)",
-            x_title=x_title,
-            title="Forward: activation std per layer",
-        ),
-        width="stretch",
-    )
+    st.altair_chart(forward_chart, width="stretch")
     if first_bad:
         page.notice(
             f"With N(0, 1) weights the activations **overflowed at {unit} {first_bad}**: "
@@ -238,6 +245,15 @@ with right:
             f"**{fmt(grad_ratio)}×** {unit} {depth}'s with N(0, 1) weights "
             f"({usual_label}: {fmt(compute.summarize_layers(usual).grad_ratio)}×)."
         )
+
+export.export_row(
+    "large_random",
+    config,
+    table=export.per_layer_table(frame),
+    chart=forward_chart,
+    key="p3_export",
+    extra={"layer_unit": unit, "compared": list(chosen)},
+)
 
 # ---- 3. training and clipping ------------------------------------------------------------------
 st.subheader("3 · Training: oscillation, NaN, and gradient clipping")

@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from explorer import charts, compute, page, page_params
+from explorer import charts, compute, export, page, page_params
 from explorer.page_params import PageParam
 
 fmt = page.fmt
@@ -131,18 +131,16 @@ if not same_k:
     inits.append(("sidebar init", config.init, config.init_params))
 profile = compute.variance_profile(net, act, tuple(inits), depth, width, seed)
 theory_series = [s for s in profile["series"].unique() if s.endswith("theory")]
-st.altair_chart(
-    charts.per_layer_lines(
-        profile,
-        y="variance",
-        y_title="Var(z) of the pre-activations (log)",
-        x_title=x_title,
-        dashed_series=theory_series,
-        title="Measured at initialization"
-        + (" (solid) · mean-field theory (dashed)" if theory_series else ""),
-    ),
-    width="stretch",
+profile_chart = charts.per_layer_lines(
+    profile,
+    y="variance",
+    y_title="Var(z) of the pre-activations (log)",
+    x_title=x_title,
+    dashed_series=theory_series,
+    title="Measured at initialization"
+    + (" (solid) · mean-field theory (dashed)" if theory_series else ""),
 )
+st.altair_chart(profile_chart, width="stretch")
 mine = profile[(profile["label"] == label) & (profile["kind"] == "measured")]
 mine_theory = profile[(profile["label"] == label) & (profile["kind"] == "theory")]
 var_first, var_last = float(mine["variance"].iloc[0]), float(mine["variance"].iloc[-1])
@@ -203,6 +201,15 @@ m3.metric(
     fmt(user_k),
     help=f"{config.init_label}: fan_in · Var(W) = {fmt(user_k)} — the k it corresponds to on "
     "these layers.",
+)
+
+export.export_row(
+    "choosing_scale",
+    config,
+    table=export.per_layer_table(profile),
+    chart=profile_chart,
+    key="p4_export",
+    extra={"k": k, "fan_mode": mode, "distribution": dist, "layer_unit": unit},
 )
 
 # ---- 2. the edge -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import math
 
 import streamlit as st
 
-from explorer import charts, compute, controls, page, page_params
+from explorer import charts, compute, controls, export, page, page_params
 
 TABS = {
     "mlp": "Orthogonal weights (MLP)",
@@ -209,17 +209,15 @@ with tab_cnn:
         with st.spinner("Probing the CNN…"):
             frame = compute.cnn_layer_stats(cnn.activation, series, cnn.depth, c, cnn.seed)
         summary = compute.series_summary(frame)
+        cnn_chart = charts.per_layer_lines(
+            frame,
+            y="act_std",
+            y_title="std of activations",
+            x_title="Conv layer",
+            title=f"Activations: {cnn.depth} conv layers, {c} channels",
+        )
         with st.container():
-            st.altair_chart(
-                charts.per_layer_lines(
-                    frame,
-                    y="act_std",
-                    y_title="std of activations",
-                    x_title="Conv layer",
-                    title=f"Activations: {cnn.depth} conv layers, {c} channels",
-                ),
-                width="stretch",
-            )
+            st.altair_chart(cnn_chart, width="stretch")
             page.notice(
                 f"After {cnn.depth} conv layers the activation std is "
                 + "; ".join(
@@ -258,6 +256,14 @@ with tab_cnn:
             f"batch {compute.CNN_BATCH}, zero padding — "
             "border pixels see fewer than 9 inputs, which lowers the variance of Gaussian "
             "kernels slightly at every layer."
+        )
+        export.export_row(
+            "network_types_cnn",
+            cnn,
+            table=export.per_layer_table(frame),
+            chart=cnn_chart,
+            key="p5_cnn_export",
+            extra={"channels": c, "layer_unit": "conv layer"},
         )
         page.try_this(
             "Set the activation to **Linear**. Which line stays perfectly flat, and how fast "
@@ -304,18 +310,16 @@ with tab_rnn:
         x_title = f"Time step t (gradient injected at step {steps})"
         mine = summary.iloc[0]
         ortho = compute.orthogonal_row(summary, 1.0)
+        rnn_chart = charts.per_layer_lines(
+            frame,
+            y="grad_std",
+            y_title="std of dL/dz_t",
+            x_title=x_title,
+            title=f"Your activation ({rnn.activation}): ρ and f′ together",
+            height=300,
+        )
         if rnn.activation != "linear":
-            st.altair_chart(
-                charts.per_layer_lines(
-                    frame,
-                    y="grad_std",
-                    y_title="std of dL/dz_t",
-                    x_title=x_title,
-                    title=f"Your activation ({rnn.activation}): ρ and f′ together",
-                    height=300,
-                ),
-                width="stretch",
-            )
+            st.altair_chart(rnn_chart, width="stretch")
             versus = (
                 ""
                 if mine.series == ortho.series
@@ -378,6 +382,16 @@ with tab_rnn:
                 "Identity W_hh with ReLU is the IRNN of Le, Jaitly & Hinton (2015)."
             )
         gauss = lin_summary[lin_summary["init"] == "glorot_normal"].iloc[-1]
+        export.export_row(
+            "network_types_rnn",
+            rnn,
+            table=export.per_layer_table(
+                compute.rnn_export_frame(frame, lin_frame, rnn.activation)
+            ),
+            chart=rnn_chart,
+            key="p5_rnn_export",
+            extra={"time_steps": steps, "hidden_units": hidden, "layer_unit": "time step"},
+        )
         page.try_this(
             "A Gaussian W_hh with Var = 1/n (Glorot normal on a square matrix) has ρ close to 1 "
             "as well. Why does its gradient still drift away from 1 in the linear RNN?",
@@ -418,17 +432,15 @@ with tab_res:
         resid = frame[frame["series"] != "Plain MLP"]
         summary = compute.series_summary(frame).set_index("series")
         left, right = st.columns(2)
+        res_chart = charts.per_layer_lines(
+            frame,
+            y="act_std",
+            y_title="std of activations (the stream)",
+            x_title="Layer / block",
+            title=f"Forward: {res.depth} layers of {res.width} units",
+        )
         with left:
-            st.altair_chart(
-                charts.per_layer_lines(
-                    frame,
-                    y="act_std",
-                    y_title="std of activations (the stream)",
-                    x_title="Layer / block",
-                    title=f"Forward: {res.depth} layers of {res.width} units",
-                ),
-                width="stretch",
-            )
+            st.altair_chart(res_chart, width="stretch")
             text = (
                 f"After {res.depth} layers the plain MLP's std is "
                 f"**{page.fmt(plain['act_std'].iloc[-1])}** (×"
@@ -475,6 +487,14 @@ with tab_res:
         m2.metric(
             f"Residual (α = {alpha:g}): last-block std",
             page.fmt(float(resid["act_std"].iloc[-1])),
+        )
+        export.export_row(
+            "network_types_residual",
+            res,
+            table=export.per_layer_table(frame),
+            chart=res_chart,
+            key="p5_res_export",
+            extra={"alpha": alpha},
         )
         page.try_this(
             f"With α = 1 the residual stream grows. What α keeps its std below 2 after "

@@ -11,7 +11,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from explorer import charts, compute, controls, page, page_params
+from explorer import charts, compute, controls, export, page, page_params
 
 SB2_MAX = 0.5
 HOMOGENEOUS = ("relu", "leaky_relu", "linear")
@@ -236,17 +236,15 @@ with st.spinner("Probing the network…"):
 measured = frame[frame["series"] == "measured (probe)"]
 predicted = frame[frame["series"] == "theory (mean field)"]
 left, right = st.columns(2)
+q_chart = charts.per_layer_lines(
+    frame,
+    y="q",
+    y_title="q^l = variance of pre-activations",
+    title="Length map q^l (dashed = theory)",
+    dashed_series=["theory (mean field)"],
+)
 with left:
-    st.altair_chart(
-        charts.per_layer_lines(
-            frame,
-            y="q",
-            y_title="q^l = variance of pre-activations",
-            title="Length map q^l (dashed = theory)",
-            dashed_series=["theory (mean field)"],
-        ),
-        width="stretch",
-    )
+    st.altair_chart(q_chart, width="stretch")
     text = (
         f"At layer {mlp.depth} the probe measures q = "
         f"**{page.fmt(float(measured['q'].iloc[-1]))}**, theory predicts "
@@ -283,6 +281,14 @@ with right:
         f"predicts **{page.fmt(float(predicted['grad_rel'].iloc[0]))}**. Once q^l has "
         "settled, the mean squared gradient changes by χ₁ per layer (its std by √χ₁)."
     )
+export.export_row(
+    "edge_of_chaos",
+    mlp,
+    table=export.per_layer_table(frame),
+    chart=q_chart,
+    key="p7_export",
+    extra={"sigma_b2": sb2, "sigma_w2": sw2},
+)
 if info["overflow_layer"]:
     st.warning(f"The probe overflowed at layer {info['overflow_layer']} (shown as red marks).")
 if not info["applicable"]:

@@ -145,3 +145,31 @@ def test_home_first_visit(browser: object, server: str) -> None:
 @pytest.mark.parametrize("page_file", PAGES, ids=[p.stem for p in PAGES])
 def test_page_deep_link_first_visit(browser: object, server: str, page_file: Path) -> None:
     _check_page(browser, f"{server}/{url_path(page_file)}", page_file.stem)
+
+
+def test_share_link_shows_the_senders_metric(browser: object, server: str) -> None:
+    """A fresh visitor opening a share link sees the number its sender saw (AppTest's run)."""
+    from streamlit.testing.v1 import AppTest
+
+    query = {"network": "mlp", "activation": "relu", "init": "he_normal", "depth": "12",
+             "width": "64", "seed": "3"}  # fmt: skip
+    label = "Measured factor per layer"
+    script = ROOT / "pages" / "2_Small_random_weights.py"
+    sender = AppTest.from_file(str(script), default_timeout=60)
+    sender.query_params.update(query)
+    sender.run()
+    assert not sender.exception
+    expected = next(m.value for m in sender.metric if m.label == label)
+
+    link = f"{server}/Small_random_weights?" + "&".join(f"{k}={v}" for k, v in query.items())
+    context, page = open_page(browser, link)
+    try:
+        metric = page.locator('[data-testid="stMetric"]').filter(
+            has=page.locator('[data-testid="stMetricLabel"]', has_text=label)
+        )
+        shown = metric.first.locator('[data-testid="stMetricValue"]').inner_text().strip()
+        assert shown == expected
+        for key, value in query.items():
+            assert f"{key}={value}" in page.url
+    finally:
+        context.close()
