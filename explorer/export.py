@@ -1,0 +1,287 @@
+"""Downloads: a page's per-layer statistics as CSV/JSON and its main chart as SVG/PNG.
+
+The pure functions turn what a page already holds (a pre-aggregated frame, an Altair chart, the
+shared config) into file bytes. :func:`export_row` draws the compact "⬇ Export" popover; it hands
+``st.download_button`` *callables*, so nothing is serialized or rendered on a normal rerun —
+only when a visitor clicks (Streamlit runs the callable on a separate thread then).
+
+Chart images are rendered offline by ``vl-convert-python`` (a bundled Vega-Lite/Deno engine;
+no network, no browser). Files are named ``{page_slug}_{config.slug()}.{ext}``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Literal
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from explorer import compute, controls
+
+#: Clear column names of the per-layer statistics (``compute.stats_frame`` names on the left).
+#: Columns not listed keep their name.
+COLUMN_NAMES: dict[str, str] = {
+    "series": "series",
+    "layer": "layer",
+    "act_mean": "activation_mean",
+    "act_std": "activation_std",
+    "preact_std": "preactivation_std",
+    "saturated_fraction": "saturated_fraction",
+    "dead_fraction": "dead_fraction",
+    "grad_std": "grad_std_dL_dz",
+    "weight_grad_std": "weight_grad_std",
+    "nonfinite_act": "nonfinite_activations",
+    "nonfinite_grad": "nonfinite_gradients",
+}
+#: Width in CSS pixels of an exported chart image (charts on the page stretch to the column).
+IMAGE_WIDTH = 640
+#: Pixel density of PNG exports (2 = sharp on high-DPI screens and slides).
+PNG_SCALE = 2.0
+
+ImageFormat = Literal["svg", "png"]
+
+
+def file_name(page_slug: str, config: controls.Config, ext: str) -> str:
+    """``{page_slug}_{config.slug()}.{ext}``: the export's file name, after the config."""
+    return f"{page_slug}_{config.slug()}.{ext}"
+
+
+def per_layer_table(frame: pd.DataFrame, columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The per-layer frame with clear column names, ``series`` and ``layer`` first.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Long format, one row per layer per series (e.g. :func:`explorer.compute.stats_frame`
+        rows stacked); must hold ``series`` and ``layer``.
+    columns : sequence of str, optional
+        Columns to keep (original names); default all.
+
+    Returns
+    -------
+    DataFrame
+        A copy, renamed by :data:`COLUMN_NAMES`, grouped by series (in order of appearance),
+        layers in frame order.
+
+    Raises
+    ------
+    KeyError
+        If ``series`` or ``layer`` is missing.
+    """
+    missing = {"series", "layer"} - set(frame.columns)
+    if missing:
+        raise KeyError(f"per-layer frame lacks {', '.join(sorted(missing))}")
+    keep = list(columns) if columns is not None else list(frame.columns)
+    keep = ["series", "layer"] + [c for c in keep if c not in ("series", "layer")]
+    out = frame[keep].rename(columns=COLUMN_NAMES)
+    order = {name: i for i, name in enumerate(dict.fromkeys(out["series"]))}
+    out = out.assign(_order=out["series"].map(order))
+    # Layers stay in the frame's order ("output" may follow the numbered layers).
+    out = out.sort_values("_order", kind="stable").drop(columns="_order")
+    return out.reset_index(drop=True)
+
+
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    """UTF-8 CSV, safe to open in a spreadsheet (:func:`explorer.compute.safe_csv`)."""
+    return compute.safe_csv(table)
+
+
+def _json_value(value: object) -> object:
+    """Strict JSON: NaN is null, infinities "inf"/"-inf", NumPy scalars Python, lists kept."""
+    if value is None or isinstance(value, str | bool):
+        return value
+    if isinstance(value, list | tuple):
+        return [_json_value(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _json_value(v) for k, v in value.items()}
+    if hasattr(value, "item"):  # NumPy scalar
+        value = value.item()
+    if isinstance(value, float):
+        if math.isnan(value):
+            return None
+        if math.isinf(value):
+            return "inf" if value > 0 else "-inf"
+    if isinstance(value, int | float | str | bool):
+        return value
+    return str(value)
+
+
+def metadata(
+    page_slug: str, config: controls.Config, extra: Mapping[str, object] | None = None
+) -> dict[str, object]:
+    """The header of a JSON export: page, the whole shared config, and page extras."""
+    return {
+        "page": page_slug,
+        "config": {
+            "network": config.network,
+            "activation": config.activation,
+            "init": config.init,
+            "init_label": config.init_label,
+            "init_params": {k: _json_value(v) for k, v in config.init_params},
+            "depth": config.depth,
+            "width": config.width,
+            "seed": config.seed,
+        },
+        "share_query": config.to_query(),
+        **({k: _json_value(v) for k, v in extra.items()} if extra else {}),
+    }
+
+
+def json_bytes(
+    table: pd.DataFrame,
+    page_slug: str,
+    config: controls.Config,
+    extra: Mapping[str, object] | None = None,
+) -> bytes:
+    """``{"metadata": {...}, "columns": [...], "rows": [{...}, ...]}`` as strict UTF-8 JSON.
+
+    Parameters
+    ----------
+    table : DataFrame
+        One row per layer per series (e.g. :func:`per_layer_table`).
+    page_slug : str
+    config : controls.Config
+    extra : mapping, optional
+        Page-specific settings to record (e.g. page 3's clipping threshold).
+
+    Returns
+    -------
+    bytes
+        No NaN/Infinity tokens (``allow_nan=False``): NaN is null, overflow is "inf".
+    """
+    rows = [
+        {str(k): _json_value(v) for k, v in record.items()}
+        for record in table.to_dict(orient="records")
+    ]
+    payload = {
+        "metadata": metadata(page_slug, config, extra),
+        "columns": [str(c) for c in table.columns],
+        "rows": rows,
+    }
+    return json.dumps(payload, allow_nan=False, ensure_ascii=False, indent=1).encode("utf-8")
+
+
+def chart_spec(chart: alt.TopLevelMixin, *, width: int | None = IMAGE_WIDTH) -> dict:
+    """The chart's Vega-Lite spec with a fixed width (on the page it stretches to its column)."""
+    if width is not None and isinstance(chart, alt.Chart | alt.LayerChart):
+        chart = chart.properties(width=width)
+    return chart.to_dict()
+
+
+def _vl_version() -> str:
+    """vl-convert's name of the Vega-Lite version Altair writes, e.g. ``"v6_4"``."""
+    return "_".join(alt.SCHEMA_VERSION.split(".")[:2])
+
+
+def chart_image(
+    chart: alt.TopLevelMixin, fmt: ImageFormat, *, width: int | None = IMAGE_WIDTH
+) -> bytes:
+    """Render a chart to SVG or PNG offline with vl-convert.
+
+    Parameters
+    ----------
+    chart : altair chart
+    fmt : {"svg", "png"}
+    width : int or None
+        Plot width in CSS pixels (None keeps the chart's own).
+
+    Returns
+    -------
+    bytes
+        UTF-8 SVG text or PNG bytes (at :data:`PNG_SCALE`).
+
+    Raises
+    ------
+    ValueError
+        For an unknown format.
+    """
+    import vl_convert as vlc  # imported on click only: keeps page start-up fast
+
+    spec = chart_spec(chart, width=width)
+    if fmt == "svg":
+        return vlc.vegalite_to_svg(spec, vl_version=_vl_version()).encode("utf-8")
+    if fmt == "png":
+        return vlc.vegalite_to_png(spec, vl_version=_vl_version(), scale=PNG_SCALE)
+    raise ValueError(f"unknown image format {fmt!r}; valid: svg, png")
+
+
+def export_row(
+    page_slug: str,
+    config: controls.Config,
+    *,
+    table: pd.DataFrame | None,
+    chart: alt.TopLevelMixin | None,
+    key: str,
+    extra: Mapping[str, object] | None = None,
+    label: str = "⬇ Export",
+) -> None:
+    """Draw a compact "⬇ Export" popover: the page's data as CSV/JSON, its chart as SVG/PNG.
+
+    Nothing is serialized or rendered here: each button gets a callable that Streamlit runs
+    only when it is clicked.
+
+    Parameters
+    ----------
+    page_slug : str
+        Short page name for the files, e.g. ``"small_random"``.
+    config : controls.Config
+        The shared config (file names, JSON metadata).
+    table : DataFrame or None
+        One row per layer per series, clearly named columns (see :func:`per_layer_table`).
+    chart : altair chart or None
+        The page's main chart.
+    key : str
+        Unique key prefix of the buttons on the page.
+    extra : mapping, optional
+        Page settings recorded in the JSON metadata.
+    label : str
+        The popover's label.
+    """
+    with st.popover(label):
+        st.caption(
+            "Files are named after your settings; the JSON holds the settings and the share link."
+        )
+        if table is not None:
+            left, right = st.columns(2)
+            left.download_button(
+                "Per-layer data (CSV)",
+                data=lambda: csv_bytes(table),
+                file_name=file_name(page_slug, config, "csv"),
+                mime="text/csv",
+                key=f"{key}_csv",
+                on_click="ignore",
+                icon=":material/table:",
+            )
+            right.download_button(
+                "Per-layer data (JSON)",
+                data=lambda: json_bytes(table, page_slug, config, extra),
+                file_name=file_name(page_slug, config, "json"),
+                mime="application/json",
+                key=f"{key}_json",
+                on_click="ignore",
+                icon=":material/data_object:",
+            )
+        if chart is not None:
+            left, right = st.columns(2)
+            left.download_button(
+                "Chart (SVG)",
+                data=lambda: chart_image(chart, "svg"),
+                file_name=file_name(page_slug, config, "svg"),
+                mime="image/svg+xml",
+                key=f"{key}_svg",
+                on_click="ignore",
+                icon=":material/image:",
+            )
+            right.download_button(
+                "Chart (PNG)",
+                data=lambda: chart_image(chart, "png"),
+                file_name=file_name(page_slug, config, "png"),
+                mime="image/png",
+                key=f"{key}_png",
+                on_click="ignore",
+                icon=":material/image:",
+            )
