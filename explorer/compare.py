@@ -21,8 +21,18 @@ from explorer import controls
 
 #: At most this many initializers side by side (bounded work per rerun on a shared server).
 MAX_COMPARED = 6
+#: Query parameter holding the choice in share links: ``compare=he_normal,orthogonal``.
+URL_PARAM = "compare"
 
 InitParams = tuple[tuple[str, float | str], ...]
+
+
+def from_link(raw: str | None, options: Sequence[str]) -> list[str]:
+    """Initializer names from a share link's ``compare=a,b,c``; unknown names are skipped."""
+    if not raw:
+        return []
+    names = [name.strip() for name in str(raw).split(",")]
+    return [name for name in dict.fromkeys(names) if name in options][:MAX_COMPARED]
 
 
 def choices(network: str, *, exclude: Sequence[str] = ()) -> list[str]:
@@ -112,7 +122,7 @@ def picker(
     old_default = st.session_state.get(default_key)
     current = st.session_state.get(key, st.session_state.get(kept_key))
     if current is None:
-        selection = default
+        selection = from_link(controls.initial_query().get(URL_PARAM), options) or default
     elif old_default != default or any(name not in options for name in current):
         selection = merge(current, old_default or [], default, options)
     else:
@@ -132,6 +142,11 @@ def picker(
         "their defaults.",
     )
     st.session_state[kept_key] = list(chosen)
+    # The choice goes into the share link (after the shared config, which rewrote the URL).
+    if list(chosen) != default:
+        st.query_params[URL_PARAM] = ",".join(chosen)
+    elif URL_PARAM in st.query_params:
+        del st.query_params[URL_PARAM]
     if not chosen and empty_means_default:
         st.caption("Nothing chosen: showing the page's usual comparison.")
         return default

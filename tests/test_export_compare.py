@@ -326,3 +326,18 @@ def test_page5_cnn_tab_exports_its_layers() -> None:
     for row in rows:
         counts[row["series"]] = counts.get(row["series"], 0) + 1
     assert set(counts.values()) == {4}
+
+
+def test_compare_choice_travels_in_the_share_link() -> None:
+    at = AppTest.from_file(str(ROOT / "pages" / "2_Small_random_weights.py"), default_timeout=60)
+    at.query_params.update({"activation": "relu", "compare": "he_normal,orthogonal,bogus"})
+    at.run()
+    assert not at.exception
+    chosen = at.multiselect(key="p2_compare").value
+    assert chosen == ["he_normal", "orthogonal"]  # the unknown name is skipped
+    link = at.query_params["compare"]
+    assert (link if isinstance(link, str) else link[-1]) == "he_normal,orthogonal"
+    # A plain visit has no compare parameter: the page's default comparison needs none.
+    plain = AppTest.from_file(str(ROOT / "pages" / "2_Small_random_weights.py"), default_timeout=60)
+    plain.run()
+    assert "compare" not in plain.query_params
