@@ -98,7 +98,8 @@ CONFIG_KEYS = ("network", "activation", "init", "depth", "width", "seed")
 
 _STATE_KEY = "_shared_config"
 _WARNINGS_KEY = "_shared_config_warnings"
-_CLAMPED_KEY = "_shared_config_clamped"
+_INITIAL_QUERY_KEY = "_shared_config_initial_query"
+_NOTICE_KEY = "_shared_config_notice"
 _MAX_SHOWN_CHARS = 40
 
 
@@ -389,10 +390,18 @@ def _on_change(field_name: str, widget_key: str) -> None:
         config = with_init(config, value)
     elif field_name.startswith("param:"):
         name = field_name.removeprefix("param:")
-        config = replace(
-            config,
-            init_params=tuple((n, value if n == name else v) for n, v in config.init_params),
-        )
+        try:  # e.g. σ = 0 typed into a box whose range (0, 10] excludes its minimum
+            initializers.validate_params(config.init, {name: value})
+        except ValueError as error:
+            st.session_state[_NOTICE_KEY] = (
+                f"`{name}` = {_shown(value)} not used: {error}; kept "
+                f"{format_value(config.params[name])}."
+            )
+        else:
+            config = replace(
+                config,
+                init_params=tuple((n, value if n == name else v) for n, v in config.init_params),
+            )
     else:
         config = replace(
             config, **{field_name: int(value) if field_name != "activation" else value}
@@ -401,7 +410,7 @@ def _on_change(field_name: str, widget_key: str) -> None:
     # width: a deep-and-wide request is cut to the budget here (and said so on the page).
     deepest = max_depth(config.network, config.width)
     if config.depth > deepest:
-        st.session_state[_CLAMPED_KEY] = (
+        st.session_state[_NOTICE_KEY] = (
             f"{config.depth} layers of {config.width} units exceed the server's budget of "
             f"{MAX_HIDDEN_WEIGHTS:,} weights; using {deepest} layers."
         )
@@ -419,11 +428,22 @@ def load_config() -> tuple[Config, list[str]]:
         URL problems found on this session's first run (empty afterwards).
     """
     if _STATE_KEY not in st.session_state:
-        config, warnings = parse_query(st.query_params.to_dict())
+        query = st.query_params.to_dict()
+        config, warnings = parse_query(query)
         _set(config)
         st.session_state[_WARNINGS_KEY] = warnings
+        st.session_state[_INITIAL_QUERY_KEY] = query
     warnings = st.session_state.get(_WARNINGS_KEY, [])
     return _get(), warnings
+
+
+def initial_query() -> dict[str, str]:
+    """The query parameters the session arrived with (before any rewrite of the URL).
+
+    Page widgets created after :func:`shared_config` (which rewrites the URL) read their
+    share-link values from here on their first run.
+    """
+    return dict(st.session_state.get(_INITIAL_QUERY_KEY, {}))
 
 
 def _seed_widget(key: str, value: Any) -> None:
@@ -448,9 +468,9 @@ def shared_config(*, extra_query: Mapping[str, str] | None = None) -> Config:
     config, warnings = load_config()
     for message in warnings:
         st.warning(f"Link parameter ignored: {message}", icon="⚠️")
-    clamped = st.session_state.pop(_CLAMPED_KEY, None)
-    if clamped:
-        st.warning(f"Depth reduced: {clamped}", icon="⚠️")
+    notice = st.session_state.pop(_NOTICE_KEY, None)  # a sidebar value the server adjusted
+    if notice:
+        st.warning(notice, icon="⚠️")
 
     sidebar = st.sidebar
     sidebar.header("Network")
