@@ -256,7 +256,7 @@ with left:
         )
     )
     ratio = info["q_ratio_last"]
-    if math.isfinite(ratio) and abs(math.log(ratio)) > math.log(1.2):
+    if math.isfinite(ratio) and ratio > 0 and abs(math.log(ratio)) > math.log(1.2):
         text += (
             f" The gap is finite width, not a failure of the theory: with {mlp.width} units "
             "every layer multiplies the variance by a random factor of about "
