@@ -48,11 +48,12 @@ chosen = compare.picker(
     empty_means_default=True,
 )
 series = series[:1] + compare.series(config, chosen)
-frame = compute.compare_stats(net, act, series, depth, width, seed)
 large_label, usual_init = series[0][0], compute.well_scaled_init(act)
 usual_label = compute.initializers.REGISTRY[usual_init].label
-large = compute.layer_stats(net, act, compute.LARGE_INIT, (), depth, width, seed)
-usual = compute.layer_stats(net, act, usual_init, (), depth, width, seed)
+with st.spinner("Measuring the networks…"):
+    frame = compute.compare_stats(net, act, series, depth, width, seed)
+    large = compute.layer_stats(net, act, compute.LARGE_INIT, (), depth, width, seed)
+    usual = compute.layer_stats(net, act, usual_init, (), depth, width, seed)
 large_rows = frame[frame["series"] == large_label]
 usual_rows = compute.stats_frame(usual, usual_label)
 unit = "time step" if net == "rnn" else "layer"
@@ -276,15 +277,18 @@ lr = c2.select_slider(
     format_func=lambda v: f"{v:g}",
     help="0.001 to 0.3. Every run below uses the same rate, data and seed.",
 )
-runs = {
-    "N(0, 1)": compute.train_demo(
-        net, act, compute.LARGE_INIT, (), depth, width, seed, lr=lr, clip=None
-    ),
-    f"N(0, 1), clip {clip:g}": compute.train_demo(
-        net, act, compute.LARGE_INIT, (), depth, width, seed, lr=lr, clip=clip
-    ),
-    usual_label: compute.train_demo(net, act, usual_init, (), depth, width, seed, lr=lr, clip=None),
-}
+with st.spinner("Training the three networks…"):
+    runs = {
+        "N(0, 1)": compute.train_demo(
+            net, act, compute.LARGE_INIT, (), depth, width, seed, lr=lr, clip=None
+        ),
+        f"N(0, 1), clip {clip:g}": compute.train_demo(
+            net, act, compute.LARGE_INIT, (), depth, width, seed, lr=lr, clip=clip
+        ),
+        usual_label: compute.train_demo(
+            net, act, usual_init, (), depth, width, seed, lr=lr, clip=None
+        ),
+    }
 curves = pd.concat([compute.curve_frame(h, name) for name, h in runs.items()], ignore_index=True)
 diverged = pd.DataFrame(
     [
@@ -397,7 +401,8 @@ else:
 
 # ---- 4. four activations ---------------------------------------------------------------------
 st.subheader("4 · The same N(0, 1) weights under four activations")
-contrast = compute.activation_contrast(net, depth, width, seed)
+with st.spinner("Measuring four activations…"):
+    contrast = compute.activation_contrast(net, depth, width, seed)
 st.dataframe(
     pd.DataFrame(
         {

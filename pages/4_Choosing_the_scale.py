@@ -129,7 +129,8 @@ inits = [(label, "variance_scaling", params)]
 same_k = math.isclose(user_k, k, rel_tol=1e-9)
 if not same_k:
     inits.append(("sidebar init", config.init, config.init_params))
-profile = compute.variance_profile(net, act, tuple(inits), depth, width, seed)
+with st.spinner("Measuring the per-layer variance…"):
+    profile = compute.variance_profile(net, act, tuple(inits), depth, width, seed)
 theory_series = [s for s in profile["series"].unique() if s.endswith("theory")]
 profile_chart = charts.per_layer_lines(
     profile,
@@ -217,7 +218,8 @@ st.subheader("2 · The edge: where the per-layer factor crosses 1")
 if depth < 2:
     st.info("A growth factor needs at least 2 layers: raise the depth in the sidebar.")
 else:
-    sweep = compute.edge_sweep(net, act, mode, dist, depth, width, seed)
+    with st.spinner("Sweeping k…"):
+        sweep = compute.edge_sweep(net, act, mode, dist, depth, width, seed)
     edge = compute.critical_k(act)
     stacked = net in compute.THEORY_NETWORKS
     marks = [{"k": k, "label": f"your k = {k:.3g}"}]
@@ -357,7 +359,8 @@ page.correction(
 
 # ---- 4. activation -> initializer -----------------------------------------------------------
 st.subheader("4 · Which scale for which activation")
-guide = compute.activation_guide()
+with st.spinner("Computing the activation table…"):
+    guide = compute.activation_guide()
 st.dataframe(
     guide.style.format(
         {
