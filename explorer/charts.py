@@ -825,7 +825,8 @@ def with_y_domain(chart: alt.LayerChart, low: float, high: float, *, log: bool) 
         .mark_point(opacity=0)
         .encode(y=alt.Y("plot_value:Q", scale=scale))
     )
-    kept = {k: getattr(chart, k) for k in ("height", "width", "title")}
+    # alt.layer hoists data shared by all layers to the parent chart: carry it over.
+    kept = {k: getattr(chart, k) for k in ("data", "height", "width", "title")}
     return alt.layer(*chart.layer, edge).properties(
         **{k: v for k, v in kept.items() if v is not alt.Undefined}
     )
