@@ -3,39 +3,18 @@
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
+
+from tests.apptest_helpers import metric, notices, number, run_page
 
 SCRIPT = str(Path(__file__).resolve().parents[1] / "pages" / "3_Large_random_weights.py")
 TIMEOUT = 60
 
 
 def run(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(SCRIPT, default_timeout=TIMEOUT)
-    if query:
-        at.query_params.update(query)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metric(at: AppTest, prefix: str) -> str:
-    found = [m.value for m in at.metric if m.label.startswith(prefix)]
-    assert found, f"no metric starting with {prefix!r}: {[m.label for m in at.metric]}"
-    return found[0]
-
-
-def number(text: str) -> float:
-    """The first number in a metric value ("8.09e+52", "×11.5", "89%")."""
-    match = re.search(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?", text)
-    assert match, text
-    return float(match.group())
-
-
-def notices(at: AppTest) -> str:
-    return "\n".join(c.value for c in at.caption if "What to notice" in c.value)
+    return run_page(SCRIPT, query, timeout=TIMEOUT)
 
 
 def test_first_visit_tanh_saturates() -> None:

@@ -7,33 +7,14 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest_helpers import metric, notices, number, run_page
+
 SCRIPT = str(Path(__file__).resolve().parents[1] / "pages" / "4_Choosing_the_scale.py")
 TIMEOUT = 60
 
 
 def run(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(SCRIPT, default_timeout=TIMEOUT)
-    if query:
-        at.query_params.update(query)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metric(at: AppTest, prefix: str) -> str:
-    found = [m.value for m in at.metric if m.label.startswith(prefix)]
-    assert found, f"no metric starting with {prefix!r}: {[m.label for m in at.metric]}"
-    return found[0]
-
-
-def number(text: str) -> float:
-    match = re.search(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?", text)
-    assert match, text
-    return float(match.group())
-
-
-def notices(at: AppTest) -> str:
-    return "\n".join(c.value for c in at.caption if "What to notice" in c.value)
+    return run_page(SCRIPT, query, timeout=TIMEOUT)
 
 
 def q(at: AppTest, name: str) -> str:

@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest_helpers import notices
+
 PAGE = Path(__file__).resolve().parents[1] / "pages" / "5_Network_types.py"
 TAB = {
     "mlp": "Orthogonal weights (MLP)",
@@ -31,10 +33,6 @@ def run(query: dict[str, str] | None = None, tab: str | None = None) -> AppTest:
 
 def metrics(at: AppTest) -> dict[str, str]:
     return {m.label: m.value for m in at.metric}
-
-
-def notices(at: AppTest) -> str:
-    return "\n".join(c.value for c in at.caption if "What to notice" in c.value)
 
 
 def decades(value: str) -> float:

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import datasets, initializers, networks, training
 from explorer import compute, controls
+from tests.apptest_helpers import run_page
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "6_Playground.py")
 LABEL = {name: spec.label for name, spec in initializers.REGISTRY.items()}
@@ -47,12 +48,7 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[bytes, str | N
 
 
 def run(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=120)
-    if query:
-        at.query_params.update(query)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page(PAGE, query, timeout=120)
 
 
 def train(at: AppTest) -> AppTest:

@@ -8,16 +8,13 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest_helpers import run_page
+
 PAGE = Path(__file__).resolve().parents[1] / "pages" / "7_Edge_of_chaos.py"
 
 
 def run(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(str(PAGE), default_timeout=60)
-    if query:
-        at.query_params.update(query)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page(str(PAGE), query, timeout=60)
 
 
 def metrics(at: AppTest) -> dict[str, str]:

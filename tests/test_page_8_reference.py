@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from core import initializers
 from explorer import compute
+from tests.apptest_helpers import run_page
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "8_Reference.py")
 
@@ -34,12 +35,7 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[bytes, str | N
 
 
 def run(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=60)
-    if query:
-        at.query_params.update(query)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
+    return run_page(PAGE, query, timeout=60)
 
 
 def metrics(at: AppTest) -> dict[str, str]:

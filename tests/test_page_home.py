@@ -8,23 +8,14 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from tests.apptest_helpers import metric, run_page
+
 SCRIPT = str(Path(__file__).resolve().parents[1] / "Home.py")
 TIMEOUT = 60
 
 
 def run(query: dict[str, str] | None = None) -> AppTest:
-    at = AppTest.from_file(SCRIPT, default_timeout=TIMEOUT)
-    if query:
-        at.query_params.update(query)
-    at.run()
-    assert not at.exception, [e.value for e in at.exception]
-    return at
-
-
-def metric(at: AppTest, label_start: str) -> str:
-    hits = [m for m in at.metric if m.label.startswith(label_start)]
-    assert hits, f"no metric starting {label_start!r}: {[m.label for m in at.metric]}"
-    return hits[0].value
+    return run_page(SCRIPT, query, timeout=TIMEOUT)
 
 
 def metric_delta(at: AppTest, label_start: str) -> str:

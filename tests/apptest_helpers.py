@@ -1,0 +1,45 @@
+"""Helpers shared by the AppTest page tests: run a page, read its metrics and notices."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+TIMEOUT = 60
+
+
+def script(name: str) -> str:
+    """Path of ``Home.py`` or of a page script (file name relative to ``pages/``)."""
+    return str(ROOT / name) if name == "Home.py" else str(ROOT / "pages" / name)
+
+
+def run_page(path: str, query: dict[str, str] | None = None, *, timeout: int = TIMEOUT) -> AppTest:
+    """Run a page as a first visit with ``query`` in the URL; it must not raise."""
+    at = AppTest.from_file(path, default_timeout=timeout)
+    if query:
+        at.query_params.update(query)
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def metric(at: AppTest, label_start: str) -> str:
+    """Value of the first st.metric whose label starts with ``label_start``."""
+    hits = [m for m in at.metric if m.label.startswith(label_start)]
+    assert hits, f"no metric starting {label_start!r}: {[m.label for m in at.metric]}"
+    return hits[0].value
+
+
+def number(text: str) -> float:
+    """The first number in a metric value ("8.09e+52", "×11.5", "89%")."""
+    match = re.search(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?", text)
+    assert match, text
+    return float(match.group())
+
+
+def notices(at: AppTest) -> str:
+    """All "What to notice" captions of the page, one per line."""
+    return "\n".join(c.value for c in at.caption if "What to notice" in c.value)
