@@ -66,12 +66,14 @@ def share_link(config: controls.Config, extra_query: Mapping[str, str] | None = 
     query = config.to_query()
     if extra_query:
         query.update(extra_query)
+    base = st.context.url  # this page's address in the visitor's browser, without the query
     with st.sidebar:
         st.divider()
         st.caption(
-            "🔗 **Link to this view** — the address bar holds it too. Append to the app URL:"
+            "🔗 **Link to this view.** Copy it (the icon at its top right), or copy the address "
+            "bar, which always holds the same link plus any initializers you chose to compare."
         )
-        st.code("?" + urlencode(query), language=None, wrap_lines=True)
+        st.code((base or "") + "?" + urlencode(query), language=None, wrap_lines=True)
 
 
 def notice(text: str) -> None:
