@@ -188,11 +188,12 @@ def layer_heatmap(
     frame: pd.DataFrame,
     *,
     x_title: str,
+    y_title: str = "Layer",
     title: str | None = None,
     height: int = CHART_HEIGHT,
     log_color: bool = False,
 ) -> alt.Chart:
-    """A layer x value heatmap of pre-binned histograms.
+    """A layer x value heatmap of pre-binned histograms (``y_title`` "Time step" for an RNN).
 
     Parameters
     ----------
@@ -214,7 +215,7 @@ def layer_heatmap(
         .encode(
             x=alt.X("bin_start:Q", title=x_title),
             x2="bin_end:Q",
-            y=alt.Y("layer:O", title="Layer", sort="ascending"),
+            y=alt.Y("layer:O", title=y_title, sort="ascending"),
             color=alt.Color("fraction:Q", title="share of units", scale=color_scale),
             tooltip=[
                 alt.Tooltip("layer:O", title="layer"),

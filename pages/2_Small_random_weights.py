@@ -64,7 +64,16 @@ m1.metric(
     page.fmt(small.act_ratio),
     help="std of the last layer's activations over the first layer's, small random N(0, 0.01²).",
 )
-m2.metric(f"Measured factor per {unit}", page.fmt(small.act_factor))
+# Through time only the gradient shrinks (every step adds a fresh input), so an RNN's measured
+# factor is the gradient's, per step backwards; elsewhere the activations' per layer forwards.
+rnn = config.network == "rnn"
+m2.metric(
+    f"Measured factor per {unit}" + (" (gradient)" if rnn else ""),
+    page.fmt(small.grad_factor if rnn else small.act_factor),
+    help="Geometric mean of the per-step ratios of the gradient std, going back in time."
+    if rnn
+    else "Geometric mean of the per-layer ratios of the activation std.",
+)
 m3.metric("Predicted factor (rule)", page.fmt(small.rule_factor))
 m4.metric(
     f"Gradients: {unit} 1 / {unit} {last}",
@@ -122,6 +131,7 @@ for col, (label, init, params) in zip((h1, h2), (series[0], series[-1]), strict=
             charts.layer_heatmap(
                 compute.hist_frame(stats, which),
                 x_title="activation value" if which == "act" else "log10 |activation|",
+                y_title=unit.capitalize(),
                 title=label,
                 height=min(60 + 22 * config.depth, 420),
             ),

@@ -141,6 +141,7 @@ with right:
             charts.layer_heatmap(
                 hist,
                 x_title="activation value a",
+                y_title=unit.capitalize(),
                 title="N(0, 1): where the activations lie, per layer",
             ),
             width="stretch",
@@ -165,6 +166,7 @@ with right:
             charts.layer_heatmap(
                 hist,
                 x_title="log10 |a| (decades)",
+                y_title=unit.capitalize(),
                 title="N(0, 1): magnitude of the activations, per layer",
             ),
             width="stretch",
