@@ -43,7 +43,12 @@ INIT_COLORS: dict[str, str] = {
 }
 #: Colours for series that are not initializers (scales, activations, "theory"), chosen to
 #: stay distinguishable from the initializer colours above.
-_SPARE = ("#222222", "#b15928", "#6a3d9a", "#33a02c", "#fdbf6f", "#a6cee3", "#fb9a99", "#cab2d6")
+_SPARE = (
+    "#222222", "#b15928", "#6a3d9a", "#e6ab02", "#1b9e77", "#a6cee3", "#fb9a99", "#cab2d6",
+    "#33a02c", "#fdbf6f", "#666666", "#b2df8a",
+)  # fmt: skip
+#: Two colours closer than this (Euclidean distance in RGB, 0-441) are hard to tell apart.
+_MIN_COLOR_DISTANCE = 90.0
 _STATUS_COLOR = "#d62728"
 CHART_HEIGHT = 320
 
@@ -51,6 +56,22 @@ CHART_HEIGHT = 320
 def init_colors() -> dict[str, str]:
     """One fixed colour per initializer label, in registry order (same on every page)."""
     return {spec.label: INIT_COLORS[name] for name, spec in initializers.REGISTRY.items()}
+
+
+def _rgb(color: str) -> tuple[int, int, int]:
+    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
+
+
+def _distance_to(color: str, others: Sequence[str]) -> float:
+    """Smallest RGB distance from ``color`` to any of ``others`` (inf when there are none)."""
+    r, g, b = _rgb(color)
+    return min(
+        (
+            ((r - r2) ** 2 + (g - g2) ** 2 + (b - b2) ** 2) ** 0.5
+            for r2, g2, b2 in map(_rgb, others)
+        ),
+        default=float("inf"),
+    )
 
 
 def series_scale(series: Sequence[str]) -> alt.Scale:
@@ -61,10 +82,14 @@ def series_scale(series: Sequence[str]) -> alt.Scale:
     """
     fixed = init_colors()
     domain = list(dict.fromkeys(series))
-    spare = list(_SPARE)
-    colors = []
-    for name in domain:
-        colors.append(fixed[name] if name in fixed else spare.pop(0) if spare else "#555555")
+    colors = [fixed.get(name) for name in domain]
+    for i in range(len(domain)):
+        if colors[i] is None:  # the first spare far from every colour already in the chart
+            used = [c for c in colors if c is not None]
+            far = [
+                c for c in _SPARE if c not in used and _distance_to(c, used) >= _MIN_COLOR_DISTANCE
+            ]
+            colors[i] = far[0] if far else next((c for c in _SPARE if c not in used), "#555555")
     return alt.Scale(domain=domain, range=colors)
 
 

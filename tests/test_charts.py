@@ -49,3 +49,13 @@ def test_every_initializer_has_its_own_colour() -> None:
     scale = charts.series_scale(["Glorot (Xavier) normal", "theory", "He (Kaiming) normal"])
     assert scale.range[0] == charts.INIT_COLORS["glorot_normal"]
     assert scale.range[1] not in charts.INIT_COLORS.values()
+
+
+def test_spare_colours_stay_distinct_from_the_initializer_in_the_chart() -> None:
+    scales = ["×0.5", "×0.9", "×1", "×1.1", "×2"]
+    for label in charts.init_colors():
+        colours = charts.series_scale([*scales, label]).range
+        assert len(set(colours)) == len(colours)
+        for i, colour in enumerate(colours):
+            others = colours[:i] + colours[i + 1 :]
+            assert charts._distance_to(colour, others) >= 90, (label, colour)
