@@ -33,6 +33,7 @@ from core import (
     theory,
     training,
 )
+from explorer import controls
 
 #: Cost budget of one probe, in multiply-adds per forward pass (about 0.1-0.3 s here).
 PROBE_BUDGET_MACS = 4e8
@@ -1597,11 +1598,6 @@ def playground_default_inits(network: str, user_init: str) -> tuple[str, ...]:
     return tuple(picks)
 
 
-def _shown_value(raw: object) -> str:
-    text = str(raw).replace("`", "'").replace("\n", " ")
-    return text[:40] + "…" if len(text) > 40 else text
-
-
 def parse_playground(
     raw: Mapping[str, object], network: str, user_init: str
 ) -> tuple[PlaygroundSettings, dict[str, str]]:
@@ -1628,7 +1624,7 @@ def parse_playground(
 
     def reject(name: str, why: str, default: object) -> None:
         shown = f"{default:g}" if isinstance(default, float) else default
-        problems[name] = f"`{name}` = `{_shown_value(raw[name])}` {why}; using {shown}."
+        problems[name] = f"`{name}` = `{controls.shown_value(raw[name])}` {why}; using {shown}."
 
     def number(name: str, default: float, low: float, high: float, *, whole: bool) -> float:
         if name not in raw:
@@ -1685,7 +1681,7 @@ def parse_playground(
         picked = tuple(dict.fromkeys(n for n in names if n in allowed))
         if bad:
             problems["inits"] = (
-                f"`inits`: `{_shown_value(','.join(bad))}` not available for this network "
+                f"`inits`: `{controls.shown_value(','.join(bad))}` not available for this network "
                 f"type (valid: {', '.join(allowed)}); ignored."
             )
         if len(picked) > PLAYGROUND_MAX_INITS:

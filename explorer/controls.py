@@ -189,7 +189,7 @@ def default_config() -> Config:
 # ---------------------------------------------------------------------------------------------
 
 
-def _shown(raw: object) -> str:
+def shown_value(raw: object) -> str:
     """A raw URL value made safe to quote in a message: truncated, no Markdown code fences."""
     text = str(raw).replace("`", "'").replace("\n", " ")
     if len(text) > _MAX_SHOWN_CHARS:
@@ -201,14 +201,14 @@ def _parse_int(raw: str, name: str, low: int, high: int, default: int, warnings:
     try:
         value = float(raw.strip())
     except ValueError:
-        warnings.append(f"`{name}` = `{_shown(raw)}` is not a number; using {default}.")
+        warnings.append(f"`{name}` = `{shown_value(raw)}` is not a number; using {default}.")
         return default
     if not math.isfinite(value) or not value.is_integer():
-        warnings.append(f"`{name}` = `{_shown(raw)}` is not a whole number; using {default}.")
+        warnings.append(f"`{name}` = `{shown_value(raw)}` is not a whole number; using {default}.")
         return default
     if not low <= value <= high:
         warnings.append(
-            f"`{name}` = `{_shown(raw)}` is outside the allowed range {low}–{high}; "
+            f"`{name}` = `{shown_value(raw)}` is outside the allowed range {low}–{high}; "
             f"using {default}."
         )
         return default
@@ -222,7 +222,7 @@ def _parse_choice(
     if value in choices:
         return value
     warnings.append(
-        f"`{name}` = `{_shown(raw)}` is not one of {', '.join(choices)}; using {default}."
+        f"`{name}` = `{shown_value(raw)}` is not one of {', '.join(choices)}; using {default}."
     )
     return default
 
@@ -240,7 +240,7 @@ def _parse_param(
     high = math.inf if spec.high is None else spec.high
     if not math.isfinite(value) or not low <= value <= high:
         warnings.append(
-            f"`{spec.name}` = `{_shown(raw)}` is not a valid {spec.label.lower()} for "
+            f"`{spec.name}` = `{shown_value(raw)}` is not a valid {spec.label.lower()} for "
             f"{initializers.REGISTRY[init].label} (allowed {format_value(low)} to "
             f"{format_value(high)}); using {format_value(spec.default)}."
         )
@@ -248,7 +248,7 @@ def _parse_param(
     try:
         initializers.validate_params(init, {spec.name: value})
     except ValueError as error:
-        warnings.append(f"`{spec.name}`: {_shown(error)}; using {format_value(spec.default)}.")
+        warnings.append(f"`{spec.name}`: {shown_value(error)}; using {format_value(spec.default)}.")
         return spec.default
     return value
 
@@ -325,7 +325,7 @@ def parse_query(query: Mapping[str, str | list[str]]) -> tuple[Config, list[str]
     all_param_names = {p.name for s in initializers.REGISTRY.values() for p in s.params}
     for name in query:
         if name in all_param_names and name not in own:
-            warnings.append(f"`{_shown(name)}` does not apply to {spec.label}; ignored.")
+            warnings.append(f"`{shown_value(name)}` does not apply to {spec.label}; ignored.")
     config = Config(network, activation, init, tuple(params), depth, width, seed)
     return config, warnings
 
@@ -394,7 +394,7 @@ def _on_change(field_name: str, widget_key: str) -> None:
             initializers.validate_params(config.init, {name: value})
         except ValueError as error:
             st.session_state[_NOTICE_KEY] = (
-                f"`{name}` = {_shown(value)} not used: {error}; kept "
+                f"`{name}` = {shown_value(value)} not used: {error}; kept "
                 f"{format_value(config.params[name])}."
             )
         else:

@@ -27,8 +27,6 @@ import streamlit as st
 
 from explorer import controls
 
-_MAX_SHOWN_CHARS = 40
-
 
 @dataclass(frozen=True)
 class PageParam:
@@ -107,11 +105,6 @@ def integer(*, low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
-def _shown(raw: object) -> str:
-    text = str(raw).replace("`", "'").replace("\n", " ")
-    return text[:_MAX_SHOWN_CHARS] + "…" if len(text) > _MAX_SHOWN_CHARS else text
-
-
 def _to_query(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return str(value)
@@ -153,7 +146,8 @@ def load(params: Sequence[PageParam], *, scope: str) -> dict[str, str]:
                 store[param.name] = param.parse(str(raw))
             except ValueError as error:
                 warnings.append(
-                    f"`{param.name}` = `{_shown(raw)}` {error}; using {_to_query(param.default)}."
+                    f"`{param.name}` = `{controls.shown_value(raw)}` {error}; "
+                    f"using {_to_query(param.default)}."
                 )
                 store[param.name] = param.default
         st.session_state[store_key] = store

@@ -42,7 +42,7 @@ config = page.setup(
     extra_query={"shape": shape_text},
 )
 if shape_error:
-    shown = str(st.session_state[SHAPE_KEY])[:40].replace("`", "'")
+    shown = controls.shown_value(st.session_state[SHAPE_KEY])
     st.warning(f"`shape` = `{shown}`: {shape_error}. Using {shape_text}.", icon="⚠️")
 
 # ---- catalogue -------------------------------------------------------------------------------
