@@ -475,7 +475,8 @@ else:
     e1, e2 = st.columns(2)
     e1.download_button(
         "⬇️ Histories as CSV",
-        data=compute.safe_csv(compute.playground_history_frame(runs)),
+        # Callables: the files are built only when clicked, never on a plain rerun.
+        data=lambda: compute.safe_csv(compute.playground_history_frame(runs)),
         file_name=f"{name}.csv",
         mime="text/csv",
         key="pg6_download_csv",
@@ -483,7 +484,7 @@ else:
     )
     e2.download_button(
         "⬇️ Histories as JSON",
-        data=compute.playground_json(runs, meta),
+        data=lambda: compute.playground_json(runs, meta),
         file_name=f"{name}.json",
         mime="application/json",
         key="pg6_download_json",

@@ -34,7 +34,7 @@ DIVERGING = {
 
 @pytest.fixture
 def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[bytes, str | None]]:
-    """Capture the bytes behind every download button: URL -> (data, file name)."""
+    """Capture the bytes behind every download button: URL or deferred id -> (data, file name)."""
     captured: dict[str, tuple[bytes, str | None]] = {}
     original = MediaFileManager.add
 
@@ -43,8 +43,24 @@ def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[bytes, str | N
         captured[url] = (path_or_data, file_name)
         return url
 
+    original_deferred = MediaFileManager.add_deferred
+
+    def spy_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):  # noqa: ANN001, ANN202
+        # Built only on click in the app; the test builds it here to read it.
+        file_id = original_deferred(
+            self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs
+        )
+        captured[file_id] = (data_callable(), file_name)
+        return file_id
+
     monkeypatch.setattr(MediaFileManager, "add", spy)
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy_deferred)
     return captured
+
+
+def download_id(button) -> str:  # noqa: ANN001
+    """Where a download button's data is registered: its URL, or its deferred file id."""
+    return button.proto.url or button.proto.deferred_file_id
 
 
 def run(query: dict[str, str] | None = None) -> AppTest:
@@ -194,7 +210,7 @@ def test_divergence_is_reported_and_clipping_prevents_it() -> None:
 
 def test_exports_hold_every_recorded_step(downloads: dict) -> None:
     at = train(run({"steps": "60", "inits": "he_normal,zeros"}))
-    buttons = {b.key: downloads[b.proto.url] for b in at.download_button}
+    buttons = {b.key: downloads[download_id(b)] for b in at.download_button}
     data, name = buttons["pg6_download_csv"]
     assert name == "playground_mlp_tanh_glorot_normal_gain1_d4_w32_s0_moons.csv"
     frame = pd.read_csv(io.BytesIO(data))
