@@ -6,7 +6,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer import charts, compare, compute, export, page
+from explorer import charts, compare, experiments, export, page
+from explorer.lessons import home as lesson
 
 config = page.setup(
     "Why initialization matters",
@@ -21,17 +22,17 @@ config = page.setup(
     ),
 )
 
-act = compute.activation_record(config.activation)
+act = experiments.activation_record(config.activation)
 unit = {"rnn": "time step", "resmlp": "block"}.get(config.network, "layer")
 last = config.depth
-crit = compute.critical_sigma_w2(config.activation)
+crit = experiments.critical_sigma_w2(config.activation)
 network_text = {
     "mlp": f"a {config.depth}-layer MLP of width {config.width}",
     "cnn": f"a {config.depth}-layer CNN with {config.width} channels",
     "rnn": f"an RNN of width {config.width} unrolled over {config.depth} time steps",
     "resmlp": f"a residual MLP of {config.depth} blocks, width {config.width}",
 }[config.network]
-slope2 = compute.small_signal_slope2(config.activation)
+slope2 = experiments.small_signal_slope2(config.activation)
 
 # ---- 1. One factor per layer, compounded by depth ------------------------------------------
 st.header("One factor per layer, compounded by depth")
@@ -48,7 +49,7 @@ st.markdown(
 )
 
 with st.spinner("Measuring the networks…"):
-    layers, summary = compute.scale_sweep(
+    layers, summary = lesson.scale_sweep(
         config.network,
         config.activation,
         config.depth,
@@ -64,7 +65,7 @@ chosen = compare.picker(
     label="Initializers drawn next to the five scales",
 )
 with st.spinner("Measuring the networks…"):
-    compared, compared_summary = compute.init_sweep(
+    compared, compared_summary = lesson.init_sweep(
         config.network,
         config.activation,
         config.depth,
@@ -72,13 +73,13 @@ with st.spinner("Measuring the networks…"):
         config.seed,
         compare.series(config, chosen),
     )
-shown = compute.replace_series(layers, [config.init_label], compared)
-shown_summary = compute.replace_series(summary, [config.init_label], compared_summary)
+shown = lesson.replace_series(layers, [config.init_label], compared)
+shown_summary = lesson.replace_series(summary, [config.init_label], compared_summary)
 by_series = summary.set_index("series")
-lo = by_series.loc[compute.scale_label(0.5)]
-near = by_series.loc[compute.scale_label(0.9)]
-one = by_series.loc[compute.scale_label(1.0)]
-hi = by_series.loc[compute.scale_label(2.0)]
+lo = by_series.loc[lesson.scale_label(0.5)]
+near = by_series.loc[lesson.scale_label(0.9)]
+one = by_series.loc[lesson.scale_label(1.0)]
+hi = by_series.loc[lesson.scale_label(2.0)]
 mine = summary.iloc[-1]
 
 forward_chart = charts.with_legend_columns(
@@ -99,7 +100,7 @@ with left:
             "The activations hardly change: every time step adds a fresh input. The gradients "
             "(right) show the compounding."
         )
-    elif compute.decades(hi.act_ratio) - compute.decades(lo.act_ratio) > 2:
+    elif experiments.decades(hi.act_ratio) - experiments.decades(lo.act_ratio) > 2:
         moral = f"A few percent per {unit} becomes orders of magnitude over depth."
     else:
         moral = (
@@ -201,7 +202,7 @@ st.markdown(
     "same seed:"
 )
 with st.spinner("Measuring the networks…"):
-    fam_layers, fam = compute.family_comparison(
+    fam_layers, fam = lesson.family_comparison(
         config.network, config.activation, config.depth, config.width, config.seed
     )
 cols = st.columns(len(fam))
@@ -212,7 +213,7 @@ for col, row in zip(cols, fam.itertuples(index=False), strict=True):
     col.metric(
         row.series,
         page.fmt(row.act_last),
-        delta=None if row.rel_diff == 0 else f"{compute.format_change(row.rel_diff)} vs normal",
+        delta=None if row.rel_diff == 0 else f"{lesson.format_change(row.rel_diff)} vs normal",
         delta_color="off",
         help=f"std of {unit} {last}'s activations; s = {page.fmt(row.std)} {extra}".strip(),
     )
@@ -223,7 +224,7 @@ st.altair_chart(
         y_title="std of activations (log)",
         x_title=unit.capitalize(),
         height=240,
-        dashed_series=[compute.HOME_FAMILIES[1][1]],
+        dashed_series=[lesson.HOME_FAMILIES[1][1]],
     ),
     width="stretch",
 )
@@ -238,10 +239,10 @@ overlap = (
 )
 page.notice(
     f"{overlap}: switching normal → uniform changes {unit} {last}'s std by "
-    f"{compute.format_change(uniform_diff)}, and merely redrawing the normal weights with "
+    f"{lesson.format_change(uniform_diff)}, and merely redrawing the normal weights with "
     f"another seed moves it by ±{seed_spread:.1%}: the family's effect is the size of the luck "
     "of the draw. "
-    f"Making σ just 10% larger changes it by {compute.format_change(bigger)}: choose the "
+    f"Making σ just 10% larger changes it by {lesson.format_change(bigger)}: choose the "
     "variance carefully; the family is a detail."
 )
 
@@ -281,7 +282,7 @@ kernel = c3.number_input(
     key="home_kernel",
     help="Side of a square k x k convolution kernel, 1 to 15.",
 )
-fans, fan_in, fan_out = compute.fan_table(
+fans, fan_in, fan_out = lesson.fan_table(
     int(n_in), int(n_out), int(kernel), config.init, config.init_params
 )
 kernel_text = f"{kernel}·{kernel}·" if kernel > 1 else ""

@@ -11,6 +11,7 @@ no network, no browser). Files are named ``{page_slug}_{config.slug()}.{ext}``.
 
 from __future__ import annotations
 
+import csv
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -20,9 +21,59 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from explorer import compute, controls
+from explorer import controls
 
-#: Clear column names of the per-layer statistics (``compute.stats_frame`` names on the left).
+#: Characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
+CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def _defuse_cell(value: object) -> object:
+    """Prefix a text cell that a spreadsheet would run as a formula with an apostrophe."""
+    if isinstance(value, str) and (
+        value.startswith(CSV_FORMULA_START) or value.lstrip().startswith(CSV_FORMULA_START)
+    ):
+        return "'" + value
+    return value
+
+
+def safe_csv(frame: pd.DataFrame) -> bytes:
+    """UTF-8 CSV of ``frame`` that spreadsheets open without running formulas.
+
+    Text cells (and headers) starting with ``=``, ``+``, ``-``, ``@``, a tab or a line break
+    (also after leading spaces) are prefixed with an apostrophe and every text cell is quoted,
+    as OWASP recommends against CSV injection. Numbers stay numbers (a negative number is
+    written as a number, which a spreadsheet does not evaluate as a formula).
+
+    Parameters
+    ----------
+    frame : DataFrame
+
+    Returns
+    -------
+    bytes
+    """
+    out = frame.copy()
+    out.columns = [_defuse_cell(str(c)) for c in out.columns]
+    for column in out.columns:
+        if not (
+            pd.api.types.is_numeric_dtype(out[column]) or pd.api.types.is_bool_dtype(out[column])
+        ):
+            out[column] = out[column].map(_defuse_cell).astype(object)
+    text = out.to_csv(index=False, quoting=csv.QUOTE_NONNUMERIC, lineterminator="\n")
+    return text.encode("utf-8")
+
+
+def json_number(value: float) -> float | str | None:
+    """JSON has no NaN or infinity: write them as null and "inf"."""
+    value = float(value)
+    if math.isnan(value):
+        return None
+    if math.isinf(value):
+        return "inf" if value > 0 else "-inf"
+    return value
+
+
+#: Clear column names of the per-layer statistics (``experiments.stats_frame`` names on the left).
 #: Columns not listed keep their name.
 COLUMN_NAMES: dict[str, str] = {
     "series": "series",
@@ -56,7 +107,7 @@ def per_layer_table(frame: pd.DataFrame, columns: Sequence[str] | None = None) -
     Parameters
     ----------
     frame : DataFrame
-        Long format, one row per layer per series (e.g. :func:`explorer.compute.stats_frame`
+        Long format, one row per layer per series (e.g. :func:`explorer.experiments.stats_frame`
         rows stacked); must hold ``series`` and ``layer``.
     columns : sequence of str, optional
         Columns to keep (original names); default all.
@@ -86,8 +137,8 @@ def per_layer_table(frame: pd.DataFrame, columns: Sequence[str] | None = None) -
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
-    """UTF-8 CSV, safe to open in a spreadsheet (:func:`explorer.compute.safe_csv`)."""
-    return compute.safe_csv(table)
+    """UTF-8 CSV, safe to open in a spreadsheet (:func:`safe_csv`)."""
+    return safe_csv(table)
 
 
 def _json_value(value: object) -> object:

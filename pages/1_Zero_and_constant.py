@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import charts, compute, export, page
+from explorer import charts, experiments, export, page
+from explorer.lessons import symmetry as lesson
 
 config = page.setup(
     "Zero and constant initialization: symmetry",
@@ -18,7 +19,7 @@ config = page.setup(
     ),
 )
 
-depth, width = compute.symmetry_size(config.depth, config.width)
+depth, width = lesson.symmetry_size(config.depth, config.width)
 c1, c2 = st.columns(2)
 k = c1.number_input(
     "Constant k for W = k",
@@ -38,11 +39,11 @@ steps = c2.select_slider(
     help="Full-batch SGD with momentum 0.9, learning rate 0.1 (at most 1000 steps, which keeps "
     "a shared server responsive).",
 )
-random_init, random_params = compute.symmetry_random_init(
+random_init, random_params = lesson.symmetry_random_init(
     config.init, config.init_params, config.activation
 )
 with st.spinner("Training the small networks…"):
-    result = compute.symmetry_experiment(
+    result = lesson.symmetry_experiment(
         config.activation,
         float(k),
         random_init,
@@ -55,9 +56,9 @@ with st.spinner("Training the small networks…"):
 zero, const, rand = result.runs
 st.caption(
     f"The network: {depth} hidden {config.activation} layer{'s' if depth > 1 else ''} of "
-    f"{width} units (your sidebar depth and width, capped at {compute.SYMMETRY_MAX_DEPTH} × "
-    f"{compute.SYMMETRY_MAX_WIDTH} so that three of them train in a blink) and 2 outputs, on "
-    f"{compute.SYMMETRY_POINTS} points of two moons. Biases start at 0. The random network uses "
+    f"{width} units (your sidebar depth and width, capped at {lesson.SYMMETRY_MAX_DEPTH} × "
+    f"{lesson.SYMMETRY_MAX_WIDTH} so that three of them train in a blink) and 2 outputs, on "
+    f"{lesson.SYMMETRY_POINTS} points of two moons. Biases start at 0. The random network uses "
     f"**{rand.label}**"
     + (" (your initializer)." if random_init == config.init else " (yours is not random).")
     + (
@@ -160,7 +161,7 @@ page.notice(
 export.export_row(
     "zero_constant",
     config,
-    table=export.per_layer_table(compute.symmetry_grads_frame(result)),
+    table=export.per_layer_table(lesson.symmetry_grads_frame(result)),
     chart=bar_charts[1],
     key="p1_export",
     extra={"k": float(k), "steps": int(steps), "trained_depth": depth, "trained_width": width},
@@ -172,7 +173,7 @@ st.markdown(
     f"Counted every few steps in each of the {depth} hidden layers (one line per layer; two "
     "neurons count as the same when all their incoming weights agree within 10⁻⁶)."
 )
-distinct_at_end = compute.distinct_at_end
+distinct_at_end = lesson.distinct_at_end
 colors = charts.init_colors()
 for col, run in zip(st.columns(3), result.runs, strict=True):
     with col:
@@ -181,7 +182,7 @@ for col, run in zip(st.columns(3), result.runs, strict=True):
             charts.distinct_neurons_lines(
                 run.distinct,
                 width=width,
-                color=colors.get(compute.initializer_label(run.init), "#4c78a8"),
+                color=colors.get(experiments.initializer_label(run.init), "#4c78a8"),
                 height=170,
             ),
             width="stretch",

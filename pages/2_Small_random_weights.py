@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import charts, compare, compute, controls, export, page
+from explorer import charts, compare, controls, experiments, export, page
+from explorer.lessons import vanishing as lesson
 
 config = page.setup(
     "Small random weights: vanishing signals",
@@ -20,26 +21,24 @@ config = page.setup(
 
 unit = {"rnn": "time step", "resmlp": "block"}.get(config.network, "layer")
 last = config.depth
-series = compute.vanishing_series(
-    config.init, config.init_params, config.activation, config.network
-)
+series = lesson.vanishing_series(config.init, config.init_params, config.activation, config.network)
 chosen = compare.picker(
     config,
     key="p2_compare",
     default=[init for _, init, _ in series[1:]],
-    exclude=[compute.SMALL_RANDOM],
+    exclude=[lesson.SMALL_RANDOM],
     label="Compared with small random N(0, 0.01²)",
     empty_means_default=True,
 )
 series = series[:1] + compare.series(config, chosen)
 with st.spinner("Measuring the networks…"):
-    layers, summary = compute.vanishing_probe(
+    layers, summary = lesson.vanishing_probe(
         config.network, config.activation, series, config.depth, config.width, config.seed
     )
 small = summary.iloc[0]
 other = summary.iloc[-1]
-fan_in = compute.hidden_fan_in(config.network, config.width)
-slope2 = compute.small_signal_slope2(config.activation)
+fan_in = experiments.hidden_fan_in(config.network, config.width)
+slope2 = experiments.small_signal_slope2(config.activation)
 
 # ---- Headline numbers -----------------------------------------------------------------------
 st.header("Layer by layer, the signal fades")
@@ -123,13 +122,13 @@ view = st.segmented_control(
 which = "act" if view == "activation value" else "act_log"
 h1, h2 = st.columns(2)
 for col, (label, init, params) in zip((h1, h2), (series[0], series[-1]), strict=True):
-    stats = compute.quick_stats(
+    stats = experiments.quick_stats(
         config.network, config.activation, init, params, config.depth, config.width, config.seed
     )
     with col:
         st.altair_chart(
             charts.layer_heatmap(
-                compute.hist_frame(stats, which),
+                experiments.hist_frame(stats, which),
                 x_title="activation value" if which == "act" else "log10 |activation|",
                 y_title=unit.capitalize(),
                 title=label,
@@ -159,7 +158,7 @@ elif which == "act":
 else:
     hist_text = (
         f"the band of small random slides left by log10 of the factor, "
-        f"{compute.decades(small.act_factor):+.2f} decades per {unit}, ending around "
+        f"{experiments.decades(small.act_factor):+.2f} decades per {unit}, ending around "
         f"{page.fmt(small.act_last)}; {other.series}'s band stays put."
     )
 page.notice(hist_text)
@@ -233,9 +232,9 @@ export.export_row(
 
 # ---- Training ------------------------------------------------------------------------------
 st.header("And so nothing learns")
-stall_series = compute.vanishing_series(config.init, config.init_params, config.activation, "mlp")
+stall_series = lesson.vanishing_series(config.init, config.init_params, config.activation, "mlp")
 with st.spinner("Training the small networks…"):
-    curves, stall, diverged = compute.stall_training(config.activation, stall_series, config.seed)
+    curves, stall, diverged = lesson.stall_training(config.activation, stall_series, config.seed)
 st.altair_chart(
     charts.training_curves(
         curves,
@@ -252,7 +251,7 @@ best = stall.loc[stall["final_loss"].idxmin()]
 cols = st.columns(len(stall))
 for col, row in zip(cols, stall.itertuples(index=False), strict=True):
     col.metric(
-        f"{row.series}: loss after {compute.STALL_STEPS} steps",
+        f"{row.series}: loss after {lesson.STALL_STEPS} steps",
         page.fmt(row.final_loss),
         delta=(
             f"diverged at step {int(row.diverged_at)}"
@@ -273,19 +272,19 @@ else:
     learner = (
         f"here even {best.series} only gets to {page.fmt(best.final_loss)}: with "
         f"{config.activation} every layer still costs gradient (its slope is at most "
-        f"{page.fmt(compute.max_slope(config.activation))}), so a deep stack learns slowly at any "
-        "scale — one reason such hidden units fell out of use."
+        f"{page.fmt(experiments.max_slope(config.activation))}), so a deep stack learns "
+        "slowly at any scale — one reason such hidden units fell out of use."
     )
 page.notice(
-    f"a {compute.STALL_DEPTH}-layer, {compute.STALL_WIDTH}-unit {config.activation} MLP on two "
-    f"moons (plain SGD with momentum, {compute.STALL_STEPS} steps): from small random weights "
+    f"a {lesson.STALL_DEPTH}-layer, {lesson.STALL_WIDTH}-unit {config.activation} MLP on two "
+    f"moons (plain SGD with momentum, {lesson.STALL_STEPS} steps): from small random weights "
     f"the loss goes from {page.fmt(small_run.first_loss)} to {page.fmt(small_run.final_loss)} — "
     f"ln 2 = 0.693 is guessing — because its first layer's gradient norm is "
     f"{page.fmt(small_run.layer1_grad)}; {learner}"
     + "".join(
         f" {row.series} blew up instead: its loss reached {page.fmt(row.max_loss)} and turned "
         f"non-finite at step {int(row.diverged_at)} (red line; losses above "
-        f"{page.fmt(compute.STALL_LOSS_CAP)} are left off the chart)."
+        f"{page.fmt(lesson.STALL_LOSS_CAP)} are left off the chart)."
         for row in stall.itertuples(index=False)
         if row.diverged_at >= 0
     )
@@ -298,7 +297,7 @@ st.header("ReLU does not save you")
 relu_net = config.network if config.network in ("mlp", "cnn") else "mlp"
 relu_depth = min(config.depth, controls.max_depth(relu_net, config.width))
 with st.spinner("Measuring the networks…"):
-    relu = compute.relu_check(relu_net, relu_depth, config.width, config.seed)
+    relu = lesson.relu_check(relu_net, relu_depth, config.width, config.seed)
 st.markdown(
     f"A {relu_depth}-layer {relu_net.upper()} of width {config.width} with ReLU units: std of "
     f"layer {relu_depth}'s activations over layer 1's, for three weight scales."
@@ -339,7 +338,7 @@ page.try_this(
     f"Increase the depth to 30. Before looking: roughly how many decades will small random "
     f"lose between {unit} 1 and {unit} 30 with this width?",
     f"29 steps of log10({page.fmt(small.rule_factor)}) ≈ "
-    f"{29 * compute.decades(small.rule_factor):.1f} decades by the rule. Widen the network "
+    f"{29 * experiments.decades(small.rule_factor):.1f} decades by the rule. Widen the network "
     "instead and watch the factor 0.01·√fan_in grow: at 10,000 units it would be 1 — small "
     "random is only 'right' for one width, which is why good schemes scale with 1/√fan_in.",
     key="p2",

@@ -5,15 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from explorer import charts, compare, compute, controls, export, page, page_params
+from explorer import charts, compare, controls, experiments, export, page, page_params
+from explorer.lessons import large_weights as lesson
 from explorer.page_params import PageParam
 
 fmt = page.fmt
 PARAMS = (
-    PageParam(
-        "clip", "p3_clip", 1.0, page_params.nearest(compute.CLIP_CHOICES, low=1e-3, high=1e3)
-    ),
-    PageParam("lr", "p3_lr", 0.01, page_params.nearest(compute.LR_CHOICES, low=1e-4, high=1.0)),
+    PageParam("clip", "p3_clip", 1.0, page_params.nearest(lesson.CLIP_CHOICES, low=1e-3, high=1e3)),
+    PageParam("lr", "p3_lr", 0.01, page_params.nearest(lesson.LR_CHOICES, low=1e-4, high=1.0)),
 )
 extra = page_params.load(PARAMS, scope="p3")
 config = page.setup(
@@ -38,31 +37,31 @@ net, act, depth, width, seed = (
     config.width,
     config.seed,
 )
-series = compute.large_weight_series(act, config.init, config.init_params)
+series = lesson.large_weight_series(act, config.init, config.init_params)
 chosen = compare.picker(
     config,
     key="p3_compare",
     default=[init for _, init, _ in series[1:]],
-    exclude=[compute.LARGE_INIT],
+    exclude=[lesson.LARGE_INIT],
     label="Compared with N(0, 1)",
     empty_means_default=True,
 )
 series = series[:1] + compare.series(config, chosen)
-large_label, usual_init = series[0][0], compute.well_scaled_init(act)
-usual_label = compute.initializers.REGISTRY[usual_init].label
+large_label, usual_init = series[0][0], experiments.well_scaled_init(act)
+usual_label = experiments.initializer_label(usual_init)
 with st.spinner("Measuring the networks…"):
-    frame = compute.compare_stats(net, act, series, depth, width, seed)
-    large = compute.layer_stats(net, act, compute.LARGE_INIT, (), depth, width, seed)
-    usual = compute.layer_stats(net, act, usual_init, (), depth, width, seed)
+    frame = lesson.compare_stats(net, act, series, depth, width, seed)
+    large = experiments.layer_stats(net, act, lesson.LARGE_INIT, (), depth, width, seed)
+    usual = experiments.layer_stats(net, act, usual_init, (), depth, width, seed)
 large_rows = frame[frame["series"] == large_label]
-usual_rows = compute.stats_frame(usual, usual_label)
+usual_rows = experiments.stats_frame(usual, usual_label)
 unit = "time step" if net == "rnn" else "layer"
 x_title = "Time step" if net == "rnn" else "Layer"
-activation = compute.activations.get(act)
+activation = experiments.activation_record(act)
 sat_large = float(large.saturated_fraction[-1])
 sat_usual = float(usual_rows["saturated_fraction"].iloc[-1])
 std_large = float(large_rows["act_std"].iloc[-1])
-summary = compute.summarize_layers(large)
+summary = experiments.summarize_layers(large)
 growth, grad_ratio = summary.act_factor, summary.grad_ratio
 first_bad = large.first_nonfinite_layer
 
@@ -112,7 +111,7 @@ with left:
         ),
         width="stretch",
     )
-    rule = compute.saturation_rule(act)
+    rule = lesson.saturation_rule(act)
     if activation.saturating:
         page.notice(
             f"With N(0, 1) weights **{sat_large:.0%}** of {unit} {depth}'s units are saturated"
@@ -136,7 +135,7 @@ with left:
         )
 with right:
     if activation.saturating:
-        hist = compute.hist_frame(large, "act")
+        hist = experiments.hist_frame(large, "act")
         st.altair_chart(
             charts.layer_heatmap(
                 hist,
@@ -146,7 +145,7 @@ with right:
             ),
             width="stretch",
         )
-        share, edge = compute.outer_bin_share(large)
+        share, edge = lesson.outer_bin_share(large)
         if net == "resmlp":
             page.notice(
                 "In a residual MLP the rows show the residual stream h = h + f(z), which is not "
@@ -161,7 +160,7 @@ with right:
                 "layer outputs little more than a sign per unit."
             )
     else:
-        hist = compute.hist_frame(large, "act_log")
+        hist = experiments.hist_frame(large, "act_log")
         st.altair_chart(
             charts.layer_heatmap(
                 hist,
@@ -173,8 +172,8 @@ with right:
         )
         page.notice(
             "Each row is one layer's histogram of log10 |a|. The mass moves right by about "
-            f"**{compute.decades(growth):.2g} decades per {unit}**: {unit} {depth}'s activations "
-            f"are around {fmt(std_large)}."
+            f"**{experiments.decades(growth):.2g} decades per {unit}**: {unit} {depth}'s "
+            f"activations are around {fmt(std_large)}."
             + (f" Rows stop at {unit} {first_bad}, where values overflowed." if first_bad else "")
         )
 
@@ -197,7 +196,7 @@ with left:
             "everything computed from them is inf or NaN."
         )
     elif growth > 1.5:
-        more = compute.layers_to_overflow(std_large, growth)
+        more = lesson.layers_to_overflow(std_large, growth)
         page.notice(
             f"N(0, 1) multiplies the std by **×{fmt(growth)} per {unit}**: {unit} {depth} "
             f"reaches **{fmt(std_large)}**. Float64 overflows at 1.8e308, about "
@@ -246,7 +245,7 @@ with right:
         page.notice(
             f"Gradients explode on the way back too: {unit} 1's gradient is "
             f"**{fmt(grad_ratio)}×** {unit} {depth}'s with N(0, 1) weights "
-            f"({usual_label}: {fmt(compute.summarize_layers(usual).grad_ratio)}×)."
+            f"({usual_label}: {fmt(experiments.summarize_layers(usual).grad_ratio)}×)."
         )
 
 export.export_row(
@@ -260,13 +259,13 @@ export.export_row(
 
 # ---- 3. training and clipping ------------------------------------------------------------------
 st.subheader("3 · Training: oscillation, NaN, and gradient clipping")
-train_depth = min(depth, compute.TRAIN_DEPTH_MAX)
-train_width = min(width, compute.TRAIN_WIDTH_MAX)
+train_depth = min(depth, lesson.TRAIN_DEPTH_MAX)
+train_width = min(width, lesson.TRAIN_WIDTH_MAX)
 train_kind = "residual MLP" if net == "resmlp" else "MLP"
 c1, c2 = st.columns(2)
 clip = c1.select_slider(
     "Clip the gradient norm at",
-    options=compute.CLIP_CHOICES,
+    options=lesson.CLIP_CHOICES,
     key="p3_clip",
     format_func=lambda v: f"‖g‖ ≤ {v:g}",
     help="Gradient-norm clipping (Pascanu et al. 2013): when the norm of the whole gradient "
@@ -274,24 +273,24 @@ clip = c1.select_slider(
 )
 lr = c2.select_slider(
     "Learning rate (plain SGD)",
-    options=compute.LR_CHOICES,
+    options=lesson.LR_CHOICES,
     key="p3_lr",
     format_func=lambda v: f"{v:g}",
     help="0.001 to 0.3. Every run below uses the same rate, data and seed.",
 )
 with st.spinner("Training the three networks…"):
     runs = {
-        "N(0, 1)": compute.train_demo(
-            net, act, compute.LARGE_INIT, (), depth, width, seed, lr=lr, clip=None
+        "N(0, 1)": lesson.train_demo(
+            net, act, lesson.LARGE_INIT, (), depth, width, seed, lr=lr, clip=None
         ),
-        f"N(0, 1), clip {clip:g}": compute.train_demo(
-            net, act, compute.LARGE_INIT, (), depth, width, seed, lr=lr, clip=clip
+        f"N(0, 1), clip {clip:g}": lesson.train_demo(
+            net, act, lesson.LARGE_INIT, (), depth, width, seed, lr=lr, clip=clip
         ),
-        usual_label: compute.train_demo(
+        usual_label: lesson.train_demo(
             net, act, usual_init, (), depth, width, seed, lr=lr, clip=None
         ),
     }
-curves = pd.concat([compute.curve_frame(h, name) for name, h in runs.items()], ignore_index=True)
+curves = pd.concat([lesson.curve_frame(h, name) for name, h in runs.items()], ignore_index=True)
 diverged = pd.DataFrame(
     [
         {"step": h.diverged_at, "series": name}
@@ -315,17 +314,17 @@ st.altair_chart(
 raw, clipped, usual_run = runs.values()
 
 
-def outcome(history: compute.training.History) -> str:
+def outcome(history: lesson.History) -> str:
     """One phrase: how a run ended."""
     if history.diverged_at is not None:
         return f"turned inf/NaN at **step {history.diverged_at}**"
     return (
         f"ended at loss **{fmt(history.final_loss)}** (accuracy {history.final_accuracy:.0%}); "
-        f"it rose on {compute.loss_rises(history)} of {history.steps_run} steps"
+        f"it rose on {lesson.loss_rises(history)} of {history.steps_run} steps"
     )
 
 
-rises_raw, rises_clipped = compute.loss_rises(raw), compute.loss_rises(clipped)
+rises_raw, rises_clipped = lesson.loss_rises(raw), lesson.loss_rises(clipped)
 if raw.diverged_at is not None and clipped.diverged_at is None:
     verdict = (
         f" Clipping prevented the blow-up: no step can move the weights by more than lr × {clip:g}."
@@ -348,13 +347,13 @@ if clipped.diverged_at is None and usual_run.diverged_at is None:
     if clipped.final_loss > 2 * usual_run.final_loss:
         verdict += (
             " Clipping does not fix the weights' scale: the clipped run's final loss is "
-            f"{fmt(compute.safe_ratio(clipped.final_loss, usual_run.final_loss))}× "
+            f"{fmt(experiments.safe_ratio(clipped.final_loss, usual_run.final_loss))}× "
             f"{usual_label}'s."
         )
     elif usual_run.final_loss > 1.5 * min(
         h.final_loss for h in (raw, clipped) if h.diverged_at is None
     ):
-        usual_grad = compute.summarize_layers(usual).grad_ratio
+        usual_grad = experiments.summarize_layers(usual).grad_ratio
         verdict += f" Here {usual_label} ends higher than N(0, 1)" + (
             f": in section 2 its gradient at {unit} 1 is only {fmt(usual_grad)} of {unit} "
             f"{depth}'s, so the first layers barely learn (page 4 shows where this "
@@ -397,14 +396,14 @@ if net in ("cnn", "rnn"):
     )
 else:
     st.caption(
-        f"The demo trains at most {compute.TRAIN_DEPTH_MAX} layers × {compute.TRAIN_WIDTH_MAX} "
-        f"units ({compute.TRAIN_SAMPLES} points, {compute.TRAIN_STEPS} steps) to stay fast."
+        f"The demo trains at most {lesson.TRAIN_DEPTH_MAX} layers × {lesson.TRAIN_WIDTH_MAX} "
+        f"units ({lesson.TRAIN_SAMPLES} points, {lesson.TRAIN_STEPS} steps) to stay fast."
     )
 
 # ---- 4. four activations ---------------------------------------------------------------------
 st.subheader("4 · The same N(0, 1) weights under four activations")
 with st.spinner("Measuring four activations…"):
-    contrast = compute.activation_contrast(net, depth, width, seed)
+    contrast = lesson.activation_contrast(net, depth, width, seed)
 st.dataframe(
     pd.DataFrame(
         {

@@ -7,12 +7,13 @@ import math
 import pandas as pd
 import streamlit as st
 
-from explorer import charts, compute, export, page, page_params
+from explorer import charts, experiments, export, page, page_params
+from explorer.lessons import scale as lesson
 from explorer.page_params import PageParam
 
 fmt = page.fmt
-MODES = compute.initializers.MODES
-DISTRIBUTIONS = compute.initializers.DISTRIBUTIONS
+MODES = lesson.MODES
+DISTRIBUTIONS = lesson.DISTRIBUTIONS
 MODE_LABELS = {
     "fan_in": "fan_in (inputs)",
     "fan_out": "fan_out (outputs)",
@@ -24,14 +25,14 @@ PRESET_LABELS = {
     "He": "He · 2/fan_in",
 }
 PARAMS = (
-    PageParam("k", "p4_k", 1.0, page_params.nearest(compute.K_GRID, low=1e-3, high=1e3)),
+    PageParam("k", "p4_k", 1.0, page_params.nearest(lesson.K_GRID, low=1e-3, high=1e3)),
     PageParam("n", "p4_mode", "fan_avg", page_params.choice(*MODES)),
     PageParam("dist", "p4_dist", "normal", page_params.choice(*DISTRIBUTIONS)),
     PageParam(
         "fan_out",
         "p4_fan_out",
         1024,
-        page_params.nearest(compute.FAN_OUT_CHOICES, low=1, high=compute.FAN_OUT_CHOICES[-1]),
+        page_params.nearest(lesson.FAN_OUT_CHOICES, low=1, high=lesson.FAN_OUT_CHOICES[-1]),
     ),
 )
 extra = page_params.load(PARAMS, scope="p4")
@@ -55,7 +56,7 @@ net, act, depth, width, seed = (
     config.width,
     config.seed,
 )
-activation = compute.activations.get(act)
+activation = experiments.activation_record(act)
 unit = "time step" if net == "rnn" else "layer"
 x_title = "Time step" if net == "rnn" else "Layer"
 
@@ -63,18 +64,18 @@ x_title = "Time step" if net == "rnn" else "Layer"
 def apply_preset() -> None:
     """Set k and n from the clicked preset (runs before the rerun)."""
     name = st.session_state.get("p4_preset")
-    if name in compute.PRESETS:
-        st.session_state["p4_k"], st.session_state["p4_mode"] = compute.PRESETS[name]
+    if name in lesson.PRESETS:
+        st.session_state["p4_k"], st.session_state["p4_mode"] = lesson.PRESETS[name]
 
 
 # ---- the page's own k / n initializer ------------------------------------------------------------
 st.subheader("Your scale: Var(W) = k / n")
-st.session_state["p4_preset"] = compute.preset_of(
+st.session_state["p4_preset"] = lesson.preset_of(
     st.session_state["p4_k"], st.session_state["p4_mode"]
 )
 st.segmented_control(
     "Named presets (they set k and n)",
-    options=list(compute.PRESETS),
+    options=list(lesson.PRESETS),
     format_func=PRESET_LABELS.get,
     key="p4_preset",
     on_change=apply_preset,
@@ -83,7 +84,7 @@ st.segmented_control(
 c1, c2, c3 = st.columns([2, 3, 1.3])
 k = c1.select_slider(
     "k (log scale)",
-    options=compute.K_GRID,
+    options=lesson.K_GRID,
     key="p4_k",
     format_func=lambda v: f"{v:.3g}",
     help="1/16 to 32 in steps of 2^(1/4). 1 = LeCun/Glorot, 2 = He.",
@@ -104,13 +105,13 @@ dist = c3.selectbox(
     help="Same variance either way; the uniform U(−a, a) has a = √3·std, the truncated "
     "normal is cut at ±2σ and rescaled (Keras).",
 )
-params = compute.vs_params(k, mode, dist)
+params = lesson.vs_params(k, mode, dist)
 label = f"k = {k:.3g}"
-shape = compute.hidden_shape(net, width)
-fan_in, fan_out = compute.initializers.compute_fans(shape)
-scale = compute.initializers.scale_of("variance_scaling", shape, **dict(params))
-user_k = compute.init_sigma_w2(net, config.init, config.init_params, width)
-n_value = compute.fan_n(shape, mode)
+shape = experiments.hidden_shape(net, width)
+fan_in, fan_out = lesson.compute_fans(shape)
+scale = lesson.scale_of("variance_scaling", shape, **dict(params))
+user_k = experiments.init_sigma_w2(net, config.init, config.init_params, width)
+n_value = lesson.fan_n(shape, mode)
 st.latex(
     rf"\operatorname{{Var}}(W) = \frac{{k}}{{n}} = \frac{{{k:.3g}}}{{{n_value:g}}}"
     rf" = {scale.std**2:.4g}, \qquad \sigma_W = {scale.std:.4g}"
@@ -130,7 +131,7 @@ same_k = math.isclose(user_k, k, rel_tol=1e-9)
 if not same_k:
     inits.append(("sidebar init", config.init, config.init_params))
 with st.spinner("Measuring the per-layer variance…"):
-    profile = compute.variance_profile(net, act, tuple(inits), depth, width, seed)
+    profile = lesson.variance_profile(net, act, tuple(inits), depth, width, seed)
 theory_series = [s for s in profile["series"].unique() if s.endswith("theory")]
 profile_chart = charts.per_layer_lines(
     profile,
@@ -145,8 +146,8 @@ st.altair_chart(profile_chart, width="stretch")
 mine = profile[(profile["label"] == label) & (profile["kind"] == "measured")]
 mine_theory = profile[(profile["label"] == label) & (profile["kind"] == "theory")]
 var_first, var_last = float(mine["variance"].iloc[0]), float(mine["variance"].iloc[-1])
-stats = compute.layer_stats(net, act, "variance_scaling", params, depth, width, seed)
-fwd, bwd = compute.growth_factors(stats)
+stats = experiments.layer_stats(net, act, "variance_scaling", params, depth, width, seed)
+fwd, bwd = lesson.growth_factors(stats)
 if same_k:
     sidebar_text = (
         f" Your sidebar initializer ({config.init_label}) is k = {fmt(user_k)} on these "
@@ -160,7 +161,7 @@ else:
     )
 if len(mine_theory):
     pred_last = float(mine_theory["variance"].iloc[-1])
-    ratio = compute.safe_ratio(var_last, pred_last)
+    ratio = experiments.safe_ratio(var_last, pred_last)
     notes = [
         f"With k = {k:.3g}, Var(z) goes from **{fmt(var_first)}** at layer 1 to "
         f"**{fmt(var_last)}** at layer {depth}; theory predicts **{fmt(pred_last)}** "
@@ -219,11 +220,11 @@ if depth < 2:
     st.info("A growth factor needs at least 2 layers: raise the depth in the sidebar.")
 else:
     with st.spinner("Sweeping k…"):
-        sweep = compute.edge_sweep(net, act, mode, dist, depth, width, seed)
-    edge = compute.critical_k(act)
-    stacked = net in compute.THEORY_NETWORKS
+        sweep = lesson.edge_sweep(net, act, mode, dist, depth, width, seed)
+    edge = lesson.critical_k(act)
+    stacked = net in lesson.THEORY_NETWORKS
     marks = [{"k": k, "label": f"your k = {k:.3g}"}]
-    if stacked and math.isfinite(edge) and compute.K_SWEEP[0] <= edge <= compute.K_SWEEP[-1]:
+    if stacked and math.isfinite(edge) and lesson.K_SWEEP[0] <= edge <= lesson.K_SWEEP[-1]:
         marks.insert(0, {"k": edge, "label": f"edge of chaos k = {edge:.3g}"})
     st.altair_chart(
         charts.growth_sweep(
@@ -234,10 +235,10 @@ else:
         ),
         width="stretch",
     )
-    k_bwd = compute.crossing_k(sweep, compute.BACKWARD, "measured")
-    k_bwd_theory = compute.crossing_k(sweep, compute.BACKWARD, "theory")
-    k_fwd = compute.crossing_k(sweep, compute.FORWARD, "measured")
-    forward_max = compute.max_factor(sweep, compute.FORWARD, "measured")
+    k_bwd = lesson.crossing_k(sweep, lesson.BACKWARD, "measured")
+    k_bwd_theory = lesson.crossing_k(sweep, lesson.BACKWARD, "theory")
+    k_fwd = lesson.crossing_k(sweep, lesson.FORWARD, "measured")
+    forward_max = lesson.max_factor(sweep, lesson.FORWARD, "measured")
     crossing = (
         f"the measured backward factor crosses 1 at **k ≈ {k_bwd:.3g}**"
         if math.isfinite(k_bwd)
@@ -253,7 +254,7 @@ else:
             if math.isfinite(edge)
             else "theory finds no edge of chaos (χ₁ = 1) for this activation at zero bias"
         )
-        if math.isfinite(edge) and edge > compute.K_SWEEP[-1] and not math.isfinite(k_bwd):
+        if math.isfinite(edge) and edge > lesson.K_SWEEP[-1] and not math.isfinite(k_bwd):
             transient = (
                 " That is beyond the k shown here: at every usual scale the gradients shrink "
                 "layer after layer."
@@ -309,11 +310,11 @@ st.markdown(
 )
 out_width = st.select_slider(
     f"A dense layer from your {width} units to … outputs",
-    options=compute.FAN_OUT_CHOICES,
+    options=lesson.FAN_OUT_CHOICES,
     key="p4_fan_out",
     help="fan_out of the example layer, 16 to 4096 (only this table uses it).",
 )
-table = compute.fan_mode_table(width, out_width, mine=(k, mode))
+table = lesson.fan_mode_table(width, out_width, mine=(k, mode))
 st.dataframe(
     table.style.format(
         {
@@ -360,7 +361,7 @@ page.correction(
 # ---- 4. activation -> initializer -----------------------------------------------------------
 st.subheader("4 · Which scale for which activation")
 with st.spinner("Computing the activation table…"):
-    guide = compute.activation_guide()
+    guide = lesson.activation_guide()
 st.dataframe(
     guide.style.format(
         {

@@ -10,7 +10,8 @@ import math
 
 import streamlit as st
 
-from explorer import charts, compute, controls, export, page, page_params
+from explorer import charts, controls, export, page, page_params
+from explorer.lessons import network_types as lesson
 
 TABS = {
     "mlp": "Orthogonal weights (MLP)",
@@ -69,19 +70,19 @@ tab_mlp, tab_cnn, tab_rnn, tab_res, tab_lsuv = st.tabs(
 with tab_mlp:
     if tab_mlp.open:
         mlp = controls.with_network(config, "mlp")
-        depth, width = compute.spectrum_size(mlp.depth, mlp.width)
-        series = compute.spectrum_series(mlp.activation, mlp.init, mlp.init_params, width)
+        depth, width = lesson.spectrum_size(mlp.depth, mlp.width)
+        series = lesson.spectrum_series(mlp.activation, mlp.init, mlp.init_params, width)
         with st.spinner("Computing Jacobian spectra…"):
-            hist, summary = compute.jacobian_spectra(mlp.activation, series, depth, width, mlp.seed)
+            hist, summary = lesson.jacobian_spectra(mlp.activation, series, depth, width, mlp.seed)
         st.markdown(
             "Backpropagation multiplies the gradient by the input–output Jacobian "
             "J = ∏ D_l W_l (D_l = diag f′(z_l)). A variance-preserving init fixes only the "
             "**mean** of J's squared singular values; their **spread** decides whether some "
             "directions vanish while others explode. Below: your initializer next to "
             "orthogonal weights (and Gaussian ones) of the **same** σ_w² = fan_in·Var(W)"
-            f" — here {page.fmt(compute.comparison_sigma_w2(mlp.init, mlp.init_params, width))}"
+            f" — here {page.fmt(lesson.comparison_sigma_w2(mlp.init, mlp.init_params, width))}"
             ", i.e. orthogonal with gain "
-            f"{page.fmt(compute.comparison_sigma_w2(mlp.init, mlp.init_params, width) ** 0.5)}."
+            f"{page.fmt(lesson.comparison_sigma_w2(mlp.init, mlp.init_params, width) ** 0.5)}."
         )
         cols = st.columns(len(summary))
         for col, row in zip(cols, summary.itertuples(), strict=True):
@@ -173,7 +174,7 @@ with tab_cnn:
     if tab_cnn.open:
         cnn = controls.with_network(config, "cnn")
         c = cnn.width
-        fans = compute.cnn_fan_table(c)
+        fans = lesson.cnn_fan_table(c)
         st.markdown(
             f"A 3×3 convolution with c = {c} input channels sums over 3·3·{c} = {9 * c} inputs "
             "for every output: its **fan_in = kh·kw·c_in**, and fan_out = kh·kw·c_out. Every "
@@ -205,10 +206,10 @@ with tab_cnn:
             hide_index=True,
             width="stretch",
         )
-        series = compute.cnn_series(cnn.activation, cnn.init, cnn.init_params, c)
+        series = lesson.cnn_series(cnn.activation, cnn.init, cnn.init_params, c)
         with st.spinner("Probing the CNN…"):
-            frame = compute.cnn_layer_stats(cnn.activation, series, cnn.depth, c, cnn.seed)
-        summary = compute.series_summary(frame)
+            frame = lesson.cnn_layer_stats(cnn.activation, series, cnn.depth, c, cnn.seed)
+        summary = lesson.series_summary(frame)
         cnn_chart = charts.per_layer_lines(
             frame,
             y="act_std",
@@ -252,8 +253,8 @@ with tab_cnn:
             "pixel like an orthogonal dense layer and preserves the norm exactly. Here it gets "
             f"the gain √σ_w²* of the edge of chaos for {cnn.activation}; Xiao et al. trained "
             "10,000-layer tanh CNNs this way. "
-            f"Probe: {compute.cnn_size(cnn.depth, c)}×{compute.cnn_size(cnn.depth, c)} images, "
-            f"batch {compute.CNN_BATCH}, zero padding — "
+            f"Probe: {lesson.cnn_size(cnn.depth, c)}×{lesson.cnn_size(cnn.depth, c)} images, "
+            f"batch {lesson.CNN_BATCH}, zero padding — "
             "border pixels see fewer than 9 inputs, which lowers the variance of Gaussian "
             "kernels slightly at every layer."
         )
@@ -280,9 +281,9 @@ with tab_rnn:
     if tab_rnn.open:
         rnn = controls.with_network(config, "rnn")
         own = config.network == "rnn"
-        steps = rnn.depth if own else compute.RNN_DEFAULT_STEPS
-        hidden, _ = compute.rnn_size(steps, rnn.width if own else min(rnn.width, 128))
-        series = compute.rnn_series(rnn.init, rnn.init_params)
+        steps = rnn.depth if own else lesson.RNN_DEFAULT_STEPS
+        hidden, _ = lesson.rnn_size(steps, rnn.width if own else min(rnn.width, 128))
+        series = lesson.rnn_series(rnn.init, rnn.init_params)
         st.markdown(
             "A recurrent net applies the **same** W_hh at every step: "
             "h_t = f(x_t W_xh + h_{t−1} W_hh). Backpropagating through T steps multiplies the "
@@ -301,15 +302,15 @@ with tab_rnn:
                 f"{2 * len(series)} unrolled RNNs, so it caps the width to stay fast."
             )
         with st.spinner("Unrolling the RNN…"):
-            frame, summary = compute.rnn_through_time(
+            frame, summary = lesson.rnn_through_time(
                 rnn.activation, series, steps, hidden, rnn.seed
             )
-            lin_frame, lin_summary = compute.rnn_through_time(
+            lin_frame, lin_summary = lesson.rnn_through_time(
                 "linear", series, steps, hidden, rnn.seed
             )
         x_title = f"Time step t (gradient injected at step {steps})"
         mine = summary.iloc[0]
-        ortho = compute.orthogonal_row(summary, 1.0)
+        ortho = lesson.orthogonal_row(summary, 1.0)
         rnn_chart = charts.per_layer_lines(
             frame,
             y="grad_std",
@@ -342,7 +343,7 @@ with tab_rnn:
             ),
             width="stretch",
         )
-        lin = {g: compute.orthogonal_row(lin_summary, g).ratio for g in (1.0, 0.9, 1.1)}
+        lin = {g: lesson.orthogonal_row(lin_summary, g).ratio for g in (1.0, 0.9, 1.1)}
         page.notice(
             f"From step {steps} back to step 1 ({steps - 1} multiplications by W_hhᵀ) the linear "
             f"RNN multiplies the gradient by **{page.fmt(lin[1.0])}** with orthogonal W_hh "
@@ -385,9 +386,7 @@ with tab_rnn:
         export.export_row(
             "network_types_rnn",
             rnn,
-            table=export.per_layer_table(
-                compute.rnn_export_frame(frame, lin_frame, rnn.activation)
-            ),
+            table=export.per_layer_table(lesson.rnn_export_frame(frame, lin_frame, rnn.activation)),
             chart=rnn_chart,
             key="p5_rnn_export",
             extra={"time_steps": steps, "hidden_units": hidden, "layer_unit": "time step"},
@@ -425,12 +424,12 @@ with tab_res:
             "Fixup (Zhang et al. 2019) and ReZero (Bachlechner et al. 2020) start with the "
             "branch at zero (α = 0): every block is exactly the identity at initialization."
         )
-        frame = compute.residual_compare(
+        frame = lesson.residual_compare(
             res.activation, res.init, res.init_params, res.depth, res.width, res.seed, alpha
         )
         plain = frame[frame["series"] == "Plain MLP"]
         resid = frame[frame["series"] != "Plain MLP"]
-        summary = compute.series_summary(frame).set_index("series")
+        summary = lesson.series_summary(frame).set_index("series")
         left, right = st.columns(2)
         res_chart = charts.per_layer_lines(
             frame,
@@ -508,10 +507,10 @@ with tab_res:
 # ---------------------------------------------------------------------------------------------
 with tab_lsuv:
     if tab_lsuv.open:
-        kind, depth, width = compute.lsuv_size(config.network, config.depth, config.width)
+        kind, depth, width = lesson.lsuv_size(config.network, config.depth, config.width)
         net = controls.with_network(config, kind)
         with st.spinner("Running LSUV…"):
-            report, std = compute.lsuv_compare(
+            report, std = lesson.lsuv_compare(
                 kind, net.activation, net.init, net.init_params, depth, width, net.seed
             )
         st.markdown(
@@ -558,8 +557,8 @@ with tab_lsuv:
         )
         st.caption(
             f"LSUV re-runs the forward pass for every rescaling, so this demo caps the net at "
-            f"{compute.LSUV_MAX_DEPTH} layers and {compute.LSUV_MAX_WIDTH} units "
-            f"({compute.LSUV_MAX_CHANNELS} channels); inputs: a batch of N(0, 1) samples. "
+            f"{lesson.LSUV_MAX_DEPTH} layers and {lesson.LSUV_MAX_WIDTH} units "
+            f"({lesson.LSUV_MAX_CHANNELS} channels); inputs: a batch of N(0, 1) samples. "
             "An RNN is shown as an MLP (one rescale per layer is not defined for a reused W_hh)."
         )
         page.try_this(

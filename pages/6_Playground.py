@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import streamlit as st
 
-from core import activations, datasets, initializers, networks
-from explorer import charts, compute, controls, page
+from explorer import charts, controls, experiments, export, page
+from explorer.lessons import playground as lesson
 
 STORE = "_pg6_store"  # the page's own settings, kept across page switches
 RESULTS = "_pg6_results"  # the last comparison trained in this session
@@ -54,10 +54,10 @@ def widget(maker, name: str, value, label: str, **kwargs):  # noqa: ANN001, ANN2
 first_visit = STORE not in st.session_state
 if first_visit:
     query = st.query_params.to_dict()
-    st.session_state[STORE] = {k: query[k] for k in compute.PLAYGROUND_QUERY_KEYS if k in query}
+    st.session_state[STORE] = {k: query[k] for k in lesson.PLAYGROUND_QUERY_KEYS if k in query}
 store = st.session_state[STORE]
 shared, _ = controls.load_config()
-settings, problems = compute.parse_playground(store, shared.network, shared.init)
+settings, problems = lesson.parse_playground(store, shared.network, shared.init)
 normalized = settings.to_query()
 for name in store:  # e.g. a data set that does not fit a new network type: use the valid value
     store[name] = normalized.get(name, store[name])
@@ -78,8 +78,8 @@ if first_visit:
     for message in problems.values():
         st.warning(f"Link parameter ignored: {message}", icon="⚠️")
 
-preset = compute.PLAYGROUND_PRESETS[config.network]
-spec = datasets.DATASETS[settings.dataset]
+preset = lesson.PLAYGROUND_PRESETS[config.network]
+spec = lesson.DATASETS[settings.dataset]
 classification = spec.task == "classification"
 
 # ---- the page's controls ---------------------------------------------------------------------
@@ -91,8 +91,8 @@ with st.container(border=True):
             "data",
             settings.dataset,
             "Data set",
-            options=list(compute.playground_datasets(config.network)),
-            format_func=lambda n: datasets.DATASETS[n].label,
+            options=list(lesson.playground_datasets(config.network)),
+            format_func=lambda n: lesson.DATASETS[n].label,
             help="The data sets whose inputs fit the sidebar's network type: 2-D points for "
             "MLPs, 16x16 images for the CNN, sequences for the RNN.",
         )
@@ -102,10 +102,10 @@ with st.container(border=True):
             "inits",
             settings.inits,
             "Initializers to compare",
-            options=list(networks.supported_inits(config.network)),
-            format_func=lambda n: initializers.REGISTRY[n].label,
-            max_selections=compute.PLAYGROUND_MAX_INITS,
-            help=f"Up to {compute.PLAYGROUND_MAX_INITS}. Your sidebar initializer uses your "
+            options=list(lesson.supported_inits(config.network)),
+            format_func=lambda n: experiments.initializer_label(n),
+            max_selections=lesson.PLAYGROUND_MAX_INITS,
+            help=f"Up to {lesson.PLAYGROUND_MAX_INITS}. Your sidebar initializer uses your "
             "parameters; the others use their defaults.",
         )
     st.caption(f"**{spec.label}** ({preset.n} samples): {spec.description}")
@@ -126,7 +126,7 @@ with st.container(border=True):
             "lr",
             settings.lr,
             "Learning rate",
-            options=list(compute.PLAYGROUND_LRS),
+            options=list(lesson.PLAYGROUND_LRS),
             format_func=lambda v: f"{v:g}",
         )
     with c3:
@@ -147,7 +147,7 @@ with st.container(border=True):
             "batch",
             settings.batch,
             "Batch size",
-            options=list(compute.PLAYGROUND_BATCHES),
+            options=list(lesson.PLAYGROUND_BATCHES),
             format_func=lambda v: f"all {preset.n}" if v == 0 else str(v),
             help="Samples per step, drawn without replacement with the seed; 'all' = full batch.",
         )
@@ -157,7 +157,7 @@ with st.container(border=True):
             "clip",
             settings.clip,
             "Clip gradient norm",
-            options=list(compute.PLAYGROUND_CLIPS),
+            options=list(lesson.PLAYGROUND_CLIPS),
             format_func=lambda v: "off" if v == 0 else f"{v:g}",
             help="Rescale the whole gradient when its norm exceeds this (Pascanu et al. 2013).",
         )
@@ -189,7 +189,7 @@ with st.container(border=True):
             max_value=preset.width_max,
             help=f"2 to {preset.width_max} here.",
         )
-    length_max = compute.playground_length_max(settings.dataset)
+    length_max = lesson.playground_length_max(settings.dataset)
     if length_max:
         with d3:
             widget(
@@ -208,8 +208,8 @@ runs_args = tuple(
     for name in settings.inits
 )
 options = settings.data_options()
-seconds = compute.playground_seconds(config.network, settings)
-too_slow = seconds > compute.PLAYGROUND_MAX_SECONDS
+seconds = lesson.playground_seconds(config.network, settings)
+too_slow = seconds > lesson.PLAYGROUND_MAX_SECONDS
 key = (config.network, config.activation, config.seed, settings, runs_args)
 
 b1, b2 = st.columns([1, 4], vertical_alignment="center")
@@ -226,7 +226,7 @@ if not settings.inits:
 elif too_slow:
     b2.warning(
         f"This comparison would take about {seconds:.0f} s, more than the "
-        f"{compute.PLAYGROUND_MAX_SECONDS:.0f} s a shared server allows: use fewer steps, a "
+        f"{lesson.PLAYGROUND_MAX_SECONDS:.0f} s a shared server allows: use fewer steps, a "
         "smaller batch or network, or fewer initializers.",
         icon="⏱️",
     )
@@ -243,7 +243,7 @@ if train:
 
     def progress(index: int, step: int, total: int) -> None:
         """Advance the bar: run ``index`` of the comparison is at ``step`` of ``total``."""
-        label = initializers.REGISTRY[runs_args[index][0]].label
+        label = experiments.initializer_label(runs_args[index][0])
         bar.progress(
             min((index + step / total) / len(runs_args), 1.0),
             text=f"Training {label} ({index + 1}/{len(runs_args)}): step {step} of {total}",
@@ -269,7 +269,7 @@ if train:
         }
         for name, params in runs_args
     ]
-    runs = compute.playground_train(jobs, progress)
+    runs = lesson.playground_train(jobs, progress)
     bar.empty()
     st.session_state[RESULTS] = {
         "key": key,
@@ -289,16 +289,16 @@ if result is None:
     )
 else:
     runs = result["runs"]
-    trained: compute.PlaygroundSettings = result["settings"]
+    trained: lesson.PlaygroundSettings = result["settings"]
     trained_config: controls.Config = result["config"]
     task = runs[0].task
-    trained_preset = compute.PLAYGROUND_PRESETS[trained_config.network]
-    n_classes = datasets.n_outputs_of(trained.dataset, **dict(trained.data_options()))
+    trained_preset = lesson.PLAYGROUND_PRESETS[trained_config.network]
+    n_classes = lesson.n_outputs_of(trained.dataset, **dict(trained.data_options()))
     st.header("Results: same data, same seed")
     if result["key"] != key:
         st.info(
             "The settings changed since this comparison was trained; press **▶ Train** to "
-            f"update. Shown: {datasets.DATASETS[trained.dataset].label}, {trained.optimizer}, "
+            f"update. Shown: {lesson.DATASETS[trained.dataset].label}, {trained.optimizer}, "
             f"learning rate {trained.lr:g}, {trained.steps} steps.",
             icon="🔁",
         )
@@ -312,8 +312,8 @@ else:
         help="'Steps to target' is the first step at which the score, averaged over about one "
         "epoch, reached this value.",
     )
-    window = compute.playground_window(trained_config.network, trained.batch)
-    table = compute.playground_table(runs, target, window=window)
+    window = lesson.playground_window(trained_config.network, trained.batch)
+    table = lesson.playground_table(runs, target, window=window)
     score_name = "accuracy" if task == "classification" else "R²"
     cols = st.columns(len(runs))
     for col, run, (_, row) in zip(cols, runs, table.iterrows(), strict=True):
@@ -338,7 +338,7 @@ else:
             help=f"Final {score_name} on all {trained_preset.n} samples; below it, the step at "
             "which the target was reached.",
         )
-    page.notice(compute.playground_summary(table, target=target, task=task))
+    page.notice(lesson.playground_summary(table, target=target, task=task))
     training_seconds = sum(r.seconds for r in runs)
     st.caption(
         f"Trained in {result['wall']:.2f} s."
@@ -347,9 +347,9 @@ else:
         f"{training_seconds:.2f} s the first time)."
     )
 
-    curves, diverged = compute.playground_curves(runs)
+    curves, diverged = lesson.playground_curves(runs)
     order = [r.label for r in runs]
-    low, high, peak = compute.loss_domain(curves, runs[0].baseline)
+    low, high, peak = lesson.loss_domain(curves, runs[0].baseline)
     left, right = st.columns(2)
     with left:
         loss_chart = charts.training_curves(
@@ -414,8 +414,8 @@ else:
         )
 
     st.subheader("Gradient norm of every layer during training")
-    grads = compute.playground_grad_frame(runs)
-    color_low, color_high = compute.log_color_domain(grads["log10_norm"])
+    grads = lesson.playground_grad_frame(runs)
+    color_low, color_high = lesson.log_color_domain(grads["log10_norm"])
     st.altair_chart(
         charts.grad_norm_heatmap(
             grads,
@@ -426,7 +426,7 @@ else:
         ),
         width="content",
     )
-    first_norms = {r.label: compute.first_layer_grad(r) for r in runs}
+    first_norms = {r.label: lesson.first_layer_grad(r) for r in runs}
     page.notice(
         "At step 0 the first layer's gradient norm is "
         + ", ".join(f"{page.fmt(v)} for {k}" for k, v in first_norms.items())
@@ -437,9 +437,9 @@ else:
 
     if runs[0].grid is not None:
         st.subheader("Decision boundaries after training")
-        points = compute.playground_points(trained.dataset, trained_preset.n, trained_config.seed)
+        points = lesson.playground_points(trained.dataset, trained_preset.n, trained_config.seed)
         boundaries([(r.label, r.grid) for r in runs], points, n_classes)
-        spread = {r.label: compute.boundary_spread(r.grid) for r in runs}
+        spread = {r.label: lesson.boundary_spread(r.grid) for r in runs}
         page.notice(
             "Across the plane the predicted probability now spans "
             + ", ".join(f"{v:.2g} for {k}" for k, v in spread.items())
@@ -449,7 +449,7 @@ else:
 
     st.subheader("Results table")
     st.dataframe(
-        compute.playground_table_display(table),
+        lesson.playground_table_display(table),
         hide_index=True,
         column_config={
             "final loss": st.column_config.NumberColumn(format="%.4g"),
@@ -476,7 +476,7 @@ else:
     e1.download_button(
         "⬇️ Histories as CSV",
         # Callables: the files are built only when clicked, never on a plain rerun.
-        data=lambda: compute.safe_csv(compute.playground_history_frame(runs)),
+        data=lambda: export.safe_csv(lesson.playground_history_frame(runs)),
         file_name=f"{name}.csv",
         mime="text/csv",
         key="pg6_download_csv",
@@ -484,7 +484,7 @@ else:
     )
     e2.download_button(
         "⬇️ Histories as JSON",
-        data=lambda: compute.playground_json(runs, meta),
+        data=lambda: lesson.playground_json(runs, meta),
         file_name=f"{name}.json",
         mime="application/json",
         key="pg6_download_json",
@@ -494,7 +494,7 @@ else:
 # ---- before training (always shown: the page is never empty) ---------------------------------
 st.header("Before training: the same network under each initializer")
 starts = [
-    compute.playground_start(
+    lesson.playground_start(
         config.network,
         config.activation,
         name,
@@ -508,7 +508,7 @@ starts = [
     for name, params in runs_args
 ]
 if starts and config.network == "rnn":
-    time_frame = compute.playground_start_frame(starts, "time_grad")
+    time_frame = lesson.playground_start_frame(starts, "time_grad")
     st.altair_chart(
         charts.per_layer_lines(
             time_frame,
@@ -528,7 +528,7 @@ if starts and config.network == "rnn":
         "whether the adding problem's early marker can be learned at all."
     )
 if starts and config.network != "rnn":
-    std_frame = compute.playground_start_frame(starts)
+    std_frame = lesson.playground_start_frame(starts)
     x_title = "Block (0 = input projection)" if config.network == "resmlp" else "Hidden layer"
     st.altair_chart(
         charts.per_layer_lines(
@@ -542,35 +542,35 @@ if starts and config.network != "rnn":
         width="stretch",
     )
     last = std_frame[std_frame["layer"] == std_frame["layer"].max()].set_index("series")
-    saturating = activations.get(config.activation).saturating
+    saturating = experiments.activation_record(config.activation).saturating
     page.notice(
         f"At the last hidden layer ({int(std_frame['layer'].max())}) the activations' std is "
         + ", ".join(f"{page.fmt(v)} for {k}" for k, v in last["act_std"].items())
         + ". A std near 0 means the signal vanished before training even starts"
         + (
-            f"; {activations.get(config.activation).label} is bounded, so a std near its "
-            "ceiling means saturated units."
+            f"; {experiments.activation_record(config.activation).label} is bounded, so a std "
+            "near its ceiling means saturated units."
             if saturating
             else "; a huge one means it exploded."
         )
     )
 if starts:
     start_score = ", ".join(
-        f"{initializers.REGISTRY[s.init].label} "
+        f"{experiments.initializer_label(s.init)} "
         + (f"{s.score:.0%}" if classification else f"R² {s.score:.2f}")
         + f" (loss {page.fmt(s.loss)})"
         for s in starts
     )
     st.caption(f"Untrained {'accuracy' if classification else 'fit'} on the data: {start_score}.")
     if starts[0].grid is not None:
-        points = compute.playground_points(settings.dataset, preset.n, config.seed)
+        points = lesson.playground_points(settings.dataset, preset.n, config.seed)
         boundaries(
-            [(f"{initializers.REGISTRY[t.init].label}, step 0", t.grid) for t in starts],
+            [(f"{experiments.initializer_label(t.init)}, step 0", t.grid) for t in starts],
             points,
-            datasets.n_outputs_of(settings.dataset),
+            lesson.n_outputs_of(settings.dataset),
         )
         spread = {
-            initializers.REGISTRY[t.init].label: compute.boundary_spread(t.grid) for t in starts
+            experiments.initializer_label(t.init): lesson.boundary_spread(t.grid) for t in starts
         }
         page.notice(
             "Before training each map is the untrained network's guess, and how much it varies "
@@ -584,7 +584,7 @@ else:
     st.caption("Pick at least one initializer to see its network before training.")
 
 # ---- exercise, correction, formula -----------------------------------------------------------
-small = initializers.REGISTRY["small_random"].label
+small = experiments.initializer_label("small_random")
 page.try_this(
     "Before you press **Train**: which of the initializers you picked will be slowest to "
     "reach the target, or never get there, and why? Check the 'before training' charts for a "

@@ -11,7 +11,8 @@ import math
 import pandas as pd
 import streamlit as st
 
-from explorer import charts, compute, controls, export, page, page_params
+from explorer import charts, controls, export, page, page_params
+from explorer.lessons import chaos as lesson
 
 SB2_MAX = 0.5
 HOMOGENEOUS = ("relu", "leaky_relu", "linear")
@@ -70,10 +71,10 @@ sb2 = st.slider(
     help=f"Biases are drawn from N(0, σ_b²) in the probe; 0 to {SB2_MAX}. In the link as `sb2`.",
 )
 
-sw2 = compute.user_sigma_w2(mlp.init, mlp.init_params, mlp.width)
-point = compute.chaos_point(mlp.activation, sw2, sb2)
-word = compute.phase_word(point["chi1"], point["q_star"])
-trainable = compute.TRAINABLE_XI * point["xi_c"]
+sw2 = lesson.user_sigma_w2(mlp.init, mlp.init_params, mlp.width)
+point = lesson.chaos_point(mlp.activation, sw2, sb2)
+word = lesson.phase_word(point["chi1"], point["q_star"])
+trainable = lesson.TRAINABLE_XI * point["xi_c"]
 
 m1, m2, m3, m4, m5 = st.columns(5)
 m1.metric("σ_w² of your init", page.fmt(sw2), help="fan_in × Var(W) on a square layer.")
@@ -100,7 +101,7 @@ if word == "critical":
         "neither shrink nor grow on average and ξ_c is unbounded: signal propagation does "
         f"not limit the depth, so your {mlp.depth} layers are fine."
     )
-elif word == "unbounded" and abs(chi - 1.0) < compute.CRITICAL_TOLERANCE:
+elif word == "unbounded" and abs(chi - 1.0) < lesson.CRITICAL_TOLERANCE:
     verdict = (
         f"Your network sits on the critical line (χ₁ = {chi:.3f}) but has **no fixed point**: "
         f"with σ_b² = {sb2:g} > 0 the pre-activation variance grows by σ_b² every layer — "
@@ -150,8 +151,8 @@ if mlp.activation in HOMOGENEOUS:
 
 
 # --- Phase diagram and trainable depth -------------------------------------------------------
-sw2_max = compute.phase_axis_max(mlp.activation, SB2_MAX)
-grid, critical = compute.phase_grid(mlp.activation, sw2_max, SB2_MAX)
+sw2_max = lesson.phase_axis_max(mlp.activation, SB2_MAX)
+grid, critical = lesson.phase_grid(mlp.activation, sw2_max, SB2_MAX)
 pinned = sw2 > sw2_max
 points = pd.DataFrame(
     {
@@ -176,7 +177,7 @@ with left:
     if math.isfinite(crit_here):
         where = (
             "on"
-            if abs(chi - 1.0) < compute.CRITICAL_TOLERANCE
+            if abs(chi - 1.0) < lesson.CRITICAL_TOLERANCE
             else "left of"
             if sw2 < crit_here
             else "right of"
@@ -197,7 +198,7 @@ with left:
             f"Theory finds no χ₁ = 1 point for {mlp.activation} at σ_b² = {sb2:g} (no black "
             f"line there); your σ_w² = **{page.fmt(sw2)}** gives χ₁ = {chi:.3f}."
         )
-curve = compute.depth_scale_curve(mlp.activation, sb2, sw2_max)
+curve = lesson.depth_scale_curve(mlp.activation, sb2, sw2_max)
 right.altair_chart(
     charts.trainable_depth_chart(
         curve,
@@ -230,7 +231,7 @@ with right:
 # --- Predicted vs measured -------------------------------------------------------------------
 st.subheader("Theory vs measurement, layer by layer")
 with st.spinner("Probing the network…"):
-    frame, info = compute.mean_field_vs_probe(
+    frame, info = lesson.mean_field_vs_probe(
         mlp.activation, mlp.init, mlp.init_params, mlp.depth, mlp.width, mlp.seed, sb2
     )
 measured = frame[frame["series"] == "measured (probe)"]
@@ -294,7 +295,7 @@ if info["overflow_layer"]:
 if not info["applicable"]:
     st.info(info["note"])
 
-edge = compute.chaos_point("tanh", 1.0, 0.05)["critical_sw2"]
+edge = lesson.chaos_point("tanh", 1.0, 0.05)["critical_sw2"]
 page.try_this(
     "Set the activation to tanh and σ_b² to 0.05. Which σ_w² puts you on the edge of chaos, "
     "and which standard initializer comes closest?",

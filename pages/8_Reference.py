@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core import initializers
-from explorer import charts, compute, controls, page
+from explorer import charts, controls, experiments, export, page
+from explorer.lessons import reference as lesson
 
 # ---- page state: the calculator's shape lives in the URL too (a shared link shows the layer) ---
 SHAPE_KEY = "ref_shape"
@@ -14,7 +14,7 @@ _DEFAULT_KEY = "_ref_shape_default"
 # setup() rewrites the URL, so the page's own parameter is read first.
 url_shape = st.query_params.get("shape")
 config, _ = controls.load_config()
-default_text = ",".join(map(str, compute.default_shape(config.network, config.width)))
+default_text = ",".join(map(str, lesson.default_shape(config.network, config.width)))
 if SHAPE_KEY not in st.session_state:
     st.session_state[SHAPE_KEY] = url_shape if url_shape is not None else default_text
 elif st.session_state[SHAPE_KEY] == st.session_state.get(_DEFAULT_KEY):
@@ -24,10 +24,10 @@ st.session_state[_DEFAULT_KEY] = default_text
 
 shape_error = ""
 try:
-    shape = compute.parse_shape(st.session_state[SHAPE_KEY])
+    shape = lesson.parse_shape(st.session_state[SHAPE_KEY])
 except ValueError as error:
     shape_error = str(error)
-    shape = compute.default_shape(config.network, config.width)
+    shape = lesson.default_shape(config.network, config.width)
 shape_text = ",".join(map(str, shape))
 
 config = page.setup(
@@ -47,7 +47,7 @@ if shape_error:
 
 # ---- catalogue -------------------------------------------------------------------------------
 st.header("Catalogue")
-catalogue = compute.catalogue_frame()
+catalogue = lesson.catalogue_frame()
 st.dataframe(
     catalogue,
     hide_index=True,
@@ -67,7 +67,7 @@ page.notice(
 )
 st.download_button(
     "⬇️ Catalogue as CSV",
-    data=compute.safe_csv(catalogue),
+    data=export.safe_csv(catalogue),
     file_name="initializer_catalogue.csv",
     mime="text/csv",
     key="ref_download_catalogue",
@@ -83,11 +83,11 @@ st.text_input(
         "Whole numbers separated by commas, inputs second to last and outputs last: 256,128 is "
         "a dense layer from 256 to 128 units, 3,3,64,128 a 3x3 convolution from 64 to 128 "
         "channels (PyTorch stores it as 128,64,3,3 — same fans). 2 to "
-        f"{compute.SHAPE_MAX_RANK} dimensions, each at most {compute.SHAPE_MAX_DIM:,}."
+        f"{lesson.SHAPE_MAX_RANK} dimensions, each at most {lesson.SHAPE_MAX_DIM:,}."
     ),
 )
-fan_in, fan_out, receptive = compute.fans_of(shape)
-calc = compute.calculator_frame(shape, config.init, config.init_params)
+fan_in, fan_out, receptive = lesson.fans_of(shape)
+calc = lesson.calculator_frame(shape, config.init, config.init_params)
 mine = calc[calc["key"] == config.init].iloc[0]
 by_key = calc.set_index("key")
 cols = st.columns(4)
@@ -122,7 +122,7 @@ page.notice(
 )
 
 ratio = fan_out / fan_in
-sweep = compute.sigma_vs_fan_frame(ratio, config.init, config.init_params)
+sweep = lesson.sigma_vs_fan_frame(ratio, config.init, config.init_params)
 st.altair_chart(
     charts.sigma_vs_fan(
         sweep,
@@ -133,8 +133,8 @@ st.altair_chart(
 )
 big = sweep[sweep["fan_in"] == sweep["fan_in"].max()].set_index("series")["std"]
 small = sweep[sweep["fan_in"] == 64].set_index("series")["std"]
-he_label = initializers.REGISTRY["he_normal"].label
-sr_label = initializers.REGISTRY["small_random"].label
+he_label = experiments.initializer_label("he_normal")
+sr_label = experiments.initializer_label("small_random")
 page.notice(
     f"Fan-based schemes fall as 1/√fan_in: He's σ is {page.fmt(small[he_label])} at fan_in = 64 "
     f"and {page.fmt(big[he_label])} at {int(sweep['fan_in'].max()):,}. Fixed-scale schemes are "
@@ -159,7 +159,7 @@ slope = st.columns([1, 3])[0].number_input(
     key="ref_slope",
     help="0.01 is PyTorch's default; 0.2 is common in GANs. 0 to 1.",
 )
-gains = compute.gain_frame(slope)
+gains = lesson.gain_frame(slope)
 st.dataframe(
     gains,
     hide_index=True,
@@ -180,7 +180,7 @@ calc_export = calc.assign(shape=shape_text, fan_in=fan_in, fan_out=fan_out)
 dl = st.columns(2)
 dl[0].download_button(
     "⬇️ Calculator table as CSV",
-    data=compute.safe_csv(calc_export),
+    data=export.safe_csv(calc_export),
     file_name=f"fan_calculator_{shape_text.replace(',', 'x')}_{config.slug()}.csv",
     mime="text/csv",
     key="ref_download_calculator",
@@ -188,7 +188,7 @@ dl[0].download_button(
 )
 dl[1].download_button(
     "⬇️ Gains as CSV",
-    data=compute.safe_csv(gains.assign(negative_slope=slope)),
+    data=export.safe_csv(gains.assign(negative_slope=slope)),
     file_name="gains.csv",
     mime="text/csv",
     key="ref_download_gains",
@@ -206,13 +206,13 @@ page.correction(
 
 # ---- every initializer -----------------------------------------------------------------------
 st.header("Every initializer")
-for spec in initializers.REGISTRY.values():
+for spec in lesson.REGISTRY.values():
     yours = spec.name == config.init
     with st.expander(f"{spec.label}{'  ← yours' if yours else ''}", expanded=yours):
         st.latex(spec.formula)
         st.markdown(f"**Designed for.** {spec.designed_for}")
         st.markdown(
-            f"**Fan convention.** {compute.FAN_CONVENTIONS.get(spec.fan_mode, spec.fan_mode)}"
+            f"**Fan convention.** {lesson.FAN_CONVENTIONS.get(spec.fan_mode, spec.fan_mode)}"
         )
         if spec.params:
             st.markdown(
@@ -227,8 +227,8 @@ for spec in initializers.REGISTRY.values():
         )
 
 conv = (3, 3, 64, 128)
-conv_he = initializers.scale_of("he_normal", conv).std
-conv_glorot_bound = initializers.scale_of("glorot_uniform", conv).bound or 0.0
+conv_he = lesson.scale_of("he_normal", conv).std
+conv_glorot_bound = lesson.scale_of("glorot_uniform", conv).bound or 0.0
 page.try_this(
     "A 3x3 convolution maps 64 channels to 128. What are its fan_in and fan_out, what σ does "
     "He normal give it, and what bound does Glorot uniform use? Type `3,3,64,128` into the "

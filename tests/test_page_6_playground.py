@@ -16,7 +16,8 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from core import datasets, initializers, networks, training
-from explorer import compute, controls
+from explorer import controls, export
+from explorer.lessons import playground
 from tests.apptest_helpers import run_page
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "6_Playground.py")
@@ -119,7 +120,7 @@ def test_first_visit_shows_the_untrained_networks_and_does_not_train(
 
 def test_untrained_small_random_has_vanished_by_the_last_layer() -> None:
     starts = {
-        name: compute.playground_start(
+        name: playground.playground_start(
             "mlp", "tanh", name, controls.default_params(name), 4, 32, "moons", (), 0
         )
         for name in ("small_random", "he_normal")
@@ -131,7 +132,7 @@ def test_untrained_small_random_has_vanished_by_the_last_layer() -> None:
     assert 0.1 < he[-1] < 1.0
     assert starts["small_random"].loss == pytest.approx(math.log(2), abs=1e-4)
     assert starts["small_random"].grid is not None
-    assert len(starts["small_random"].grid) == compute.PLAYGROUND_GRID**2
+    assert len(starts["small_random"].grid) == playground.PLAYGROUND_GRID**2
 
 
 # ---- training on request -------------------------------------------------------------------
@@ -160,7 +161,7 @@ def test_default_comparison_is_fast() -> None:
     # Measured about 0.4 s on an idle core; the bound leaves room for a busy CI machine.
     started = time.perf_counter()
     for name in DEFAULT_INITS:
-        compute.playground_run.__wrapped__(
+        playground.playground_run.__wrapped__(
             "mlp", "tanh", name, controls.default_params(name), 4, 32, "moons", (), 7,
             "sgd", 0.1, 300, 128, 0.0,
         )  # fmt: skip
@@ -316,7 +317,7 @@ def test_network_type_picks_fitting_data_sets(
     assert len(values) == len(inits)
     if network == "rnn":  # regression: R² instead of accuracy
         assert all(not v.endswith("%") for v in values)
-        assert at.slider(key="pg6_length").value == compute.PLAYGROUND_LENGTH
+        assert at.slider(key="pg6_length").value == playground.PLAYGROUND_LENGTH
 
 
 def test_too_expensive_comparison_cannot_be_started() -> None:
@@ -329,60 +330,60 @@ def test_too_expensive_comparison_cannot_be_started() -> None:
 
 
 def test_settings_round_trip_through_the_url() -> None:
-    settings, problems = compute.parse_playground(
+    settings, problems = playground.parse_playground(
         {"inits": ["he_normal", "zeros"], "lr": 0.3, "batch": 32, "clip": 1.0},
         "mlp",
         "glorot_normal",
     )
     assert not problems
-    again, problems = compute.parse_playground(settings.to_query(), "mlp", "glorot_normal")
+    again, problems = playground.parse_playground(settings.to_query(), "mlp", "glorot_normal")
     assert not problems
     assert again == settings
     # Off-grid values snap to the offered ones; too many initializers are cut to the cap.
-    snapped, _ = compute.parse_playground({"lr": "0.09", "clip": "0.25"}, "mlp", "relu")
+    snapped, _ = playground.parse_playground({"lr": "0.09", "clip": "0.25"}, "mlp", "relu")
     assert (snapped.lr, snapped.clip) == (0.1, 0.3)
     names = ",".join(list(networks.supported_inits("mlp"))[:8])
-    capped, problems = compute.parse_playground({"inits": names}, "mlp", "zeros")
-    assert len(capped.inits) == compute.PLAYGROUND_MAX_INITS
+    capped, problems = playground.parse_playground({"inits": names}, "mlp", "zeros")
+    assert len(capped.inits) == playground.PLAYGROUND_MAX_INITS
     assert "inits" in problems
 
 
 def test_default_inits_fit_every_network_type() -> None:
     for network in networks.KINDS:
         for user in initializers.REGISTRY:
-            picks = compute.playground_default_inits(network, user)
+            picks = playground.playground_default_inits(network, user)
             assert len(picks) == 4
             assert len(set(picks)) == 4
             assert set(picks) <= set(networks.supported_inits(network))
 
 
 def test_steps_to_target_averages_over_a_window() -> None:
-    run_ = compute.playground_run.__wrapped__(
+    run_ = playground.playground_run.__wrapped__(
         "mlp", "tanh", "he_normal", (("gain", 1.0),), 2, 8, "moons", (), 0,
         "sgd", 0.1, 40, 0, 0.0,
     )  # fmt: skip
     score = run_.score
-    first = compute.steps_to_target(run_, float(score.max()))
+    first = playground.steps_to_target(run_, float(score.max()))
     assert first == int(np.argmax(score >= score.max()))
-    assert compute.steps_to_target(run_, 1.01) is None
+    assert playground.steps_to_target(run_, 1.01) is None
     window = 5
     smooth = np.convolve(score, np.ones(window) / window, mode="valid")
     expected = int(np.argmax(smooth >= 0.8)) + window - 1 if (smooth >= 0.8).any() else None
-    assert compute.steps_to_target(run_, 0.8, window=window) == expected
+    assert playground.steps_to_target(run_, 0.8, window=window) == expected
 
 
 def test_history_csv_is_escaped_and_json_is_strict() -> None:
-    run_ = compute.playground_run.__wrapped__(
+    run_ = playground.playground_run.__wrapped__(
         "mlp", "relu", "he_normal", (("gain", 1.0),), 10, 32, "moons", (), 0,
         "sgd", 1.0, 30, 128, 0.0,
     )  # fmt: skip
     assert run_.history.diverged
-    frame = compute.playground_history_frame([run_])
+    frame = playground.playground_history_frame([run_])
     # A hostile label must not reach a spreadsheet as a formula.
     frame["initializer"] = "=HYPERLINK(1)"
-    rows = list(csv.reader(io.StringIO(compute.safe_csv(frame).decode())))
+    rows = list(csv.reader(io.StringIO(export.safe_csv(frame).decode())))
     assert rows[1][0] == "'=HYPERLINK(1)"
-    payload = compute.playground_json([run_], {"seed": 0}).decode()
+    payload = playground.playground_json([run_], {"seed": 0}).decode()
     assert "NaN" not in payload
     assert "Infinity" not in payload
     loaded = json.loads(payload)["runs"][0]
@@ -391,12 +392,12 @@ def test_history_csv_is_escaped_and_json_is_strict() -> None:
 
 
 def test_time_estimate_grows_with_the_work() -> None:
-    base, _ = compute.parse_playground({}, "mlp", "glorot_normal")
-    more_steps, _ = compute.parse_playground({"steps": "600"}, "mlp", "glorot_normal")
-    wider, _ = compute.parse_playground({"train_width": "128"}, "mlp", "glorot_normal")
-    t = compute.playground_seconds("mlp", base)
-    assert compute.playground_seconds("mlp", more_steps) == pytest.approx(2 * t)
-    assert compute.playground_seconds("mlp", wider) > t
+    base, _ = playground.parse_playground({}, "mlp", "glorot_normal")
+    more_steps, _ = playground.parse_playground({"steps": "600"}, "mlp", "glorot_normal")
+    wider, _ = playground.parse_playground({"train_width": "128"}, "mlp", "glorot_normal")
+    t = playground.playground_seconds("mlp", base)
+    assert playground.playground_seconds("mlp", more_steps) == pytest.approx(2 * t)
+    assert playground.playground_seconds("mlp", wider) > t
     assert t < 2.0  # the default comparison stays far below the server's budget
 
 
@@ -411,7 +412,7 @@ def test_rnn_view_shows_the_gradient_through_time() -> None:
     notice = next(c.value for c in at.caption if "first time step" in c.value)
     assert LABEL["orthogonal"] in notice
     starts = {
-        name: compute.playground_start(
+        name: playground.playground_start(
             "rnn",
             "tanh",
             name,

@@ -13,7 +13,8 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from core import initializers
-from explorer import compute
+from explorer import export
+from explorer.lessons import reference
 from tests.apptest_helpers import run_page
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "8_Reference.py")
@@ -153,7 +154,7 @@ def test_downloads_hold_the_tables_escaped(downloads: dict) -> None:
     ],
 )
 def test_parse_shape_accepts_common_spellings(text: str, shape: tuple[int, ...]) -> None:
-    assert compute.parse_shape(text) == shape
+    assert reference.parse_shape(text) == shape
 
 
 @pytest.mark.parametrize(
@@ -173,7 +174,7 @@ def test_parse_shape_accepts_common_spellings(text: str, shape: tuple[int, ...])
 )
 def test_parse_shape_rejects_everything_else(text: str) -> None:
     with pytest.raises(ValueError, match=r"\w"):
-        compute.parse_shape(text)
+        reference.parse_shape(text)
 
 
 def test_safe_csv_defuses_formulas_and_keeps_numbers() -> None:
@@ -183,7 +184,7 @@ def test_safe_csv_defuses_formulas_and_keeps_numbers() -> None:
             "number": [-1.5, 2.0, -3.0, 0.0, 1e-300, -0.25, 7.0, math.nan],
         }
     )
-    data = compute.safe_csv(frame)
+    data = export.safe_csv(frame)
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"))))
     assert rows[0] == ["'=HYPERLINK()", "number"]
     cells = [r[0] for r in rows[1:]]
@@ -199,7 +200,7 @@ def test_safe_csv_defuses_formulas_and_keeps_numbers() -> None:
 
 
 def test_calculator_matches_the_formulas() -> None:
-    calc = compute.calculator_frame((3, 3, 64, 32), "normal", (("std", 0.3),)).set_index("key")
+    calc = reference.calculator_frame((3, 3, 64, 32), "normal", (("std", 0.3),)).set_index("key")
     fan_in, fan_out = 576, 288
     assert calc.loc["lecun_normal", "sigma_w2"] == pytest.approx(1.0)
     assert calc.loc["he_uniform", "uniform bound"] == pytest.approx(math.sqrt(6 / fan_in))
@@ -216,7 +217,7 @@ def test_calculator_matches_the_formulas() -> None:
 
 
 def test_sigma_sweep_scales_as_one_over_root_fan_in() -> None:
-    sweep = compute.sigma_vs_fan_frame(0.5, "he_normal", (("gain", 1.0),))
+    sweep = reference.sigma_vs_fan_frame(0.5, "he_normal", (("gain", 1.0),))
     he = sweep[sweep["series"] == initializers.REGISTRY["he_normal"].label]
     assert (he["std"] == (2 / he["fan_in"]) ** 0.5).all()
     assert (he["fan_out"] == (he["fan_in"] * 0.5).round().clip(lower=1)).all()

@@ -1,0 +1,1002 @@
+"""Lesson behind page 6 (playground): train several initializers side by side on one data set."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core import datasets, initializers, networks, training
+from explorer import controls
+from explorer.experiments import InitParams
+from explorer.export import json_number
+
+# Re-exported for the page's pickers, so pages need not import core.
+DATASETS = datasets.DATASETS
+n_outputs_of = datasets.n_outputs_of
+supported_inits = networks.supported_inits
+
+
+DataOptions = tuple[tuple[str, int], ...]
+
+
+@dataclass(frozen=True)
+class PlaygroundPreset:
+    """Defaults and server-protecting limits of the playground for one network type.
+
+    Attributes
+    ----------
+    dataset : str
+        Default data set (a key of ``core.datasets.DATASETS`` that fits the network).
+    depth, depth_max, width, width_max : int
+        Size of the trained network: default and upper limit (lower limits are 1 and 2).
+    n : int
+        Number of training samples drawn from the data set.
+    optimizer : str
+    lr : float
+    steps, steps_max : int
+    batch : int
+        Mini-batch size; 0 means the whole data set every step.
+    """
+
+    dataset: str
+    depth: int
+    depth_max: int
+    width: int
+    width_max: int
+    n: int
+    optimizer: str
+    lr: float
+    steps: int
+    steps_max: int
+    batch: int
+
+
+PLAYGROUND_PRESETS: dict[str, PlaygroundPreset] = {
+    "mlp": PlaygroundPreset("moons", 4, 30, 32, 128, 512, "sgd", 0.1, 300, 2000, 128),
+    "resmlp": PlaygroundPreset("moons", 4, 30, 32, 128, 512, "sgd", 0.1, 300, 2000, 128),
+    "cnn": PlaygroundPreset("shapes", 3, 6, 8, 16, 256, "adam", 0.01, 150, 500, 32),
+    "rnn": PlaygroundPreset("adding", 1, 3, 32, 64, 512, "adam", 0.01, 500, 2000, 64),
+}
+
+
+PLAYGROUND_MAX_INITS = 6
+
+
+PLAYGROUND_LRS: tuple[float, ...] = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
+
+
+#: Mini-batch sizes offered; 0 = full batch.
+PLAYGROUND_BATCHES: tuple[int, ...] = (16, 32, 64, 128, 256, 0)
+
+
+#: Clipping thresholds of the global gradient norm offered; 0 = no clipping.
+PLAYGROUND_CLIPS: tuple[float, ...] = (0.0, 0.1, 0.3, 1.0, 3.0, 10.0)
+
+
+#: Cells per side of the decision-boundary grid.
+PLAYGROUND_GRID = 60
+
+
+#: Largest estimated training time of one comparison, in seconds on one core.
+PLAYGROUND_MAX_SECONDS = 20.0
+
+
+#: The playground's own query parameters (next to the shared config in the share link).
+PLAYGROUND_QUERY_KEYS: tuple[str, ...] = (
+    "data",
+    "inits",
+    "optimizer",
+    "lr",
+    "steps",
+    "batch",
+    "clip",
+    "train_depth",
+    "train_width",
+    "length",
+)
+
+
+#: Sequence length of the RNN tasks: default and the server's limit.
+PLAYGROUND_LENGTH = 20
+
+
+PLAYGROUND_LENGTH_MAX = 100
+
+
+#: Initializers the default comparison adds to the user's, in order of preference: the
+#: tutorial's small random weights against the schemes designed for each network type.
+_COMPARE_WITH: dict[str, tuple[str, ...]] = {
+    "mlp": ("small_random", "glorot_normal", "he_normal", "lecun_normal", "orthogonal"),
+    "resmlp": ("small_random", "glorot_normal", "he_normal", "lecun_normal", "orthogonal"),
+    "cnn": ("small_random", "he_normal", "delta_orthogonal", "glorot_normal", "lecun_normal"),
+    "rnn": ("small_random", "orthogonal", "identity", "glorot_normal", "he_normal"),
+}
+
+
+#: Throughput assumed by the time estimate (multiply-adds per second on one core; measured
+#: 1.2e10 dense, 5e9 conv, 9e9 recurrent with other jobs running) and the fixed Python cost
+#: of one layer (or one recurrent time step) per training step, in seconds (measured 4e-5).
+_DENSE_MACS_PER_S = 8e9
+
+
+_CONV_MACS_PER_S = 3e9
+
+
+_RNN_MACS_PER_S = 6e9
+
+
+_LAYER_OVERHEAD_S = 6e-5
+
+
+@dataclass(frozen=True)
+class PlaygroundSettings:
+    """Everything the playground's own widgets choose (validated)."""
+
+    dataset: str
+    inits: tuple[str, ...]
+    optimizer: str
+    lr: float
+    steps: int
+    batch: int
+    clip: float
+    depth: int
+    width: int
+    length: int
+
+    def data_options(self) -> DataOptions:
+        """Options passed to ``core.datasets.load`` (the sequence length of the RNN tasks)."""
+        return _data_options(self.dataset, self.length)
+
+    def to_query(self) -> dict[str, str]:
+        """The settings as query parameters (names in :data:`PLAYGROUND_QUERY_KEYS`).
+
+        ``length`` is included only for the sequence tasks, where it applies.
+        """
+        from explorer.controls import format_value
+
+        return {
+            "data": self.dataset,
+            "inits": ",".join(self.inits),
+            "optimizer": self.optimizer,
+            "lr": format_value(self.lr),
+            "steps": str(self.steps),
+            "batch": str(self.batch),
+            "clip": format_value(self.clip),
+            "train_depth": str(self.depth),
+            "train_width": str(self.width),
+        } | ({"length": str(self.length)} if self.data_options() else {})
+
+
+def playground_length_max(dataset: str) -> int:
+    """Longest sequence the playground trains on for ``dataset`` (0: not a sequence task)."""
+    for option in datasets.DATASETS[dataset].options:
+        if option.name == "length":
+            return int(min(option.high, PLAYGROUND_LENGTH_MAX))
+    return 0
+
+
+def _data_options(dataset: str, length: int) -> DataOptions:
+    """``(("length", T),)`` for sequence tasks (T clamped to the task's range), else ``()``."""
+    high = playground_length_max(dataset)
+    return (("length", max(2, min(int(length), high))),) if high else ()
+
+
+def playground_datasets(network: str) -> tuple[str, ...]:
+    """Data sets whose inputs fit the network type, in registry order."""
+    return tuple(name for name, spec in datasets.DATASETS.items() if network in spec.kinds)
+
+
+def playground_default_inits(network: str, user_init: str) -> tuple[str, ...]:
+    """The default comparison: the user's initializer plus three classics that fit the network."""
+    allowed = networks.supported_inits(network)
+    picks = [user_init] if user_init in allowed else []
+    for name in _COMPARE_WITH[network]:
+        if len(picks) == 4:
+            break
+        if name in allowed and name not in picks:
+            picks.append(name)
+    return tuple(picks)
+
+
+def parse_playground(
+    raw: Mapping[str, object], network: str, user_init: str
+) -> tuple[PlaygroundSettings, dict[str, str]]:
+    """Validate the playground's settings (from the URL or from widgets); never raises.
+
+    Parameters
+    ----------
+    raw : mapping
+        Values by query name (:data:`PLAYGROUND_QUERY_KEYS`), as strings (URL) or as widget
+        values. Missing names take their default.
+    network : str
+        The shared config's network type (decides data sets, initializers and limits).
+    user_init : str
+        The shared config's initializer (first in the default comparison).
+
+    Returns
+    -------
+    settings : PlaygroundSettings
+    problems : dict of str to str
+        One Markdown sentence per rejected value, by query name.
+    """
+    preset = PLAYGROUND_PRESETS[network]
+    problems: dict[str, str] = {}
+
+    def reject(name: str, why: str, default: object) -> None:
+        shown = f"{default:g}" if isinstance(default, float) else default
+        problems[name] = f"`{name}` = `{controls.shown_value(raw[name])}` {why}; using {shown}."
+
+    def number(name: str, default: float, low: float, high: float, *, whole: bool) -> float:
+        if name not in raw:
+            return default
+        try:
+            value = float(str(raw[name]).strip())
+        except ValueError:
+            reject(name, "is not a number", default)
+            return default
+        if not math.isfinite(value) or (whole and not value.is_integer()):
+            reject(name, "is not a whole number" if whole else "is not a number", default)
+            return default
+        if not low <= value <= high:
+            reject(name, f"is outside the allowed range {low:g}–{high:g}", default)
+            return default
+        return value
+
+    def choice(name: str, options: tuple[str, ...], default: str) -> str:
+        if name not in raw:
+            return default
+        value = str(raw[name]).strip()
+        if value not in options:
+            reject(name, f"is not one of {', '.join(options)}", default)
+            return default
+        return value
+
+    dataset = choice("data", playground_datasets(network), preset.dataset)
+    optimizer = choice("optimizer", training.OPTIMIZERS, preset.optimizer)
+    lr = number("lr", preset.lr, PLAYGROUND_LRS[0], PLAYGROUND_LRS[-1], whole=False)
+    lr = min(PLAYGROUND_LRS, key=lambda o: abs(math.log(o) - math.log(lr)))
+    steps = int(number("steps", preset.steps, 10, preset.steps_max, whole=True))
+    batch = int(number("batch", preset.batch, 0, 256, whole=True))
+    if batch not in PLAYGROUND_BATCHES:
+        problems["batch"] = (
+            f"`batch` = `{batch}` is not one of "
+            f"{', '.join(map(str, PLAYGROUND_BATCHES))} (0 = full batch); using {preset.batch}."
+        )
+        batch = preset.batch
+    clip = number("clip", 0.0, 0.0, PLAYGROUND_CLIPS[-1], whole=False)
+    if clip not in PLAYGROUND_CLIPS:
+        clip = min(PLAYGROUND_CLIPS, key=lambda o: abs(o - clip))
+    depth = int(number("train_depth", preset.depth, 1, preset.depth_max, whole=True))
+    width = int(number("train_width", preset.width, 2, preset.width_max, whole=True))
+    length = int(number("length", PLAYGROUND_LENGTH, 2, PLAYGROUND_LENGTH_MAX, whole=True))
+
+    defaults = playground_default_inits(network, user_init)
+    inits = defaults
+    if "inits" in raw:
+        value = raw["inits"]
+        names = value if isinstance(value, list | tuple) else str(value).split(",")
+        names = [str(n).strip() for n in names if str(n).strip()]
+        allowed = networks.supported_inits(network)
+        bad = [n for n in names if n not in allowed]
+        picked = tuple(dict.fromkeys(n for n in names if n in allowed))
+        if bad:
+            problems["inits"] = (
+                f"`inits`: `{controls.shown_value(','.join(bad))}` not available for this network "
+                f"type (valid: {', '.join(allowed)}); ignored."
+            )
+        if len(picked) > PLAYGROUND_MAX_INITS:
+            problems["inits"] = (
+                f"`inits`: at most {PLAYGROUND_MAX_INITS} initializers; kept the first "
+                f"{PLAYGROUND_MAX_INITS}."
+            )
+            picked = picked[:PLAYGROUND_MAX_INITS]
+        inits = picked if picked or not bad else defaults
+    settings = PlaygroundSettings(
+        dataset, inits, optimizer, lr, steps, batch, clip, depth, width, length
+    )
+    return settings, problems
+
+
+def _data_shapes(dataset: str, options: DataOptions) -> tuple[tuple[int, ...], int]:
+    return (
+        datasets.input_shape_of(dataset, **dict(options)),
+        datasets.n_outputs_of(dataset, **dict(options)),
+    )
+
+
+def playground_seconds(network: str, settings: PlaygroundSettings) -> float:
+    """Rough single-core training time of a whole comparison, for the server's budget.
+
+    Multiply-adds of a forward pass times three (forward + backward) at a conservative
+    throughput, plus a fixed Python cost per layer and step.
+    """
+    preset = PLAYGROUND_PRESETS[network]
+    shape, n_out = _data_shapes(settings.dataset, settings.data_options())
+    batch = preset.n if settings.batch == 0 else min(settings.batch, preset.n)
+    d, w = settings.depth, settings.width
+    if network == "cnn":
+        h, wd, c = shape
+        macs = h * wd * 9 * (c * w + (d - 1) * w * w) + w * n_out
+        rate = _CONV_MACS_PER_S
+        units = d + 1
+    elif network == "rnn":
+        t, c = shape
+        macs = t * (c * w + w * w + (d - 1) * 2 * w * w) + w * n_out
+        rate = _RNN_MACS_PER_S
+        units = d * t + 1  # one small step per layer and time step
+    else:
+        macs = shape[0] * w + (d - 1 + (network == "resmlp")) * w * w + w * n_out
+        rate = _DENSE_MACS_PER_S
+        units = d + 1
+    per_step = 3 * batch * macs / rate + _LAYER_OVERHEAD_S * units
+    return per_step * settings.steps * max(len(settings.inits), 1)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def playground_data(
+    dataset: str, options: DataOptions, n: int, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The training set (same seed, same data for every initializer)."""
+    return datasets.load(dataset, n, seed, **dict(options))
+
+
+def _grid_extent(x: np.ndarray) -> tuple[float, float, float, float]:
+    low, high = x.min(axis=0), x.max(axis=0)
+    pad = 0.1 * (high - low)
+    return (
+        float(low[0] - pad[0]),
+        float(high[0] + pad[0]),
+        float(low[1] - pad[1]),
+        float(high[1] + pad[1]),
+    )
+
+
+def _boundary(net: networks.Network, extent: tuple[float, float, float, float]) -> pd.DataFrame:
+    """The network's prediction on a ``PLAYGROUND_GRID``² grid of cells (2-D inputs only).
+
+    Columns x0, x0_end, x1, x1_end (cell corners), p (probability of class 1 for two classes,
+    else the probability of the predicted class), cls (predicted class), status ("ok" or
+    "NaN" when the output is not finite).
+    """
+    g = PLAYGROUND_GRID
+    e0 = np.linspace(extent[0], extent[1], g + 1)
+    e1 = np.linspace(extent[2], extent[3], g + 1)
+    c0, c1 = (e0[:-1] + e0[1:]) / 2, (e1[:-1] + e1[1:]) / 2
+    i0, i1 = np.meshgrid(np.arange(g), np.arange(g), indexing="ij")
+    points = np.column_stack([c0[i0.ravel()], c1[i1.ravel()]])
+    with np.errstate(all="ignore"):
+        logits = net.predict(points)
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        prob = np.exp(shifted)
+        prob /= prob.sum(axis=1, keepdims=True)
+    ok = np.isfinite(prob).all(axis=1)
+    prob[~ok] = 1.0 / prob.shape[1]
+    cls = prob.argmax(axis=1)
+    p = prob[:, 1] if prob.shape[1] == 2 else prob.max(axis=1)
+    return pd.DataFrame(
+        {
+            "x0": e0[i0.ravel()],
+            "x0_end": e0[i0.ravel() + 1],
+            "x1": e1[i1.ravel()],
+            "x1_end": e1[i1.ravel() + 1],
+            "p": p,
+            "cls": cls,
+            "status": np.where(ok, "ok", "NaN"),
+        }
+    )
+
+
+def playground_points(dataset: str, n: int, seed: int, *, limit: int = 200) -> pd.DataFrame:
+    """A sample of the 2-D training points for the charts (columns x0, x1, label)."""
+    x, y = playground_data(dataset, (), n, seed)
+    return pd.DataFrame({"x0": x[:limit, 0], "x1": x[:limit, 1], "label": y[:limit].astype(str)})
+
+
+def _build(
+    network: str,
+    activation: str,
+    init: str,
+    init_params: InitParams,
+    depth: int,
+    width: int,
+    dataset: str,
+    options: DataOptions,
+    seed: int,
+) -> networks.Network:
+    shape, n_out = _data_shapes(dataset, options)
+    return networks.build(
+        network,
+        input_shape=shape,
+        n_outputs=n_out,
+        depth=depth,
+        width=width,
+        activation=activation,
+        init=init,
+        init_params=dict(init_params),
+        rng=np.random.default_rng(seed),
+    )
+
+
+@dataclass(frozen=True)
+class PlaygroundStart:
+    """One initializer's network before training, on the playground's data.
+
+    Attributes
+    ----------
+    init : str
+    act_std : DataFrame
+        Columns series, layer, act_std: std of each hidden layer's activations on the data
+        (``inf`` where they overflowed).
+    loss, score : float
+        Loss and accuracy (classification) or R² (regression) on the whole data set.
+    grid : DataFrame or None
+        :func:`_boundary` at initialization (2-D data sets only).
+    time_grad : DataFrame or None
+        RNN only: columns series, layer (the time step t, 1..T), grad_rel: RMS of dL/dh_t of
+        the top recurrent layer relative to the last step's (1 at t = T).
+    """
+
+    init: str
+    act_std: pd.DataFrame
+    loss: float
+    score: float
+    grid: pd.DataFrame | None
+    time_grad: pd.DataFrame | None = None
+
+
+def _score(output: np.ndarray, y: np.ndarray, loss_name: str, loss: float) -> float:
+    if loss_name == "cross_entropy":
+        with np.errstate(all="ignore"):
+            return float(np.mean(np.argmax(output, axis=1) == y))
+    return 1.0 - loss / _target_variance(y)
+
+
+def _target_variance(y: np.ndarray) -> float:
+    """MSE of always predicting the mean: the baseline R² compares against."""
+    return float(np.mean(np.var(y, axis=0))) or 1.0
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def playground_start(
+    network: str,
+    activation: str,
+    init: str,
+    init_params: InitParams,
+    depth: int,
+    width: int,
+    dataset: str,
+    options: DataOptions,
+    seed: int,
+) -> PlaygroundStart:
+    """The untrained network of one initializer on the playground's data (cached).
+
+    Parameters
+    ----------
+    network, activation, init : str
+    init_params : tuple of (name, value) pairs
+    depth, width : int
+        The playground's network size.
+    dataset : str
+    options : tuple of (name, value) pairs
+        Data-set options (:meth:`PlaygroundSettings.data_options`).
+    seed : int
+        Seeds the data and the weights (the same for every initializer).
+
+    Returns
+    -------
+    PlaygroundStart
+    """
+    n = PLAYGROUND_PRESETS[network].n
+    x, y = playground_data(dataset, options, n, seed)
+    net = _build(network, activation, init, init_params, depth, width, dataset, options, seed)
+    label = initializers.REGISTRY[init].label
+    with np.errstate(all="ignore"):
+        trace = net.forward(x)
+        hidden = trace.a[:-1]
+        stds = np.array([float(np.std(a)) if np.isfinite(a).all() else np.inf for a in hidden])
+        loss_name = datasets.DATASETS[dataset].loss
+        loss, dout = networks.loss_and_output_grad(trace.output, y, loss_name)
+        score = _score(trace.output, y, loss_name, loss)
+        time_grad = None
+        if network == "rnn":
+            # One recurrent matrix is applied at every time step: how much of the gradient
+            # reaching the last hidden state survives the way back to step t.
+            _, back = net.backward(trace, dout, need_input_grad=False)
+            per_step = np.sqrt(np.mean(back.da[-2] ** 2, axis=(0, 2)))  # RMS of dL/dh_t
+            relative = per_step / per_step[-1] if per_step[-1] > 0 else per_step
+            time_grad = pd.DataFrame(
+                {
+                    "series": label,
+                    "layer": np.arange(1, per_step.size + 1),
+                    "grad_rel": relative,
+                }
+            )
+    first = 0 if network == "resmlp" else 1  # resmlp: 0 is the input projection
+    act_std = pd.DataFrame(
+        {"series": label, "layer": np.arange(first, first + len(hidden)), "act_std": stds}
+    )
+    grid = _boundary(net, _grid_extent(x)) if x.ndim == 2 and x.shape[1] == 2 else None
+    return PlaygroundStart(init, act_std, float(loss), float(score), grid, time_grad)
+
+
+def playground_start_frame(
+    starts: Sequence[PlaygroundStart], which: str = "act_std"
+) -> pd.DataFrame:
+    """Stack one per-layer frame of several untrained networks ("act_std" or "time_grad")."""
+    return pd.concat([getattr(start, which) for start in starts], ignore_index=True)
+
+
+@dataclass(frozen=True)
+class PlaygroundRun:
+    """One initializer trained on the playground's data.
+
+    Attributes
+    ----------
+    init, label : str
+    init_params : tuple of (name, value) pairs
+    history : core.training.History
+    score : ndarray, shape (R,)
+        Per recorded step: batch accuracy (classification) or R² = 1 - loss / Var(y)
+        (regression).
+    final_score : float
+        Accuracy or R² of the final weights on the whole data set.
+    grid : DataFrame or None
+        :func:`_boundary` after training (2-D data only).
+    seconds : float
+        Wall time of the training run.
+    task : str
+        "classification" or "regression".
+    baseline : float
+        Loss of a guess that ignores the input: ln(classes) for uniform class probabilities,
+        Var(y) for predicting the mean.
+    """
+
+    init: str
+    label: str
+    init_params: InitParams
+    history: training.History
+    score: np.ndarray
+    final_score: float
+    grid: pd.DataFrame | None
+    seconds: float
+    task: str
+    baseline: float
+
+
+@st.cache_data(max_entries=48, max_size="96MB", show_spinner=False)
+def playground_run(
+    network: str,
+    activation: str,
+    init: str,
+    init_params: InitParams,
+    depth: int,
+    width: int,
+    dataset: str,
+    options: DataOptions,
+    seed: int,
+    optimizer: str,
+    lr: float,
+    steps: int,
+    batch: int,
+    clip: float,
+    _progress: Callable[[int, int], None] | None = None,
+) -> PlaygroundRun:
+    """Train one initializer's network (cached per argument tuple; ``_progress`` is not hashed).
+
+    Parameters
+    ----------
+    network, activation, init : str
+    init_params : tuple of (name, value) pairs
+    depth, width : int
+    dataset : str
+    options : tuple of (name, value) pairs
+    seed : int
+        Seeds the data, the weights and the mini-batch order.
+    optimizer : str
+        "sgd", "momentum" or "adam".
+    lr : float
+    steps : int
+    batch : int
+        Mini-batch size, 0 for the full data set.
+    clip : float
+        Global gradient-norm clip, 0 for none.
+    _progress : callable, optional
+        ``_progress(step, total)`` about a hundred times per run. It must not draw Streamlit
+        elements (st.cache_data would record them and fail to replay them on a cache hit);
+        :func:`playground_train` uses it to feed a queue and draws from the script thread.
+
+    Returns
+    -------
+    PlaygroundRun
+    """
+    import time
+
+    n = PLAYGROUND_PRESETS[network].n
+    x, y = playground_data(dataset, options, n, seed)
+    spec = datasets.DATASETS[dataset]
+    net = _build(network, activation, init, init_params, depth, width, dataset, options, seed)
+
+    def callback(step: int, total: int, _history: training.History) -> None:
+        if _progress is not None:
+            _progress(step, total)
+
+    start = time.perf_counter()
+    history = training.train(
+        net,
+        x,
+        y,
+        loss=spec.loss,
+        optimizer=optimizer,
+        lr=lr,
+        steps=steps,
+        batch_size=None if batch == 0 else batch,
+        clip=None if clip == 0 else clip,
+        seed=seed,
+        callback=callback,
+    )
+    seconds = time.perf_counter() - start
+    if spec.task == "classification":
+        score = history.accuracy.copy()
+        final_score = history.final_accuracy
+        baseline = math.log(net.n_outputs)
+    else:
+        baseline = _target_variance(y)
+        score = 1.0 - history.loss / baseline
+        final_score = 1.0 - history.final_loss / baseline
+    grid = _boundary(net, _grid_extent(x)) if x.ndim == 2 and x.shape[1] == 2 else None
+    return PlaygroundRun(
+        init=init,
+        label=initializers.REGISTRY[init].label,
+        init_params=init_params,
+        history=history,
+        score=score,
+        final_score=float(final_score),
+        grid=grid,
+        seconds=seconds,
+        task=spec.task,
+        baseline=baseline,
+    )
+
+
+def playground_train(
+    jobs: Sequence[Mapping[str, object]],
+    on_progress: Callable[[int, int, int], None],
+    *,
+    poll: float = 0.05,
+) -> list[PlaygroundRun]:
+    """Run :func:`playground_run` for several jobs, reporting progress from the calling thread.
+
+    Each run executes in a worker thread that only pushes ``(step, total)`` into a queue; the
+    calling (script) thread drains it and calls ``on_progress(job_index, step, total)``, which
+    may draw Streamlit elements (a progress bar). Drawing inside the cached function instead
+    would be recorded by st.cache_data and break its replay on a cache hit.
+
+    Parameters
+    ----------
+    jobs : sequence of mapping
+        Keyword arguments of :func:`playground_run` (without ``_progress``).
+    on_progress : callable
+        ``on_progress(job_index, step, total)``.
+    poll : float
+        Seconds between checks of the queue.
+
+    Returns
+    -------
+    list of PlaygroundRun
+        In the order of ``jobs``. A cached job returns at once, without progress calls.
+    """
+    import queue
+    from concurrent.futures import ThreadPoolExecutor, wait
+
+    runs: list[PlaygroundRun] = []
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="playground")
+    try:
+        for index, job in enumerate(jobs):
+            events: queue.SimpleQueue[tuple[int, int]] = queue.SimpleQueue()
+            future = pool.submit(
+                playground_run, **job, _progress=lambda s, t, q=events: q.put((s, t))
+            )
+            while True:
+                done = future.done()
+                latest = None
+                while not events.empty():
+                    latest = events.get()
+                if latest is not None:
+                    on_progress(index, *latest)
+                if done:
+                    break
+                wait([future], timeout=poll)
+            runs.append(future.result())
+    finally:
+        # A rerun interrupts the script thread; let the worker finish (and fill the cache)
+        # in the background instead of blocking the new run.
+        pool.shutdown(wait=False, cancel_futures=True)
+    return runs
+
+
+def _thin(n_rows: int, limit: int) -> np.ndarray:
+    """Row indices: at most ``limit`` evenly spaced rows, always the first and the last."""
+    if n_rows <= limit:
+        return np.arange(n_rows)
+    return np.unique(np.linspace(0, n_rows - 1, limit).round().astype(int))
+
+
+def playground_curves(
+    runs: Sequence[PlaygroundRun], *, limit: int = 300
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Loss and score curves of every run, thinned, and where runs diverged.
+
+    Returns
+    -------
+    curves : DataFrame
+        Columns series, step, loss, score (at most ``limit`` rows per run; the diverged row,
+        if any, is always kept).
+    diverged : DataFrame
+        Columns series, step: one row per run that stopped at a non-finite value.
+    """
+    frames, stops = [], []
+    for run in runs:
+        h = run.history
+        rows = _thin(len(h.step), limit)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "series": run.label,
+                    "step": h.step[rows],
+                    "loss": h.loss[rows],
+                    "score": run.score[rows],
+                }
+            )
+        )
+        if h.diverged_at is not None:
+            stops.append({"series": run.label, "step": h.diverged_at})
+    curves = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    return curves, pd.DataFrame(stops, columns=["series", "step"])
+
+
+def playground_grad_frame(runs: Sequence[PlaygroundRun], *, limit: int = 60) -> pd.DataFrame:
+    """Per-layer gradient norms over training, one cell per (run, step bin, layer).
+
+    Returns
+    -------
+    DataFrame
+        Columns series, layer (name), layer_index, step, step_end, grad_norm, log10_norm
+        (NaN unless finite and positive), status ("ok", "zero", "overflow", "NaN"). At most
+        ``limit`` step bins per run; each bin shows the norm at its first recorded step.
+    """
+    frames = []
+    for run in runs:
+        h = run.history
+        rows = _thin(len(h.step), limit)
+        steps = h.step[rows]
+        ends = np.append(steps[1:], max(h.step[-1] + 1, steps[-1] + 1))
+        norms = h.grad_norm[rows]  # (B, L)
+        n_bins, n_layers = norms.shape
+        values = norms.ravel()
+        status = np.full(values.shape, "ok", dtype=object)
+        status[values == 0] = "zero"
+        status[np.isinf(values)] = "overflow"
+        status[np.isnan(values)] = "NaN"
+        with np.errstate(all="ignore"):
+            log10 = np.where(status == "ok", np.log10(np.where(values > 0, values, 1.0)), np.nan)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "series": run.label,
+                    "layer": np.tile(np.array(h.layer_names, dtype=object), n_bins),
+                    "layer_index": np.tile(np.arange(n_layers), n_bins),
+                    "step": np.repeat(steps, n_layers),
+                    "step_end": np.repeat(ends, n_layers),
+                    "grad_norm": values,
+                    "log10_norm": log10,
+                    "status": status,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def log_color_domain(values: pd.Series, *, spread: float = 0.02) -> tuple[float, float]:
+    """Colour range of a log10 heatmap: robust quantiles of the finite values.
+
+    The 2 % and 98 % quantiles, but at most 6 decades below and 4 above the median: one run
+    that overflows to 1e200 would otherwise paint every other cell the same colour. Cells
+    outside the range take the end colours (the chart clamps).
+    """
+    finite = values.to_numpy(dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if not finite.size:
+        return (-1.0, 1.0)
+    low, high = np.quantile(finite, [spread, 1.0 - spread])
+    median = float(np.median(finite))
+    low, high = max(low, median - 6.0), min(high, median + 4.0)
+    if high - low < 1.0:
+        mid = (high + low) / 2
+        low, high = mid - 0.5, mid + 0.5
+    return float(low), float(high)
+
+
+def loss_domain(curves: pd.DataFrame, baseline: float) -> tuple[float, float, float]:
+    """Log-axis range of the loss chart and the largest finite loss.
+
+    The top is capped at 1000 × ``baseline`` (the loss of ignoring the input) so that one
+    exploding run does not flatten every other curve; the chart clamps what lies above.
+
+    Returns
+    -------
+    low, high, peak : float
+    """
+    loss = curves["loss"].to_numpy(dtype=float)
+    ok = loss[np.isfinite(loss) & (loss > 0)]
+    if not ok.size:
+        return (max(baseline, 1e-12) / 10, max(baseline, 1e-12) * 10, math.nan)
+    peak = float(ok.max())
+    high = min(peak, 1000.0 * baseline) if baseline > 0 else peak
+    low = float(ok.min())
+    return low / 1.5, max(high * 1.5, low * 10), peak
+
+
+def steps_to_target(run: PlaygroundRun, target: float, *, window: int = 1) -> int | None:
+    """First step at which the score, averaged over ``window`` recorded steps, reached ``target``.
+
+    Averaging over about one epoch keeps a lucky mini-batch from counting. None when the run
+    never got there.
+    """
+    score = np.nan_to_num(run.score, nan=-np.inf)
+    if window > 1 and score.size >= window:
+        kernel = np.ones(window) / window
+        with np.errstate(all="ignore"):
+            smooth = np.convolve(score, kernel, mode="valid")
+        hits = np.flatnonzero(smooth >= target)
+        return int(run.history.step[hits[0] + window - 1]) if hits.size else None
+    hits = np.flatnonzero(score >= target)
+    return int(run.history.step[hits[0]]) if hits.size else None
+
+
+def playground_table(
+    runs: Sequence[PlaygroundRun], target: float, *, window: int = 1
+) -> pd.DataFrame:
+    """The results table: one row per initializer.
+
+    Columns: initializer, final loss, final score (accuracy or R² on the whole data set),
+    steps to target (NaN when never reached), diverged at (NaN when it did not), clipped
+    updates, seconds.
+    """
+    rows = []
+    for run in runs:
+        h = run.history
+        reached = steps_to_target(run, target, window=window)
+        rows.append(
+            {
+                "initializer": run.label,
+                "final loss": h.final_loss if h.diverged_at is None else math.nan,
+                "final score": run.final_score if h.diverged_at is None else math.nan,
+                "steps to target": math.nan if reached is None else reached,
+                "diverged at": math.nan if h.diverged_at is None else h.diverged_at,
+                "clipped updates": h.n_clipped,
+                "seconds": run.seconds,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def playground_window(network: str, batch: int) -> int:
+    """Recorded steps in one epoch (the averaging window of :func:`steps_to_target`), <= 20."""
+    n = PLAYGROUND_PRESETS[network].n
+    return 1 if batch == 0 or batch >= n else min(20, math.ceil(n / batch))
+
+
+def first_layer_grad(run: PlaygroundRun) -> float:
+    """Norm of the first layer's weight gradient at step 0 (NaN if nothing was recorded)."""
+    norms = run.history.grad_norm
+    return float(norms[0, 0]) if norms.size else math.nan
+
+
+def playground_summary(table: pd.DataFrame, *, target: float, task: str) -> str:
+    """One plain sentence about the results table: who got there first, who stalled or diverged.
+
+    Parameters
+    ----------
+    table : DataFrame
+        :func:`playground_table`.
+    target : float
+        The target accuracy (classification) or R² (regression).
+    task : str
+        "classification" or "regression".
+    """
+    what = f"{target:.0%} accuracy" if task == "classification" else f"R² = {target:g}"
+    parts = []
+    reached = table.dropna(subset=["steps to target"]).sort_values("steps to target")
+    if len(reached):
+        best = reached.iloc[0]
+        parts.append(
+            f"{best['initializer']} reached {what} first, at step {int(best['steps to target'])}"
+        )
+    else:
+        parts.append(f"no initializer reached {what}")
+    stalled = table[table["steps to target"].isna() & table["diverged at"].isna()]
+    for _, row in stalled.iterrows():
+        score = (
+            f"accuracy {row['final score']:.0%}"
+            if task == "classification"
+            else f"R² {row['final score']:.2f}"
+        )
+        parts.append(f"{row['initializer']} never did ({score}, loss {row['final loss']:.3g})")
+    for _, row in table.dropna(subset=["diverged at"]).iterrows():
+        parts.append(f"{row['initializer']} diverged at step {int(row['diverged at'])}")
+    return "; ".join(parts) + "."
+
+
+def boundary_spread(grid: pd.DataFrame) -> float:
+    """Range (max - min) of the predicted probability over a :func:`_boundary` grid."""
+    return float(grid["p"].max() - grid["p"].min())
+
+
+def playground_table_display(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`playground_table` for display: steps as text, "never" and "no" instead of NaN."""
+    out = table.copy()
+    out["steps to target"] = [
+        "never" if v != v else str(int(v)) for v in table["steps to target"].to_numpy(dtype=float)
+    ]
+    out["diverged at"] = [
+        "no" if v != v else str(int(v)) for v in table["diverged at"].to_numpy(dtype=float)
+    ]
+    return out
+
+
+def playground_history_frame(runs: Sequence[PlaygroundRun]) -> pd.DataFrame:
+    """Every recorded step of every run in one long table (the CSV export).
+
+    Columns: initializer, init_key, step, loss, score, then one ``grad_norm <layer>`` column per
+    layer.
+    """
+    frames = []
+    for run in runs:
+        h = run.history
+        frame = pd.DataFrame(
+            {
+                "initializer": run.label,
+                "init_key": run.init,
+                "step": h.step,
+                "loss": h.loss,
+                "accuracy" if run.task == "classification" else "r2": run.score,
+            }
+        )
+        for i, name in enumerate(h.layer_names):
+            frame[f"grad_norm {name}"] = h.grad_norm[:, i]
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def playground_json(runs: Sequence[PlaygroundRun], meta: Mapping[str, object]) -> bytes:
+    """The histories as JSON: ``{"settings": meta, "runs": [...]}`` (strict JSON, no NaN)."""
+    import json
+
+    out = []
+    for run in runs:
+        h = run.history
+        out.append(
+            {
+                "initializer": run.label,
+                "init": run.init,
+                "init_params": dict(run.init_params),
+                "diverged_at": h.diverged_at,
+                "steps_run": h.steps_run,
+                "final_loss": json_number(h.final_loss),
+                "final_score": json_number(run.final_score),
+                "score_name": "accuracy" if run.task == "classification" else "r2",
+                "step": h.step.tolist(),
+                "loss": [json_number(v) for v in h.loss],
+                "score": [json_number(v) for v in run.score],
+                "grad_norm": {
+                    name: [json_number(v) for v in h.grad_norm[:, i]]
+                    for i, name in enumerate(h.layer_names)
+                },
+            }
+        )
+    return json.dumps({"settings": dict(meta), "runs": out}, allow_nan=False).encode("utf-8")

@@ -1,0 +1,361 @@
+"""Lesson behind page 4 (choosing the scale): Var(W) = k/n, fan modes, the critical k."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core import activations, initializers, probe, theory
+from explorer.experiments import (
+    InitParams,
+    geometric_factor,
+    layer_stats,
+    stats_frame,
+    sweep_batch,
+    well_scaled_init,
+)
+
+# Re-exported for the page's k/n calculator, so pages need not import core.
+MODES = initializers.MODES
+DISTRIBUTIONS = initializers.DISTRIBUTIONS
+compute_fans = initializers.compute_fans
+scale_of = initializers.scale_of
+
+
+#: k on a log scale, 4 steps per doubling: 1/16 .. 32, with 1/4, 1/2, 1, 2, 4 ... exact.
+K_GRID: tuple[float, ...] = tuple(float(2.0 ** (i / 4)) for i in range(-16, 21))
+
+
+#: k values probed by the "edge" sweep (2 per doubling, 1/8 .. 16).
+K_SWEEP: tuple[float, ...] = tuple(float(2.0 ** (i / 2)) for i in range(-6, 9))
+
+
+#: k values of the sweep's theory line.
+K_THEORY: tuple[float, ...] = tuple(float(v) for v in np.geomspace(K_SWEEP[0], K_SWEEP[-1], 49))
+
+
+#: The named presets of Var(W) = k / n: (k, mode).
+PRESETS: dict[str, tuple[float, str]] = {
+    "LeCun": (1.0, "fan_in"),
+    "Glorot": (1.0, "fan_avg"),
+    "He": (2.0, "fan_in"),
+}
+
+
+#: Output widths offered for the non-square forward/backward comparison.
+FAN_OUT_CHOICES: tuple[int, ...] = (16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+
+
+#: Network types whose per-layer variance mean-field theory predicts (square dense layers; for
+#: the CNN, the interior pixels of a 3x3 conv see exactly fan_in = 9 * width inputs).
+THEORY_NETWORKS = ("mlp", "cnn")
+
+
+def preset_of(k: float, mode: str) -> str | None:
+    """Name of the preset with this k and mode, or None."""
+    for name, (pk, pmode) in PRESETS.items():
+        if math.isclose(k, pk) and mode == pmode:
+            return name
+    return None
+
+
+def fan_n(shape: tuple[int, ...], mode: str) -> float:
+    """The n of Var(W) = k / n for a weight shape: fan_in, fan_out or their mean."""
+    fan_in, fan_out = initializers.compute_fans(shape)
+    return {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[mode]
+
+
+def vs_params(k: float, mode: str, distribution: str) -> InitParams:
+    """Parameters of the ``variance_scaling`` initializer for Var(W) = k / n."""
+    return (("scale", float(k)), ("mode", mode), ("distribution", distribution))
+
+
+def _theory_variance(
+    activation: str, init: str, init_params: InitParams, depth: int, width: int
+) -> np.ndarray:
+    """Mean-field q^l (pre-activation variance per layer) for square layers (core.theory)."""
+    return theory.predicted_stats(
+        activation, init, depth=depth, width=width, init_params=dict(init_params)
+    ).preact_var
+
+
+@st.cache_data(max_entries=128, show_spinner=False)
+def variance_profile(
+    network: str,
+    activation: str,
+    inits: tuple[tuple[str, str, InitParams], ...],
+    depth: int,
+    width: int,
+    seed: int,
+) -> pd.DataFrame:
+    """Measured and predicted per-layer pre-activation variance of several initializers.
+
+    Parameters
+    ----------
+    inits : tuple of (label, init name, init params)
+
+    Returns
+    -------
+    DataFrame
+        Columns ``series`` ("<label> · measured" / "<label> · theory"), ``layer``,
+        ``variance`` (Var z^l; inf where it overflowed or exceeds float64), ``label``, ``kind``
+        ("measured"/"theory"). Theory rows only for :data:`THEORY_NETWORKS`.
+    """
+    frames = []
+    for label, init, params in inits:
+        stats = layer_stats(network, activation, init, params, depth, width, seed)
+        with np.errstate(over="ignore"):  # a std above 1.3e154 has no float64 variance: inf
+            measured = stats_frame(stats, label)["preact_std"].to_numpy() ** 2
+        frames.append(
+            pd.DataFrame(
+                {
+                    "series": f"{label} · measured",
+                    "layer": stats.layer,
+                    "variance": measured,
+                    "label": label,
+                    "kind": "measured",
+                }
+            )
+        )
+        if network in THEORY_NETWORKS:
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "series": f"{label} · theory",
+                        "layer": stats.layer,
+                        "variance": _theory_variance(activation, init, params, depth, width),
+                        "label": label,
+                        "kind": "theory",
+                    }
+                )
+            )
+    return pd.concat(frames, ignore_index=True)
+
+
+def _factors(variances_forward: np.ndarray, grad_variances: np.ndarray) -> tuple[float, float]:
+    """Per-layer growth factors: forward of Var z (layer 1 -> L), backward of Var dL/dz (L -> 1)."""
+    return (
+        geometric_factor(variances_forward),
+        geometric_factor(np.asarray(grad_variances)[::-1]),
+    )
+
+
+def growth_factors(stats: probe.LayerStats) -> tuple[float, float]:
+    """(forward, backward) per-layer variance factors of one probe; see :func:`edge_sweep`.
+
+    Computed from the stds (the factor of the variance is the square of the std's), so that a
+    std beyond 1e154, whose square float64 cannot hold, still gives a finite factor.
+    """
+    forward = geometric_factor(stats.preact_std)
+    backward = geometric_factor(np.asarray(stats.grad_std)[::-1])
+    return forward**2, backward**2
+
+
+FORWARD = "forward: activations"
+
+
+BACKWARD = "backward: gradients"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def edge_sweep(
+    network: str,
+    activation: str,
+    mode: str,
+    distribution: str,
+    depth: int,
+    width: int,
+    seed: int,
+) -> pd.DataFrame:
+    """Per-layer growth factors of the forward and backward variance as k sweeps 1/8 .. 16.
+
+    Forward factor: the geometric mean of Var(z^l) / Var(z^{l-1}) from layer 1 to L.
+    Backward factor: the same for the gradient Var(dL/dz^l), from layer L back to 1. A factor
+    above 1 grows geometrically with depth (explodes), below 1 vanishes; theory's edge is where
+    the backward factor crosses 1 (chi_1 = k E[f'(z)^2] = 1 at the fixed point).
+
+    Returns
+    -------
+    DataFrame
+        Columns ``k``, ``factor``, ``direction`` (:data:`FORWARD` / :data:`BACKWARD`),
+        ``source`` ("measured" at :data:`K_SWEEP`; "theory" at :data:`K_THEORY` for
+        :data:`THEORY_NETWORKS` and depth >= 2). Factors are NaN when depth is 1.
+    """
+    batch = sweep_batch(network, depth, width)
+    rows = []
+    for k in K_SWEEP:
+        stats = layer_stats(
+            network,
+            activation,
+            "variance_scaling",
+            vs_params(k, mode, distribution),
+            depth,
+            width,
+            seed,
+            batch=batch,
+        )
+        fwd, bwd = growth_factors(stats)
+        rows += [
+            {"k": k, "factor": fwd, "direction": FORWARD, "source": "measured"},
+            {"k": k, "factor": bwd, "direction": BACKWARD, "source": "measured"},
+        ]
+    if network in THEORY_NETWORKS and depth >= 2:
+        for k in K_THEORY:
+            pred = theory.predicted_stats(
+                activation,
+                "variance_scaling",
+                depth=depth,
+                width=width,
+                init_params=dict(vs_params(k, mode, distribution)),
+            )
+            fwd, bwd = _factors(pred.preact_var, pred.grad_var)
+            rows += [
+                {"k": k, "factor": fwd, "direction": FORWARD, "source": "theory"},
+                {"k": k, "factor": bwd, "direction": BACKWARD, "source": "theory"},
+            ]
+    return pd.DataFrame(rows)
+
+
+def max_factor(frame: pd.DataFrame, direction: str, source: str) -> float:
+    """Largest finite factor of one sweep series (NaN when it has none)."""
+    sel = frame[(frame["direction"] == direction) & (frame["source"] == source)]
+    values = sel["factor"].to_numpy(dtype=float)
+    values = values[np.isfinite(values)]
+    return float(values.max()) if values.size else math.nan
+
+
+def crossing_k(frame: pd.DataFrame, direction: str, source: str) -> float:
+    """Smallest k where a sweep's factor crosses 1 (log-log interpolation); NaN if it never does."""
+    sel = frame[(frame["direction"] == direction) & (frame["source"] == source)]
+    k = sel["k"].to_numpy(dtype=float)
+    f = sel["factor"].to_numpy(dtype=float)
+    ok = np.isfinite(f) & (f > 0)
+    k, f = k[ok], np.log(f[ok])
+    for i in range(len(k) - 1):
+        if f[i] == 0:
+            return float(k[i])
+        if f[i] * f[i + 1] < 0:
+            t = f[i] / (f[i] - f[i + 1])
+            return float(math.exp(math.log(k[i]) + t * (math.log(k[i + 1]) - math.log(k[i]))))
+    return math.nan
+
+
+def _chi1_crossing(activation: str) -> float:
+    """Smallest sigma_w^2 in [1e-2, 1e3] where theory's chi_1 (zero bias) crosses 1, or NaN.
+
+    A scan on 61 log-spaced points, then 50 bisection steps on log sigma_w^2.
+    """
+    grid = np.geomspace(1e-2, 1e3, 61)
+    above = np.asarray(theory.chi1(activation, grid, 0.0)) > 1.0
+    flips = np.flatnonzero(above[1:] != above[:-1])
+    if not flips.size:
+        return math.nan
+    low, high = math.log(grid[flips[0]]), math.log(grid[flips[0] + 1])
+    low_above = bool(above[flips[0]])
+    for _ in range(50):
+        mid = (low + high) / 2
+        if (float(theory.chi1(activation, math.exp(mid), 0.0)) > 1.0) == low_above:
+            low = mid
+        else:
+            high = mid
+    return math.exp((low + high) / 2)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def critical_k(activation: str) -> float:
+    """Theory's edge of chaos at zero bias: the k = sigma_w^2 where chi_1 = 1 (NaN if none).
+
+    Uses :func:`core.theory.critical_sigma_w2`; when that finds no root, falls back to locating
+    the crossing of :func:`core.theory.chi1` itself (a scan plus bisection).
+    """
+    edge = float(theory.critical_sigma_w2(activation, 0.0))
+    return edge if math.isfinite(edge) else _chi1_crossing(activation)
+
+
+#: Rows of the forward/backward table: (scheme, k, mode, formula of Var(W)).
+FAN_SCHEMES: tuple[tuple[str, float, str, str], ...] = (
+    ("LeCun", 1.0, "fan_in", "1 / fan_in"),
+    ("Glorot (Xavier)", 1.0, "fan_avg", "2 / (fan_in + fan_out)"),
+    ("He (Kaiming), mode fan_in", 2.0, "fan_in", "2 / fan_in"),
+    ("He (Kaiming), mode fan_out", 2.0, "fan_out", "2 / fan_out"),
+    ("Fan-average variant (not He's)", 2.0, "fan_avg", "4 / (fan_in + fan_out)"),
+)
+
+
+def fan_mode_table(
+    fan_in: int, fan_out: int, mine: tuple[float, str] | None = None
+) -> pd.DataFrame:
+    """Std, uniform bound and forward/backward factors of the k/n schemes on one layer.
+
+    Parameters
+    ----------
+    fan_in, fan_out : int
+        The layer's sizes (weight shape (fan_in, fan_out)).
+    mine : (k, mode), optional
+        The page's own k and mode, added as a last row.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``scheme``, ``Var(W)`` (formula), ``std``, ``uniform bound a`` (the a of
+        U(-a, a) with the same variance), ``forward fan_in·Var`` and ``backward fan_out·Var``
+        (the per-layer factors of a linear layer: 1 preserves the signal).
+    """
+    rows = list(FAN_SCHEMES)
+    if mine is not None:
+        rows.append(("Your k / n (this page)", mine[0], mine[1], f"{mine[0]:.3g} / {mine[1]}"))
+    out = []
+    shape = (fan_in, fan_out)
+    for scheme, k, mode, formula in rows:
+        std = initializers.scale_of(
+            "variance_scaling", shape, scale=k, mode=mode, distribution="normal"
+        ).std
+        bound = initializers.scale_of(
+            "variance_scaling", shape, scale=k, mode=mode, distribution="uniform"
+        ).bound
+        out.append(
+            {
+                "scheme": scheme,
+                "Var(W)": formula,
+                "std": std,
+                "uniform bound a": bound,
+                "forward fan_in·Var": fan_in * std**2,
+                "backward fan_out·Var": fan_out * std**2,
+            }
+        )
+    return pd.DataFrame(out)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def activation_guide() -> pd.DataFrame:
+    """Activation -> initializer summary, from the gains in core.activations and core.theory.
+
+    Returns
+    -------
+    DataFrame
+        One row per activation: ``activation``, ``gain`` and ``gain from`` (PyTorch's
+        calculate_gain, or 1/sqrt(E[f(z)^2]) when PyTorch defines none), ``k = gain²`` (so
+        Var(W) = gain² / fan_in), ``usual initializer``, ``chi_1 at k = gain²`` and ``edge k``
+        (theory's k where chi_1 = 1 with zero bias; NaN when there is none).
+    """
+    rows = []
+    for name in activations.NAMES:
+        act = activations.get(name)
+        k = act.gain**2
+        rows.append(
+            {
+                "activation": act.label,
+                "gain": act.gain,
+                "gain from": "PyTorch calculate_gain"
+                if act.gain_source == "pytorch"
+                else "1/√E[f(z)²] (variance-preserving)",
+                "k = gain²": k,
+                "usual initializer": initializers.REGISTRY[well_scaled_init(name)].label,
+                "χ₁ at k = gain²": float(theory.chi1(name, k, 0.0)),
+                "edge k (χ₁ = 1)": critical_k(name),
+            }
+        )
+    return pd.DataFrame(rows)

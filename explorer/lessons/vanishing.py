@@ -1,0 +1,250 @@
+"""Lesson behind page 2 (small random weights): vanishing activations and gradients."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from core import datasets, initializers, networks, theory, training
+from explorer.experiments import (
+    InitParams,
+    init_sigma_w2,
+    quick_stats,
+    small_signal_slope2,
+    stats_frame,
+    summarize_layers,
+    summary_row,
+    well_scaled_init,
+)
+
+SMALL_RANDOM = "small_random"
+
+
+#: The stall demo trains this MLP on two moons with plain momentum SGD (Adam would rescale
+#: tiny gradients and hide the lesson).
+STALL_DEPTH = 5
+
+
+STALL_WIDTH = 32
+
+
+STALL_POINTS = 200
+
+
+STALL_STEPS = 200
+
+
+STALL_LR = 0.05
+
+
+#: Losses above this are left off the page-2 loss chart (a diverging run reaches 1e160 and
+#: would flatten every other curve); the summary keeps the true maximum.
+STALL_LOSS_CAP = 100.0
+
+
+def vanishing_series(
+    init: str, init_params: InitParams, activation: str, network: str
+) -> tuple[tuple[str, str, InitParams], ...]:
+    """(label, init, params) of the series page 2 compares.
+
+    Small random N(0, 0.01²), the user's initializer (when different) and the textbook one for
+    the activation (when different).
+    """
+    good = well_scaled_init(activation)
+    if network == "cnn" and good not in networks.supported_inits("cnn"):
+        good = "he_normal"
+    out = [(initializers.REGISTRY[SMALL_RANDOM].label, SMALL_RANDOM, ())]
+    if init != SMALL_RANDOM:
+        out.append((initializers.REGISTRY[init].label, init, init_params))
+    if good not in (init, SMALL_RANDOM):
+        out.append((initializers.REGISTRY[good].label, good, ()))
+    return tuple(out)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def vanishing_probe(
+    network: str,
+    activation: str,
+    series: tuple[tuple[str, str, InitParams], ...],
+    depth: int,
+    width: int,
+    seed: int,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per-layer stats of the page-2 series on the user's network (same inputs and seed).
+
+    Parameters
+    ----------
+    series : tuple of (label, init, params)
+        From :func:`vanishing_series`; the first one is small random.
+
+    Returns
+    -------
+    layers : DataFrame
+        :func:`stats_frame` rows of every series; for an MLP also the mean-field prediction
+        for small random (:func:`predicted_small_random`, series "theory: small random").
+    summary : DataFrame
+        One row per series: series, init, sigma_w2, rule_factor (sqrt(sigma_w2 E[f'(0)^2]),
+        the small-signal per-layer factor) and :func:`summary_row` fields.
+    """
+    slope2 = small_signal_slope2(activation)
+    frames = []
+    rows = []
+    for label, init, params in series:
+        stats = quick_stats(network, activation, init, params, depth, width, seed)
+        frames.append(stats_frame(stats, label))
+        sw2 = init_sigma_w2(network, init, params, width)
+        rows.append(
+            {
+                "series": label,
+                "init": init,
+                "sigma_w2": sw2,
+                "rule_factor": math.sqrt(sw2 * slope2),
+                **summary_row(summarize_layers(stats)),
+            }
+        )
+    if network == "mlp":
+        top = float(frames[0]["grad_std"].iloc[-1])
+        frames.append(predicted_small_random(activation, depth, width, top))
+    return pd.concat(frames, ignore_index=True), pd.DataFrame(rows)
+
+
+def predicted_small_random(
+    activation: str, depth: int, width: int, measured_grad_top: float
+) -> pd.DataFrame:
+    """Mean-field prediction of the small-random MLP's per-layer std (:mod:`core.theory`).
+
+    Returns
+    -------
+    DataFrame
+        Columns layer, act_std, grad_std and series "theory: small random". The gradient curve
+        is anchored at the measured top-layer value (theory gives its shape, the probe's
+        injected gradient its level).
+    """
+    pred = theory.predicted_stats(activation, SMALL_RANDOM, depth=depth, width=width)
+    with np.errstate(all="ignore"):
+        grad = pred.grad_std / pred.grad_std[-1] * measured_grad_top
+    return pd.DataFrame(
+        {
+            "series": "theory: small random",
+            "layer": pred.layer,
+            "act_std": pred.act_std,
+            "grad_std": grad,
+        }
+    )
+
+
+def _finite_max(values: np.ndarray) -> float:
+    """Largest finite entry, NaN when there is none (no warning)."""
+    finite = values[np.isfinite(values)]
+    return float(finite.max()) if finite.size else math.nan
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def stall_training(
+    activation: str, series: tuple[tuple[str, str, InitParams], ...], seed: int
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Train the page-2 MLP from each initialization (same data, seed and optimizer).
+
+    Returns
+    -------
+    curves : DataFrame
+        step, loss, loss_shown (loss, with values above :data:`STALL_LOSS_CAP` set to inf,
+        which :func:`explorer.charts.training_curves` leaves out), accuracy, series.
+    summary : DataFrame
+        series, init, first_loss, final_loss, final_accuracy, max_loss (largest finite
+        recorded loss), diverged_at (NaN when the run
+        completed), layer1_grad (norm of the first hidden layer's weight gradient at step 0),
+        output_grad (the output layer's).
+    diverged : DataFrame
+        step, series of runs that turned non-finite (for the chart's red rule).
+    """
+    x, y = datasets.load("moons", STALL_POINTS, seed)
+    curves = []
+    rows = []
+    diverged = []
+    for label, init, params in series:
+        mlp_init = init if init in networks.supported_inits("mlp") else "orthogonal"
+        net = networks.build(
+            "mlp",
+            input_shape=(2,),
+            n_outputs=2,
+            depth=STALL_DEPTH,
+            width=STALL_WIDTH,
+            activation=activation,
+            init=mlp_init,
+            init_params=dict(params),
+            rng=np.random.default_rng(seed),
+        )
+        history = training.train(
+            net,
+            x,
+            y,
+            loss="cross_entropy",
+            optimizer="momentum",
+            lr=STALL_LR,
+            steps=STALL_STEPS,
+            seed=seed,
+            symmetry_every=STALL_STEPS,
+        )
+        with np.errstate(all="ignore"):
+            shown = np.where(history.loss > STALL_LOSS_CAP, np.inf, history.loss)
+        curves.append(
+            pd.DataFrame(
+                {
+                    "step": history.step,
+                    "loss": history.loss,
+                    "loss_shown": shown,
+                    "accuracy": history.accuracy,
+                    "series": label,
+                }
+            )
+        )
+        rows.append(
+            {
+                "series": label,
+                "init": init,
+                "first_loss": float(history.loss[0]),
+                "final_loss": float(history.final_loss),
+                "final_accuracy": float(history.final_accuracy),
+                "max_loss": _finite_max(history.loss),
+                # NaN when the run completed, so the column stays numeric.
+                "diverged_at": math.nan if history.diverged_at is None else history.diverged_at,
+                "layer1_grad": float(history.grad_norm[0, 0]),
+                "output_grad": float(history.grad_norm[0, -1]),
+            }
+        )
+        if history.diverged_at is not None:
+            diverged.append({"step": history.diverged_at, "series": label})
+    return (
+        pd.concat(curves, ignore_index=True),
+        pd.DataFrame(rows),
+        pd.DataFrame(diverged, columns=["step", "series"]),
+    )
+
+
+def relu_check(network: str, depth: int, width: int, seed: int) -> pd.DataFrame:
+    """ReLU nets vanish too: small random, LeCun (Var = 1/fan_in) and He on the user's net.
+
+    Returns
+    -------
+    DataFrame
+        One row per scheme: series, init, sigma_w2, rule_factor (sqrt(sigma_w2 / 2), the
+        per-layer factor ReLU predicts), and the :class:`LayerSummary` fields.
+    """
+    rows = []
+    for init in (SMALL_RANDOM, "lecun_normal", "he_normal"):
+        stats = quick_stats(network, "relu", init, (), depth, width, seed)
+        sw2 = init_sigma_w2(network, init, (), width)
+        rows.append(
+            {
+                "series": initializers.REGISTRY[init].label,
+                "init": init,
+                "sigma_w2": sw2,
+                "rule_factor": math.sqrt(sw2 / 2.0),
+                **summary_row(summarize_layers(stats)),
+            }
+        )
+    return pd.DataFrame(rows)
