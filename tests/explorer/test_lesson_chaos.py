@@ -1,0 +1,235 @@
+"""Unit tests of explorer.lessons.chaos (called directly, no AppTest)."""
+
+import math
+
+import numpy as np
+import pytest
+
+from core import theory
+from explorer import experiments as E
+from explorer.lessons import chaos as C
+
+# ---------------------------------------------------------------- phase_axis_max
+
+
+@pytest.mark.parametrize(
+    ("activation", "sb2_max", "expected"),
+    [("relu", 1.0, 4.0), ("linear", 0.5, 4.0), ("tanh", 1.0, 6.0), ("sigmoid", 1.0, 200.0)],
+)
+def test_phase_axis_max(activation, sb2_max, expected):
+    assert C.phase_axis_max(activation, sb2_max) == expected
+
+
+def test_phase_axis_max_covers_critical_line():
+    for activation in ("tanh", "relu", "sigmoid", "selu"):
+        top = C.phase_axis_max(activation, 1.0)
+        crit = np.asarray(theory.critical_sigma_w2(activation, np.linspace(0, 1, 13)))
+        crit = crit[np.isfinite(crit)]
+        assert top >= 4.0
+        assert top >= 1.5 * crit.max()
+        step = 10 ** math.floor(math.log10(top))
+        assert top / step == int(top / step)  # one significant digit
+
+
+# ---------------------------------------------------------------- phase_grid
+
+
+@pytest.fixture(scope="module")
+def tanh_grid():
+    return C.phase_grid("tanh", 4.0, 1.0)
+
+
+def test_phase_grid_layout(tanh_grid):
+    grid, critical = tanh_grid
+    assert list(grid.columns) == ["sw2", "sw2_end", "sb2", "sb2_end", "log_chi1", "chi1", "xi_c"]
+    assert len(grid) == C.PHASE_CELLS_W * C.PHASE_CELLS_B
+    np.testing.assert_allclose(grid["sw2_end"] - grid["sw2"], 4.0 / C.PHASE_CELLS_W)
+    np.testing.assert_allclose(grid["sb2_end"] - grid["sb2"], 1.0 / C.PHASE_CELLS_B)
+    assert grid["sw2"].min() == 0.0
+    assert grid["sw2_end"].max() == pytest.approx(4.0)
+    assert grid["sb2_end"].max() == pytest.approx(1.0)
+    assert list(critical.columns) == ["sw2", "sb2"]
+
+
+def test_phase_grid_values(tanh_grid):
+    grid, _ = tanh_grid
+    assert grid["log_chi1"].between(-C.LOG_CHI_CLIP, C.LOG_CHI_CLIP).all()
+    inside = (grid["chi1"] > 10**-C.LOG_CHI_CLIP) & (grid["chi1"] < 10**C.LOG_CHI_CLIP)
+    np.testing.assert_allclose(grid.loc[inside, "log_chi1"], np.log10(grid.loc[inside, "chi1"]))
+    # spot check one cell against the theory at its centre
+    row = grid.iloc[1234]
+    w, b = (row["sw2"] + row["sw2_end"]) / 2, (row["sb2"] + row["sb2_end"]) / 2
+    # (the diagram's vectorized quadrature agrees with the pointwise one to ~1e-5)
+    assert row["chi1"] == pytest.approx(float(theory.chi1("tanh", w, b)), rel=1e-4)
+    # tanh'(z)^2 <= 1, so chi_1 = sigma_w^2 E[tanh'^2] <= sigma_w^2 in every cell
+    centre = (grid["sw2"] + grid["sw2_end"]) / 2
+    assert (grid["chi1"] <= centre * (1 + 1e-9)).all()
+    # chi_1 grows with sigma_w^2 at fixed sigma_b^2
+    first = grid[grid["sb2"] == 0].sort_values("sw2")["chi1"].to_numpy()
+    assert np.all(np.diff(first) > 0)
+
+
+def test_phase_grid_critical_line(tanh_grid):
+    _, critical = tanh_grid
+    assert len(critical) == 61  # every sb2 in [0, 1] has a critical point below 4
+    assert critical["sw2"].iloc[0] == pytest.approx(1.0)  # tanh: sigma_w^2 = 1 at sb2 = 0
+    assert critical["sb2"].iloc[0] == 0.0
+    assert np.all(np.diff(critical["sw2"]) > 0)  # more bias needs larger weights
+    assert (critical["sw2"] <= 4.0).all()
+
+
+def test_phase_grid_critical_line_clipped_by_axis():
+    _, critical = C.phase_grid("tanh", 0.9, 0.5)
+    assert critical.empty
+    assert list(critical.columns) == ["sw2", "sb2"]
+
+
+# ---------------------------------------------------------------- chaos_point / phase_word
+
+
+def test_chaos_point_tanh_critical():
+    point = C.chaos_point("tanh", 1.0, 0.0)
+    assert set(point) == {"q_star", "chi1", "c_star", "xi_q", "xi_c", "critical_sw2"}
+    assert point["critical_sw2"] == pytest.approx(1.0)
+    assert point["chi1"] == pytest.approx(1.0)
+    assert point["q_star"] == pytest.approx(0.0, abs=1e-12)
+    assert math.isinf(point["xi_c"])
+    assert C.phase_word(point["chi1"], point["q_star"]) == "critical"
+
+
+def test_chaos_point_tanh_ordered():
+    point = C.chaos_point("tanh", 0.5, 0.0)
+    assert point["q_star"] == 0.0
+    assert point["chi1"] == pytest.approx(0.5)
+    assert point["c_star"] == pytest.approx(1.0)
+    assert point["xi_c"] == pytest.approx(-1 / math.log(0.5))
+    assert C.phase_word(point["chi1"], point["q_star"]) == "ordered"
+
+
+def test_chaos_point_tanh_chaotic():
+    point = C.chaos_point("tanh", 2.0, 0.0)
+    assert point["q_star"] > 0
+    assert point["chi1"] > 1 + C.CRITICAL_TOLERANCE
+    assert point["c_star"] < 1
+    assert math.isfinite(point["xi_c"])
+    assert C.phase_word(point["chi1"], point["q_star"]) == "chaotic"
+
+
+def test_chaos_point_relu():
+    edge = C.chaos_point("relu", 2.0, 0.0)
+    assert edge["chi1"] == pytest.approx(1.0)
+    assert edge["critical_sw2"] == pytest.approx(2.0)
+    unbounded = C.chaos_point("relu", 3.0, 0.0)
+    assert math.isinf(unbounded["q_star"])
+    assert math.isnan(unbounded["xi_q"])
+    assert math.isnan(unbounded["xi_c"])
+    assert C.phase_word(unbounded["chi1"], unbounded["q_star"]) == "unbounded"
+
+
+@pytest.mark.parametrize(
+    ("chi1", "q_star", "word"),
+    [
+        (1.0, 0.5, "critical"),
+        (1.019, 0.5, "critical"),
+        (0.981, 0.5, "critical"),
+        (1.02, 0.5, "chaotic"),
+        (0.98, 0.5, "ordered"),
+        (0.1, 0.0, "ordered"),
+        (5.0, 2.0, "chaotic"),
+        (1.0, math.inf, "unbounded"),
+        (0.5, math.nan, "unbounded"),
+    ],
+)
+def test_phase_word(chi1, q_star, word):
+    assert C.phase_word(chi1, q_star) == word
+
+
+# ---------------------------------------------------------------- depth_scale_curve
+
+
+def test_depth_scale_curve():
+    curve = C.depth_scale_curve("tanh", 0.0, 4.0)
+    assert list(curve.columns) == ["sw2", "xi_c", "trainable_depth"]
+    assert 390 <= len(curve) <= 400
+    assert np.isfinite(curve["xi_c"]).all()
+    assert (curve["xi_c"] > 0).all()
+    np.testing.assert_allclose(curve["trainable_depth"], C.TRAINABLE_XI * curve["xi_c"])
+    assert np.all(np.diff(curve["sw2"]) > 0)
+    # xi_c diverges at the edge of chaos sigma_w^2 = 1
+    peak = curve["sw2"].iloc[int(curve["xi_c"].to_numpy().argmax())]
+    assert peak == pytest.approx(1.0, abs=0.02)
+    assert curve["xi_c"].max() > 50
+    left = curve[curve["sw2"] < 1]["xi_c"].to_numpy()
+    assert np.all(np.diff(left) > 0)
+
+
+def test_depth_scale_curve_drops_unbounded_points():
+    curve = C.depth_scale_curve("relu", 0.0, 4.0)
+    # ReLU has no fixed point above sigma_w^2 = 2 and xi_c = inf at 2: only sw2 < 2 is kept
+    assert (curve["sw2"] < 2.0).all()
+    assert len(curve) > 150
+
+
+# ---------------------------------------------------------------- mean_field_vs_probe
+
+
+@pytest.mark.parametrize(("activation", "rtol"), [("tanh", 0.15), ("linear", 0.15), ("relu", 0.4)])
+def test_mean_field_vs_probe_matches_theory(activation, rtol):
+    init = E.well_scaled_init(activation)
+    frame, info = C.mean_field_vs_probe(activation, init, (), 5, 64, 0, 0.0)
+    assert list(frame.columns) == ["layer", "series", "q", "grad_rel"]
+    assert frame["series"].tolist() == ["measured (probe)"] * 5 + ["theory (mean field)"] * 5
+    assert set(info) == {"applicable", "note", "overflow_layer", "q_ratio_last"}
+    assert info["applicable"] is True
+    assert info["overflow_layer"] is None
+    measured = frame[frame["series"] == "measured (probe)"]
+    theory_rows = frame[frame["series"] == "theory (mean field)"]
+    assert measured["grad_rel"].iloc[-1] == 1.0
+    assert theory_rows["grad_rel"].iloc[-1] == pytest.approx(1.0)
+    assert info["q_ratio_last"] == pytest.approx(measured["q"].iloc[-1] / theory_rows["q"].iloc[-1])
+    # Finite width: a layer's q is (1/n) sum_j w_j^T C w_j over the n units, with relative
+    # variance 2 tr(C^2) / (n tr(C)^2). Zero-mean activations (tanh, linear): C is nearly
+    # isotropic, ~ sqrt(2)/n = 0.022 per layer, 3 SE over 5 layers 0.15. ReLU outputs share a
+    # mean carrying 1/pi of tr(C): >= sqrt(2/pi^2/n) = 0.056 per layer, 3 SE over 5 layers 0.4.
+    np.testing.assert_allclose(measured["q"], theory_rows["q"], rtol=rtol)
+    np.testing.assert_allclose(measured["grad_rel"], theory_rows["grad_rel"], rtol=rtol)
+
+
+def test_mean_field_vs_probe_bias_raises_q():
+    base, _ = C.mean_field_vs_probe("tanh", "glorot_normal", (), 4, 64, 0, 0.0)
+    biased, info = C.mean_field_vs_probe("tanh", "glorot_normal", (), 4, 64, 0, 0.5)
+    th0 = base[base["series"] == "theory (mean field)"]["q"].to_numpy()
+    th1 = biased[biased["series"] == "theory (mean field)"]["q"].to_numpy()
+    assert th1[0] == pytest.approx(th0[0] + 0.5)  # q1 = sigma_w2 q_in + sigma_b2
+    assert np.all(th1 > th0)
+    m1 = biased[biased["series"] == "measured (probe)"]["q"].to_numpy()
+    assert np.all(m1 > base[base["series"] == "measured (probe)"]["q"].to_numpy())
+    assert math.isfinite(info["q_ratio_last"])
+
+
+def test_mean_field_vs_probe_zero_weights_no_crash():
+    frame, info = C.mean_field_vs_probe("relu", "zeros", (), 3, 8, 0, 0.0)
+    assert (frame["q"] == 0).all()
+    assert math.isnan(info["q_ratio_last"])  # 0 / 0
+
+
+# ---------------------------------------------------------------- user_sigma_w2
+
+
+@pytest.mark.parametrize(
+    ("init", "params", "width", "expected"),
+    [
+        ("he_normal", (), 64, 2.0),
+        ("glorot_normal", (), 64, 1.0),
+        ("lecun_normal", (), 16, 1.0),
+        ("small_random", (), 64, 64e-4),
+        ("large_random", (), 32, 32.0),
+        ("orthogonal", (("gain", 2.0),), 16, 4.0),
+        ("zeros", (), 16, 0.0),
+        ("normal", (("std", 0.5),), 4, 1.0),
+    ],
+)
+def test_user_sigma_w2(init, params, width, expected):
+    got = C.user_sigma_w2(init, params, width)
+    assert isinstance(got, float)
+    assert got == pytest.approx(expected, rel=1e-12)
