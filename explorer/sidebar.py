@@ -44,7 +44,7 @@ _LINK_KEY = "_share_link"
 #: The playground's own settings (raw values by query name), kept across page switches.
 PLAYGROUND_STORE = "_pg6_store"
 PLAYGROUND_WIDGETS = state.PLAYGROUND_WIDGETS
-#: The heading shown above the share box (tests look for it).
+#: The caption above the share box.
 SHARE_CAPTION = (
     "🔗 **Link to this view.** Copy it (the icon at its top right) or the address bar: both "
     "hold the same link, your page settings and compared initializers included."
