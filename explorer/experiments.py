@@ -16,24 +16,39 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import activations, initializers, networks, probe
+from core import activations, initializers, networks, probe, training
 
 #: Cost budget of one probe, in multiply-adds per forward pass (about 0.1-0.3 s here).
 PROBE_BUDGET_MACS = 4e8
 
 
+#: Share of the probe batch of one probe among several compared on a page (see probe_batch).
+QUICK_SHARE = 4
+#: Share for sweeps of many probes (e.g. 64 x 256 values per layer at the defaults).
+SWEEP_SHARE = 8
 #: Probe batch bounds: enough samples for stable statistics, small enough to stay fast.
 PROBE_BATCH = {"mlp": (32, 1024), "resmlp": (32, 1024), "rnn": (32, 1024), "cnn": (2, 64)}
 
 
 InitParams = tuple[tuple[str, float | str], ...]
+#: A rectangle of the input plane: (x0 min, x0 max, x1 min, x1 max).
+Extent = tuple[float, float, float, float]
 
 
-def probe_batch(network: str, depth: int, width: int) -> int:
+def probe_batch(network: str, depth: int, width: int, *, share: int = 1) -> int:
     """Batch size of the probe for a network size: a power of two within the cost budget.
 
     Bigger nets get smaller batches so that one probe stays interactive on a shared server;
     even the smallest batch gives thousands of values per layer (batch x width).
+
+    Parameters
+    ----------
+    network : str
+    depth, width : int
+    share : int, default 1
+        Pages that run many probes per view take ``1 / share`` of the full batch (4 to
+        compare a handful of initializers, 8 for sweeps of many), never below the network
+        type's minimum: each layer still pools thousands of values.
     """
     low, high = PROBE_BATCH[network]
     if network == "cnn":
@@ -44,7 +59,8 @@ def probe_batch(network: str, depth: int, width: int) -> int:
         per_sample = width * width * depth
     batch = PROBE_BUDGET_MACS / max(per_sample, 1)
     batch = 2 ** math.floor(math.log2(max(batch, 1.0)))
-    return int(min(max(batch, low), high))
+    full = int(min(max(batch, low), high))
+    return max(low, full // share)
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -321,15 +337,6 @@ def well_scaled_init(activation: str) -> str:
     return "glorot_normal"
 
 
-def quick_probe_batch(network: str, depth: int, width: int) -> int:
-    """A quarter of :func:`probe_batch`, at least the network type's minimum.
-
-    Pages that compare many probes stay fast, and each layer still pools thousands of values.
-    """
-    low, _ = PROBE_BATCH[network]
-    return max(low, probe_batch(network, depth, width) // 4)
-
-
 def quick_stats(
     network: str,
     activation: str,
@@ -339,7 +346,7 @@ def quick_stats(
     width: int,
     seed: int,
 ) -> probe.LayerStats:
-    """:func:`layer_stats` with :func:`quick_probe_batch` (cached through it)."""
+    """:func:`layer_stats` with a quarter of the probe batch (cached through it)."""
     return layer_stats(
         network,
         activation,
@@ -348,22 +355,13 @@ def quick_stats(
         depth,
         width,
         seed,
-        batch=quick_probe_batch(network, depth, width),
+        batch=probe_batch(network, depth, width, share=QUICK_SHARE),
     )
 
 
 def variance_scaling_params(sigma_w2: float, distribution: str = "normal") -> InitParams:
     """Parameters of the ``variance_scaling`` scheme giving ``fan_in * Var(W) = sigma_w2``."""
     return (("scale", float(sigma_w2)), ("mode", "fan_in"), ("distribution", distribution))
-
-
-def sweep_batch(network: str, depth: int, width: int) -> int:
-    """An eighth of the probe batch (at least the type's minimum): for sweeps of many probes.
-
-    Still thousands of values per layer (e.g. 64 x 256 at the defaults), plenty for a growth
-    factor averaged over the layers.
-    """
-    return max(PROBE_BATCH[network][0], probe_batch(network, depth, width) // 8)
 
 
 def safe_ratio(a: float, b: float) -> float:
@@ -392,3 +390,170 @@ STATS_COLUMNS: tuple[str, ...] = (
 def initializer_label(init: str) -> str:
     """Display label of a registry initializer (the key of :func:`explorer.charts.init_colors`)."""
     return initializers.REGISTRY[init].label
+
+
+def rule_factor(sigma_w2: float, activation: str) -> float:
+    """The small-signal per-layer std factor sqrt(sigma_w2 * E[f'(0)^2]) of an activation."""
+    return math.sqrt(sigma_w2 * small_signal_slope2(activation))
+
+
+def series_stats(
+    network: str,
+    activation: str,
+    series: tuple[tuple[str, str, InitParams], ...],
+    depth: int,
+    width: int,
+    seed: int,
+    *,
+    slope2: float | None = None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Probe several initializers on the same network, inputs and seed, and summarize each.
+
+    Parameters
+    ----------
+    network, activation : str
+    series : tuple of (label, init, params)
+    depth, width, seed : int
+    slope2 : float, optional
+        E[f'^2] of the per-layer rule; defaults to the small-signal slope
+        (:func:`small_signal_slope2`).
+
+    Returns
+    -------
+    layers : DataFrame
+        :func:`stats_frame` rows of every series (empty with those columns when ``series`` is).
+    summary : DataFrame
+        One row per series: series, init, sigma_w2 (fan_in * Var(W)), rule_factor
+        (sqrt(sigma_w2 * slope2)) and the :func:`summary_row` fields.
+    """
+    slope2 = small_signal_slope2(activation) if slope2 is None else slope2
+    frames = []
+    rows = []
+    for label, init, params in series:
+        stats = quick_stats(network, activation, init, params, depth, width, seed)
+        frames.append(stats_frame(stats, label))
+        sw2 = init_sigma_w2(network, init, params, width)
+        rows.append(
+            {
+                "series": label,
+                "init": init,
+                "sigma_w2": sw2,
+                "rule_factor": math.sqrt(sw2 * slope2),
+                **summary_row(summarize_layers(stats)),
+            }
+        )
+    if not frames:
+        return pd.DataFrame(columns=list(STATS_COLUMNS)), pd.DataFrame()
+    return pd.concat(frames, ignore_index=True), pd.DataFrame(rows)
+
+
+def build_network(
+    kind: str,
+    activation: str,
+    init: str,
+    init_params: InitParams,
+    depth: int,
+    width: int,
+    seed: int,
+    *,
+    input_shape: tuple[int, ...] = (2,),
+    n_outputs: int = 2,
+) -> networks.Network:
+    """:func:`core.networks.build` from small primitives (the weights drawn from ``seed``)."""
+    return networks.build(
+        kind,
+        input_shape=input_shape,
+        n_outputs=n_outputs,
+        depth=depth,
+        width=width,
+        activation=activation,
+        init=init,
+        init_params=dict(init_params),
+        rng=np.random.default_rng(seed),
+    )
+
+
+def fit(
+    net: networks.Network,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    optimizer: str,
+    lr: float,
+    steps: int,
+    seed: int,
+    clip: float | None = None,
+    symmetry_every: int | None = None,
+) -> training.History:
+    """Train a classifier in place with cross-entropy, full batch (the lessons' small demos).
+
+    ``symmetry_every`` defaults to ``steps`` (distinct neurons counted at the start and end).
+    """
+    return training.train(
+        net,
+        x,
+        y,
+        loss="cross_entropy",
+        optimizer=optimizer,
+        lr=lr,
+        steps=steps,
+        clip=clip,
+        seed=seed,
+        symmetry_every=symmetry_every or steps,
+    )
+
+
+def data_extent(x: np.ndarray, *, pad: float = 0.0, relative: float = 0.0) -> Extent:
+    """(x0 min, x0 max, x1 min, x1 max) of 2-D data, widened by ``pad`` + ``relative`` x range."""
+    low, high = x.min(axis=0), x.max(axis=0)
+    margin = pad + relative * (high - low)
+    return (
+        float(low[0] - margin[0]),
+        float(high[0] + margin[0]),
+        float(low[1] - margin[1]),
+        float(high[1] + margin[1]),
+    )
+
+
+def decision_grid(net: networks.Network, extent: Extent, cells: int) -> pd.DataFrame:
+    """A 2-D classifier's prediction on a ``cells`` x ``cells`` grid of rectangles.
+
+    Parameters
+    ----------
+    net : Network
+        Takes inputs of shape (n, 2).
+    extent : (x0 min, x0 max, x1 min, x1 max)
+    cells : int
+
+    Returns
+    -------
+    DataFrame
+        One row per cell: x0, x0_end, x1, x1_end (corners), p (probability of class 1 for
+        two classes, else of the predicted class; rounded to 4 decimals), cls (predicted
+        class) and status ("ok", or "NaN" where the output is not finite; p is then uniform).
+    """
+    e0 = np.linspace(extent[0], extent[1], cells + 1)
+    e1 = np.linspace(extent[2], extent[3], cells + 1)
+    c0, c1 = (e0[:-1] + e0[1:]) / 2, (e1[:-1] + e1[1:]) / 2
+    i0, i1 = np.meshgrid(np.arange(cells), np.arange(cells), indexing="ij")
+    points = np.column_stack([c0[i0.ravel()], c1[i1.ravel()]])
+    with np.errstate(all="ignore"):
+        logits = net.predict(points)
+        shifted = logits - logits.max(axis=1, keepdims=True)
+        prob = np.exp(shifted)
+        prob /= prob.sum(axis=1, keepdims=True)
+    ok = np.isfinite(prob).all(axis=1)
+    prob[~ok] = 1.0 / prob.shape[1]
+    cls = prob.argmax(axis=1)
+    p = prob[:, 1] if prob.shape[1] == 2 else prob.max(axis=1)
+    return pd.DataFrame(
+        {
+            "x0": e0[i0.ravel()],
+            "x0_end": e0[i0.ravel() + 1],
+            "x1": e1[i1.ravel()],
+            "x1_end": e1[i1.ravel() + 1],
+            "p": np.round(p, 4),
+            "cls": cls,
+            "status": np.where(ok, "ok", "NaN"),
+        }
+    )

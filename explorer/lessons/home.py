@@ -11,12 +11,12 @@ import streamlit as st
 
 from core import initializers
 from explorer.experiments import (
-    STATS_COLUMNS,
     InitParams,
     critical_sigma_w2,
     hidden_fan_in,
     init_sigma_w2,
     quick_stats,
+    series_stats,
     small_signal_slope2,
     stats_frame,
     summarize_layers,
@@ -249,29 +249,15 @@ def init_sweep(
     summary : DataFrame
         One row per series with :func:`scale_sweep`'s summary columns (multiplier NaN).
     """
-    slope2 = small_signal_slope2(activation)
-    frames = []
-    rows = []
-    for label, init, params in series:
-        stats = quick_stats(network, activation, init, params, depth, width, seed)
-        frames.append(stats_frame(stats, label))
-        sw2 = init_sigma_w2(network, init, params, width)
-        rows.append(
-            {
-                "series": label,
-                "multiplier": math.nan,
-                "sigma_w2": sw2,
-                "sigma_sqrt_n": math.sqrt(sw2),
-                "rule_factor": math.sqrt(sw2 * slope2),
-                **summary_row(summarize_layers(stats)),
-            }
-        )
-    if not frames:
-        return pd.DataFrame(columns=list(STATS_COLUMNS)), pd.DataFrame()
-    summary = pd.DataFrame(rows)
+    layers, summary = series_stats(network, activation, series, depth, width, seed)
+    if summary.empty:
+        return layers, summary
+    summary = summary.drop(columns="init")
+    summary.insert(1, "multiplier", math.nan)
+    summary.insert(3, "sigma_sqrt_n", np.sqrt(summary["sigma_w2"]))
     with np.errstate(all="ignore"):
         summary["rule_gap"] = summary["act_factor"] / summary["rule_factor"] - 1.0
-    return pd.concat(frames, ignore_index=True), summary
+    return layers, summary
 
 
 def replace_series(base: pd.DataFrame, drop: Sequence[str], added: pd.DataFrame) -> pd.DataFrame:

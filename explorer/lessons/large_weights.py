@@ -8,9 +8,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import activations, datasets, initializers, networks, probe, training
+from core import activations, datasets, initializers, probe, training
 from explorer.experiments import (
     InitParams,
+    build_network,
+    fit,
     layer_stats,
     quick_stats,
     stats_frame,
@@ -221,29 +223,16 @@ def train_demo(
     """
     kind = "resmlp" if network == "resmlp" else "mlp"
     x, y = datasets.load(TRAIN_DATASET, TRAIN_SAMPLES, seed)
-    net = networks.build(
+    net = build_network(
         kind,
-        input_shape=(2,),
-        n_outputs=2,
-        depth=min(depth, TRAIN_DEPTH_MAX),
-        width=min(width, TRAIN_WIDTH_MAX),
-        activation=activation,
-        init=init,
-        init_params=dict(init_params),
-        rng=np.random.default_rng(seed),
+        activation,
+        init,
+        init_params,
+        min(depth, TRAIN_DEPTH_MAX),
+        min(width, TRAIN_WIDTH_MAX),
+        seed,
     )
-    return training.train(
-        net,
-        x,
-        y,
-        loss="cross_entropy",
-        optimizer="sgd",
-        lr=lr,
-        steps=TRAIN_STEPS,
-        clip=clip,
-        seed=seed,
-        symmetry_every=TRAIN_STEPS,
-    )
+    return fit(net, x, y, optimizer="sgd", lr=lr, steps=TRAIN_STEPS, seed=seed, clip=clip)
 
 
 def curve_frame(history: training.History, series: str) -> pd.DataFrame:

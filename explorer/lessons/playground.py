@@ -11,7 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from core import datasets, initializers, networks, training
-from explorer.experiments import InitParams
+from explorer.experiments import InitParams, build_network, data_extent, decision_grid
 from explorer.export import json_number
 from explorer.state import (  # the playground's settings, limits and URL parser live there
     PLAYGROUND_PRESETS,
@@ -91,50 +91,9 @@ def playground_data(
     return datasets.load(dataset, n, seed, **dict(options))
 
 
-def _grid_extent(x: np.ndarray) -> tuple[float, float, float, float]:
-    low, high = x.min(axis=0), x.max(axis=0)
-    pad = 0.1 * (high - low)
-    return (
-        float(low[0] - pad[0]),
-        float(high[0] + pad[0]),
-        float(low[1] - pad[1]),
-        float(high[1] + pad[1]),
-    )
-
-
-def _boundary(net: networks.Network, extent: tuple[float, float, float, float]) -> pd.DataFrame:
-    """The network's prediction on a ``PLAYGROUND_GRID``² grid of cells (2-D inputs only).
-
-    Columns x0, x0_end, x1, x1_end (cell corners), p (probability of class 1 for two classes,
-    else the probability of the predicted class), cls (predicted class), status ("ok" or
-    "NaN" when the output is not finite).
-    """
-    g = PLAYGROUND_GRID
-    e0 = np.linspace(extent[0], extent[1], g + 1)
-    e1 = np.linspace(extent[2], extent[3], g + 1)
-    c0, c1 = (e0[:-1] + e0[1:]) / 2, (e1[:-1] + e1[1:]) / 2
-    i0, i1 = np.meshgrid(np.arange(g), np.arange(g), indexing="ij")
-    points = np.column_stack([c0[i0.ravel()], c1[i1.ravel()]])
-    with np.errstate(all="ignore"):
-        logits = net.predict(points)
-        shifted = logits - logits.max(axis=1, keepdims=True)
-        prob = np.exp(shifted)
-        prob /= prob.sum(axis=1, keepdims=True)
-    ok = np.isfinite(prob).all(axis=1)
-    prob[~ok] = 1.0 / prob.shape[1]
-    cls = prob.argmax(axis=1)
-    p = prob[:, 1] if prob.shape[1] == 2 else prob.max(axis=1)
-    return pd.DataFrame(
-        {
-            "x0": e0[i0.ravel()],
-            "x0_end": e0[i0.ravel() + 1],
-            "x1": e1[i1.ravel()],
-            "x1_end": e1[i1.ravel() + 1],
-            "p": p,
-            "cls": cls,
-            "status": np.where(ok, "ok", "NaN"),
-        }
-    )
+def _boundary(net: networks.Network, x: np.ndarray) -> pd.DataFrame:
+    """:func:`explorer.experiments.decision_grid` on the data's extent plus 10 % margins."""
+    return decision_grid(net, data_extent(x, relative=0.1), PLAYGROUND_GRID)
 
 
 def playground_points(dataset: str, n: int, seed: int, *, limit: int = 200) -> pd.DataFrame:
@@ -155,16 +114,16 @@ def _build(
     seed: int,
 ) -> networks.Network:
     shape, n_out = _data_shapes(dataset, options)
-    return networks.build(
+    return build_network(
         network,
+        activation,
+        init,
+        init_params,
+        depth,
+        width,
+        seed,
         input_shape=shape,
         n_outputs=n_out,
-        depth=depth,
-        width=width,
-        activation=activation,
-        init=init,
-        init_params=dict(init_params),
-        rng=np.random.default_rng(seed),
     )
 
 
@@ -266,7 +225,7 @@ def playground_start(
     act_std = pd.DataFrame(
         {"series": label, "layer": np.arange(first, first + len(hidden)), "act_std": stds}
     )
-    grid = _boundary(net, _grid_extent(x)) if x.ndim == 2 and x.shape[1] == 2 else None
+    grid = _boundary(net, x) if x.ndim == 2 and x.shape[1] == 2 else None
     return PlaygroundStart(init, act_std, float(loss), float(score), grid, time_grad)
 
 
@@ -394,7 +353,7 @@ def playground_run(
         baseline = _target_variance(y)
         score = 1.0 - history.loss / baseline
         final_score = 1.0 - history.final_loss / baseline
-    grid = _boundary(net, _grid_extent(x)) if x.ndim == 2 and x.shape[1] == 2 else None
+    grid = _boundary(net, x) if x.ndim == 2 and x.shape[1] == 2 else None
     return PlaygroundRun(
         init=init,
         label=initializers.REGISTRY[init].label,

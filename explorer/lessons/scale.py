@@ -10,11 +10,12 @@ import streamlit as st
 
 from core import activations, initializers, probe, theory
 from explorer.experiments import (
+    SWEEP_SHARE,
     InitParams,
     geometric_factor,
     layer_stats,
+    probe_batch,
     stats_frame,
-    sweep_batch,
     well_scaled_init,
 )
 
@@ -184,7 +185,7 @@ def edge_sweep(
         ``source`` ("measured" at :data:`K_SWEEP`; "theory" at :data:`K_THEORY` for
         :data:`THEORY_NETWORKS` and depth >= 2). Factors are NaN when depth is 1.
     """
-    batch = sweep_batch(network, depth, width)
+    batch = probe_batch(network, depth, width, share=SWEEP_SHARE)
     rows = []
     for k in K_SWEEP:
         stats = layer_stats(

@@ -10,7 +10,14 @@ import pandas as pd
 import streamlit as st
 
 from core import datasets, initializers, networks, training
-from explorer.experiments import InitParams, well_scaled_init
+from explorer.experiments import (
+    InitParams,
+    build_network,
+    data_extent,
+    decision_grid,
+    fit,
+    well_scaled_init,
+)
 
 #: The symmetry lesson trains small MLPs on two moons (fast enough to run on every visit).
 SYMMETRY_DATA = "moons"
@@ -110,32 +117,9 @@ def symmetry_size(depth: int, width: int) -> tuple[int, int]:
     return max(1, min(depth, SYMMETRY_MAX_DEPTH)), max(2, min(width, SYMMETRY_MAX_WIDTH))
 
 
-def _softmax_class1(logits: np.ndarray) -> np.ndarray:
-    """P(class 1) from two-class logits, stable for huge logits (NaN stays NaN)."""
-    with np.errstate(all="ignore"):
-        return 1.0 / (1.0 + np.exp(logits[:, 0] - logits[:, 1]))
-
-
 def boundary_grid(net: networks.Network, x: np.ndarray) -> pd.DataFrame:
-    """P(class 1) of a 2-D classifier on a BOUNDARY_CELLS^2 grid covering the data (+0.5)."""
-    lo = x.min(axis=0) - 0.5
-    hi = x.max(axis=0) + 0.5
-    e0 = np.linspace(lo[0], hi[0], BOUNDARY_CELLS + 1)
-    e1 = np.linspace(lo[1], hi[1], BOUNDARY_CELLS + 1)
-    c0 = 0.5 * (e0[:-1] + e0[1:])
-    c1 = 0.5 * (e1[:-1] + e1[1:])
-    g0, g1 = np.meshgrid(c0, c1, indexing="ij")
-    p = _softmax_class1(net.predict(np.column_stack([g0.ravel(), g1.ravel()])))
-    i0, i1 = np.meshgrid(np.arange(BOUNDARY_CELLS), np.arange(BOUNDARY_CELLS), indexing="ij")
-    return pd.DataFrame(
-        {
-            "x0": e0[i0.ravel()],
-            "x0_end": e0[i0.ravel() + 1],
-            "x1": e1[i1.ravel()],
-            "x1_end": e1[i1.ravel() + 1],
-            "p": np.round(p, 4),
-        }
-    )
+    """:func:`explorer.experiments.decision_grid` on the data's extent plus a 0.5 margin."""
+    return decision_grid(net, data_extent(x, pad=0.5), BOUNDARY_CELLS)
 
 
 def _gradient_frame(
@@ -164,16 +148,16 @@ def _gradient_frame(
 def _symmetry_train(
     net: networks.Network, x: np.ndarray, y: np.ndarray, steps: int, seed: int
 ) -> training.History:
-    return training.train(
+    every = max(1, steps // 40)
+    return fit(
         net,
         x,
         y,
-        loss="cross_entropy",
         optimizer="momentum",
         lr=SYMMETRY_LR,
         steps=steps,
         seed=seed,
-        symmetry_every=max(1, steps // 40),
+        symmetry_every=every,
     )
 
 
@@ -190,17 +174,7 @@ def _symmetry_run(
     y: np.ndarray,
     heat_layer: int,
 ) -> SymmetryRun:
-    net = networks.build(
-        "mlp",
-        input_shape=(2,),
-        n_outputs=2,
-        depth=depth,
-        width=width,
-        activation=activation,
-        init=init,
-        init_params=dict(params),
-        rng=np.random.default_rng(seed),
-    )
+    net = build_network("mlp", activation, init, params, depth, width, seed)
     _, grads0 = net.loss_and_grads(x, y, "cross_entropy")
     # One update on a copy gives the step-1 gradients: at step 0 a constant net's hidden
     # gradients are still exactly 0 (its output units are clones too, so their errors cancel).

@@ -8,15 +8,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import datasets, initializers, networks, theory, training
+from core import datasets, initializers, networks, theory
 from explorer.experiments import (
     InitParams,
-    init_sigma_w2,
-    quick_stats,
-    small_signal_slope2,
-    stats_frame,
-    summarize_layers,
-    summary_row,
+    build_network,
+    fit,
+    initializer_label,
+    series_stats,
     well_scaled_init,
 )
 
@@ -89,26 +87,13 @@ def vanishing_probe(
         One row per series: series, init, sigma_w2, rule_factor (sqrt(sigma_w2 E[f'(0)^2]),
         the small-signal per-layer factor) and :func:`summary_row` fields.
     """
-    slope2 = small_signal_slope2(activation)
-    frames = []
-    rows = []
-    for label, init, params in series:
-        stats = quick_stats(network, activation, init, params, depth, width, seed)
-        frames.append(stats_frame(stats, label))
-        sw2 = init_sigma_w2(network, init, params, width)
-        rows.append(
-            {
-                "series": label,
-                "init": init,
-                "sigma_w2": sw2,
-                "rule_factor": math.sqrt(sw2 * slope2),
-                **summary_row(summarize_layers(stats)),
-            }
-        )
+    layers, summary = series_stats(network, activation, series, depth, width, seed)
     if network == "mlp":
-        top = float(frames[0]["grad_std"].iloc[-1])
-        frames.append(predicted_small_random(activation, depth, width, top))
-    return pd.concat(frames, ignore_index=True), pd.DataFrame(rows)
+        first = layers[layers["series"] == series[0][0]]
+        top = float(first["grad_std"].iloc[-1])
+        predicted = predicted_small_random(activation, depth, width, top)
+        layers = pd.concat([layers, predicted], ignore_index=True)
+    return layers, summary
 
 
 def predicted_small_random(
@@ -167,28 +152,8 @@ def stall_training(
     diverged = []
     for label, init, params in series:
         mlp_init = init if init in networks.supported_inits("mlp") else "orthogonal"
-        net = networks.build(
-            "mlp",
-            input_shape=(2,),
-            n_outputs=2,
-            depth=STALL_DEPTH,
-            width=STALL_WIDTH,
-            activation=activation,
-            init=mlp_init,
-            init_params=dict(params),
-            rng=np.random.default_rng(seed),
-        )
-        history = training.train(
-            net,
-            x,
-            y,
-            loss="cross_entropy",
-            optimizer="momentum",
-            lr=STALL_LR,
-            steps=STALL_STEPS,
-            seed=seed,
-            symmetry_every=STALL_STEPS,
-        )
+        net = build_network("mlp", activation, mlp_init, params, STALL_DEPTH, STALL_WIDTH, seed)
+        history = fit(net, x, y, optimizer="momentum", lr=STALL_LR, steps=STALL_STEPS, seed=seed)
         with np.errstate(all="ignore"):
             shown = np.where(history.loss > STALL_LOSS_CAP, np.inf, history.loss)
         curves.append(
@@ -234,17 +199,7 @@ def relu_check(network: str, depth: int, width: int, seed: int) -> pd.DataFrame:
         One row per scheme: series, init, sigma_w2, rule_factor (sqrt(sigma_w2 / 2), the
         per-layer factor ReLU predicts), and the :class:`LayerSummary` fields.
     """
-    rows = []
-    for init in (SMALL_RANDOM, "lecun_normal", "he_normal"):
-        stats = quick_stats(network, "relu", init, (), depth, width, seed)
-        sw2 = init_sigma_w2(network, init, (), width)
-        rows.append(
-            {
-                "series": initializers.REGISTRY[init].label,
-                "init": init,
-                "sigma_w2": sw2,
-                "rule_factor": math.sqrt(sw2 / 2.0),
-                **summary_row(summarize_layers(stats)),
-            }
-        )
-    return pd.DataFrame(rows)
+    series = tuple(
+        (initializer_label(init), init, ()) for init in (SMALL_RANDOM, "lecun_normal", "he_normal")
+    )
+    return series_stats(network, "relu", series, depth, width, seed, slope2=0.5)[1]

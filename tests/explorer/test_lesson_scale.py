@@ -1,0 +1,343 @@
+"""Unit tests of explorer.lessons.scale (called directly, no AppTest)."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from core import activations, initializers
+from explorer import experiments as E
+from explorer.lessons import scale as S
+
+
+def test_grids():
+    assert len(S.K_GRID) == 37
+    assert S.K_GRID[0] == 1 / 16
+    assert S.K_GRID[-1] == 32.0
+    for k in (0.25, 0.5, 1.0, 2.0, 4.0):
+        assert k in S.K_GRID  # exact
+    assert tuple(2.0**e for e in np.arange(-3, 4.5, 0.5)) == S.K_SWEEP
+    assert len(S.K_THEORY) == 49
+    assert S.K_THEORY[0] == pytest.approx(S.K_SWEEP[0])
+    assert S.K_THEORY[-1] == pytest.approx(S.K_SWEEP[-1])
+    assert all(np.diff(S.K_GRID) > 0)
+
+
+@pytest.mark.parametrize(
+    ("k", "mode", "name"),
+    [
+        (1.0, "fan_in", "LeCun"),
+        (1.0, "fan_avg", "Glorot"),
+        (2.0, "fan_in", "He"),
+        (2 + 1e-12, "fan_in", "He"),
+        (2.0, "fan_out", None),
+        (1.5, "fan_in", None),
+        (1.0, "fan_out", None),
+    ],
+)
+def test_preset_of(k, mode, name):
+    assert S.preset_of(k, mode) == name
+
+
+@pytest.mark.parametrize(
+    ("shape", "mode", "n"),
+    [
+        ((64, 256), "fan_in", 64),
+        ((64, 256), "fan_out", 256),
+        ((64, 256), "fan_avg", 160),
+        ((3, 3, 8, 16), "fan_in", 72),
+        ((3, 3, 8, 16), "fan_out", 144),
+        ((3, 3, 8, 16), "fan_avg", 108),
+    ],
+)
+def test_fan_n(shape, mode, n):
+    assert S.fan_n(shape, mode) == n
+
+
+def test_vs_params():
+    params = S.vs_params(2, "fan_out", "uniform")
+    assert params == (("scale", 2.0), ("mode", "fan_out"), ("distribution", "uniform"))
+    assert isinstance(params[0][1], float)
+    assert initializers.sigma_w2("variance_scaling", (16, 32), **dict(params)) == pytest.approx(
+        16 * 2 / 32
+    )
+
+
+# ---------------------------------------------------------------- variance_profile
+
+
+def test_variance_profile_mlp_theory_matches():
+    inits = (("He", "he_normal", ()), ("Small", "small_random", ()))
+    frame = S.variance_profile("mlp", "tanh", inits, 4, 64, 0)
+    assert list(frame.columns) == ["series", "layer", "variance", "label", "kind"]
+    assert list(dict.fromkeys(frame["series"])) == [
+        "He · measured",
+        "He · theory",
+        "Small · measured",
+        "Small · theory",
+    ]
+    assert set(frame["kind"]) == {"measured", "theory"}
+    assert frame.groupby("series")["layer"].apply(list).tolist() == [[1, 2, 3, 4]] * 4
+    measured = frame[frame["kind"] == "measured"]["variance"].to_numpy()
+    theory = frame[frame["kind"] == "theory"]["variance"].to_numpy()
+    # Full-rank inputs: each layer's variance factor has relative std ~ sqrt(2)/n = 0.022 at
+    # n = 64; 3 SE accumulated over 4 layers is 0.13.
+    np.testing.assert_allclose(measured, theory, rtol=0.15)
+    assert theory[0] == pytest.approx(2.0)  # He: q1 = 2 x unit input variance
+    stats = E.layer_stats("mlp", "tanh", "he_normal", (), 4, 64, 0)
+    np.testing.assert_allclose(measured[:4], stats.preact_std**2)
+
+
+@pytest.mark.parametrize("network", ["rnn", "resmlp"])
+def test_variance_profile_no_theory_off_theory_networks(network):
+    frame = S.variance_profile(network, "relu", (("He", "he_normal", ()),), 3, 16, 0)
+    assert set(frame["kind"]) == {"measured"}
+    assert len(frame) == 3
+
+
+def test_variance_profile_cnn_has_theory():
+    frame = S.variance_profile("cnn", "relu", (("He", "he_normal", ()),), 3, 8, 0)
+    assert frame["kind"].tolist() == ["measured"] * 3 + ["theory"] * 3
+
+
+@pytest.fixture(scope="module")
+def huge_stats():
+    # N(0, 10^2) on a 16-wide linear MLP: x40 per layer, the std passes 1.3e154 (whose square
+    # float64 cannot hold) near layer 96 but stays finite up to 120.
+    return E.layer_stats("mlp", "linear", "normal", (("std", 10.0),), 120, 16, 0)
+
+
+def test_variance_profile_huge_std_is_inf_not_nan(huge_stats):
+    frame = S.variance_profile("mlp", "linear", (("N", "normal", (("std", 10.0),)),), 120, 16, 0)
+    measured = frame[frame["kind"] == "measured"]
+    assert not measured["variance"].isna().any()
+    too_big = huge_stats.preact_std > 1.3e154
+    assert too_big.any()
+    assert np.isfinite(huge_stats.preact_std).all()
+    assert np.isposinf(measured["variance"].to_numpy()[too_big]).all()
+    assert np.isfinite(measured["variance"].to_numpy()[~too_big]).all()
+
+
+# ---------------------------------------------------------------- growth_factors
+
+
+def test_growth_factors_definition():
+    stats = E.layer_stats("mlp", "tanh", "he_normal", (), 5, 16, 0)
+    fwd, bwd = S.growth_factors(stats)
+    assert fwd == pytest.approx(E.geometric_factor(stats.preact_std) ** 2)
+    assert bwd == pytest.approx(E.geometric_factor(stats.grad_std[::-1]) ** 2)
+    assert fwd == pytest.approx((stats.preact_std[-1] / stats.preact_std[0]) ** 0.5)
+
+
+def test_growth_factors_finite_beyond_1e154(huge_stats):
+    fwd, bwd = S.growth_factors(huge_stats)
+    assert math.isfinite(fwd)
+    # sigma_w2 = 16 x 100 = 1600 for a linear net (finite-width noise averages out over
+    # 119 ratios; 10 % covers it)
+    assert fwd == pytest.approx(1600, rel=0.1)
+    assert bwd == pytest.approx(1600, rel=0.1)
+
+
+def test_growth_factors_depth_one_nan():
+    stats = E.layer_stats("mlp", "tanh", "he_normal", (), 1, 16, 0)
+    fwd, bwd = S.growth_factors(stats)
+    assert math.isnan(fwd)
+    assert math.isnan(bwd)
+
+
+# ---------------------------------------------------------------- edge_sweep
+
+
+@pytest.fixture(scope="module")
+def relu_sweep():
+    return S.edge_sweep("mlp", "relu", "fan_in", "normal", 4, 32, 0)
+
+
+def test_edge_sweep_layout(relu_sweep):
+    assert list(relu_sweep.columns) == ["k", "factor", "direction", "source"]
+    counts = relu_sweep.groupby(["source", "direction"]).size()
+    assert counts[("measured", S.FORWARD)] == len(S.K_SWEEP)
+    assert counts[("measured", S.BACKWARD)] == len(S.K_SWEEP)
+    assert counts[("theory", S.FORWARD)] == len(S.K_THEORY)
+    assert counts[("theory", S.BACKWARD)] == len(S.K_THEORY)
+    measured = relu_sweep[relu_sweep["source"] == "measured"]
+    assert measured["k"].drop_duplicates().tolist() == list(S.K_SWEEP)
+
+
+def test_edge_sweep_relu_is_exactly_linear_in_k(relu_sweep):
+    # same seed, weights scaled by sqrt(k): ReLU's variance factor is exactly proportional to k
+    for direction in (S.FORWARD, S.BACKWARD):
+        sel = relu_sweep[
+            (relu_sweep["source"] == "measured") & (relu_sweep["direction"] == direction)
+        ]
+        ratio = sel["factor"].to_numpy() / sel["k"].to_numpy()
+        np.testing.assert_allclose(ratio, ratio[0], rtol=1e-9)
+
+
+def test_edge_sweep_relu_edge_at_he(relu_sweep):
+    # theory: chi_1 = k / 2 exactly, log-linear in k, so the interpolated crossing is exact
+    assert S.crossing_k(relu_sweep, S.BACKWARD, "theory") == pytest.approx(2.0, rel=1e-6)
+    assert S.crossing_k(relu_sweep, S.FORWARD, "theory") == pytest.approx(2.0, rel=1e-6)
+    # measured: each layer's variance factor has relative std ~ sqrt(2)/n = 0.044 at n = 32;
+    # 3 SE of the 3-ratio mean is < 10 %
+    assert S.crossing_k(relu_sweep, S.FORWARD, "measured") == pytest.approx(2.0, rel=0.1)
+    assert S.crossing_k(relu_sweep, S.BACKWARD, "measured") == pytest.approx(2.0, rel=0.1)
+    assert S.max_factor(relu_sweep, S.FORWARD, "measured") == pytest.approx(8.0, rel=0.1)
+
+
+@pytest.mark.parametrize("network", ["rnn", "resmlp"])
+def test_edge_sweep_no_theory(network):
+    frame = S.edge_sweep(network, "tanh", "fan_in", "normal", 2, 8, 0)
+    assert set(frame["source"]) == {"measured"}
+    assert len(frame) == 2 * len(S.K_SWEEP)
+
+
+def test_edge_sweep_depth_one():
+    frame = S.edge_sweep("mlp", "tanh", "fan_avg", "uniform", 1, 8, 0)
+    assert frame["factor"].isna().all()
+    assert set(frame["source"]) == {"measured"}
+    assert math.isnan(S.max_factor(frame, S.FORWARD, "measured"))
+    assert math.isnan(S.crossing_k(frame, S.FORWARD, "measured"))
+
+
+def test_edge_sweep_cnn_theory():
+    frame = S.edge_sweep("cnn", "relu", "fan_in", "normal", 3, 8, 0)
+    assert S.crossing_k(frame, S.BACKWARD, "theory") == pytest.approx(2.0, rel=1e-6)
+
+
+# ---------------------------------------------------------------- max_factor / crossing_k
+
+
+def _sweep(k, f, direction=S.FORWARD, source="measured"):
+    return pd.DataFrame({"k": k, "factor": f, "direction": direction, "source": source})
+
+
+def test_max_factor():
+    frame = pd.concat(
+        [
+            _sweep([1, 2, 3], [0.5, np.inf, 2.0]),
+            _sweep([1, 2], [9.0, 10.0], direction=S.BACKWARD),
+            _sweep([1, 2], [99.0, 100.0], source="theory"),
+        ]
+    )
+    assert S.max_factor(frame, S.FORWARD, "measured") == 2.0
+    assert S.max_factor(frame, S.BACKWARD, "measured") == 10.0
+    assert S.max_factor(frame, S.FORWARD, "theory") == 100.0
+    assert math.isnan(S.max_factor(frame, S.BACKWARD, "theory"))
+    assert math.isnan(S.max_factor(_sweep([1, 2], [np.nan, np.inf]), S.FORWARD, "measured"))
+
+
+@pytest.mark.parametrize(
+    ("k", "f", "expected"),
+    [
+        ([1.0, 4.0], [0.5, 2.0], 2.0),  # log-log interpolation: geometric midpoint
+        ([1.0, 2.0, 4.0], [0.5, 1.0, 2.0], 2.0),  # exactly 1 at a grid point
+        ([1.0, 2.0], [1.0, 3.0], 1.0),
+        ([1.0, 2.0, 4.0, 8.0], [0.1, 2.0, 0.5, 3.0], 1.0 * 2 ** (math.log(10) / math.log(20))),
+        ([1.0, 2.0, 4.0], [np.nan, 0.5, 2.0], math.sqrt(8.0)),  # non-finite dropped
+        ([1.0, 2.0, 4.0], [0.5, -1.0, 2.0], math.sqrt(4.0)),  # non-positive dropped
+    ],
+)
+def test_crossing_k(k, f, expected):
+    assert S.crossing_k(_sweep(k, f), S.FORWARD, "measured") == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("f", [[0.5, 0.6, 0.9], [1.1, 2.0, 3.0], [np.nan, np.nan, np.nan], []])
+def test_crossing_k_never(f):
+    k = [1.0, 2.0, 4.0][: len(f)]
+    assert math.isnan(S.crossing_k(_sweep(k, f), S.FORWARD, "measured"))
+
+
+# ---------------------------------------------------------------- critical_k
+
+
+@pytest.mark.parametrize(
+    ("activation", "k"),
+    [("tanh", 1.0), ("relu", 2.0), ("linear", 1.0), ("leaky_relu", 2 / (1 + 1e-4))],
+)
+def test_critical_k(activation, k):
+    assert S.critical_k(activation) == pytest.approx(k, rel=1e-6)
+
+
+@pytest.mark.parametrize(("activation", "k"), [("tanh", 1.0), ("relu", 2.0)])
+def test_critical_k_falls_back_to_chi1_scan(monkeypatch, activation, k):
+    monkeypatch.setattr(S.theory, "critical_sigma_w2", lambda *args: math.nan)
+    S.critical_k.clear()
+    try:
+        assert S.critical_k(activation) == pytest.approx(k, rel=1e-6)
+    finally:
+        S.critical_k.clear()
+
+
+def test_critical_k_no_crossing(monkeypatch):
+    monkeypatch.setattr(S.theory, "critical_sigma_w2", lambda *args: math.nan)
+    monkeypatch.setattr(S.theory, "chi1", lambda name, sw2, sb2: np.zeros_like(np.asarray(sw2)))
+    S.critical_k.clear()
+    try:
+        assert math.isnan(S.critical_k("tanh"))
+    finally:
+        S.critical_k.clear()
+
+
+# ---------------------------------------------------------------- fan_mode_table
+
+
+def test_fan_mode_table():
+    table = S.fan_mode_table(64, 256, (3.0, "fan_out"))
+    assert list(table.columns) == [
+        "scheme",
+        "Var(W)",
+        "std",
+        "uniform bound a",
+        "forward fan_in·Var",
+        "backward fan_out·Var",
+    ]
+    assert table["scheme"].tolist() == [s[0] for s in S.FAN_SCHEMES] + ["Your k / n (this page)"]
+    assert table["Var(W)"].iloc[-1] == "3 / fan_out"
+    np.testing.assert_allclose(
+        table["forward fan_in·Var"], [1.0, 0.4, 2.0, 0.5, 0.8, 0.75], rtol=1e-12
+    )
+    np.testing.assert_allclose(
+        table["backward fan_out·Var"], [4.0, 1.6, 8.0, 2.0, 3.2, 3.0], rtol=1e-12
+    )
+    np.testing.assert_allclose(table["uniform bound a"], math.sqrt(3) * table["std"], rtol=1e-12)
+    assert table["std"].iloc[0] == pytest.approx(1 / 8)
+
+
+def test_fan_mode_table_square_layer_all_agree():
+    table = S.fan_mode_table(32, 32)
+    assert len(table) == len(S.FAN_SCHEMES)
+    # square layer: every mode gives n = 32, so forward = backward
+    np.testing.assert_allclose(table["forward fan_in·Var"], table["backward fan_out·Var"])
+    np.testing.assert_allclose(table["forward fan_in·Var"], [1, 1, 2, 2, 2], rtol=1e-12)
+
+
+# ---------------------------------------------------------------- activation_guide
+
+
+def test_activation_guide():
+    guide = S.activation_guide()
+    assert list(guide.columns) == [
+        "activation",
+        "gain",
+        "gain from",
+        "k = gain²",
+        "usual initializer",
+        "χ₁ at k = gain²",
+        "edge k (χ₁ = 1)",
+    ]
+    assert guide["activation"].tolist() == [activations.get(n).label for n in activations.NAMES]
+    np.testing.assert_allclose(guide["k = gain²"], guide["gain"] ** 2)
+    g = guide.set_index(pd.Index(activations.NAMES))
+    assert g.loc["relu", "k = gain²"] == pytest.approx(2.0)
+    assert g.loc["relu", "χ₁ at k = gain²"] == pytest.approx(1.0)
+    assert g.loc["linear", "χ₁ at k = gain²"] == pytest.approx(1.0)
+    assert g.loc["tanh", "gain"] == pytest.approx(5 / 3)
+    assert g.loc["tanh", "edge k (χ₁ = 1)"] == pytest.approx(1.0)
+    assert g.loc["relu", "edge k (χ₁ = 1)"] == pytest.approx(2.0)
+    assert g.loc["relu", "usual initializer"] == initializers.REGISTRY["he_normal"].label
+    assert g.loc["tanh", "usual initializer"] == initializers.REGISTRY["glorot_normal"].label
+    assert g.loc["relu", "gain from"] == "PyTorch calculate_gain"
+    for name in activations.NAMES:
+        assert g.loc[name, "edge k (χ₁ = 1)"] == pytest.approx(S.critical_k(name))
