@@ -6,7 +6,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from explorer import charts, compare, experiments, export, page
+from explorer import charts, experiments, export, page, sidebar, state
 from explorer.lessons import home as lesson
 
 config = page.setup(
@@ -58,7 +58,7 @@ with st.spinner("Measuring the networks…"):
         config.init,
         config.init_params,
     )
-chosen = compare.picker(
+chosen = sidebar.compare_picker(
     config,
     key="home_compare",
     default=[config.init],
@@ -71,7 +71,7 @@ with st.spinner("Measuring the networks…"):
         config.depth,
         config.width,
         config.seed,
-        compare.series(config, chosen),
+        state.compare_series(config, chosen),
     )
 shown = lesson.replace_series(layers, [config.init_label], compared)
 shown_summary = lesson.replace_series(summary, [config.init_label], compared_summary)
@@ -337,10 +337,10 @@ for script in sorted(
     key=lambda p: int(p.name.split("_", 1)[0]),
 ):
     number, name = script.stem.split("_", 1)
-    st.page_link(
+    sidebar.page_link(
         f"pages/{script.name}",
-        label=f"{number}. {name.replace('_', ' ')} — {GUIDE.get(number, '')}".rstrip(" —"),
-        query_params=config.to_query(),
+        f"{number}. {name.replace('_', ' ')} — {GUIDE.get(number, '')}".rstrip(" —"),
+        config,
     )
 
 page.try_this(

@@ -21,7 +21,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from explorer import controls
+from explorer import state
 
 #: Characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -96,7 +96,7 @@ PNG_SCALE = 2.0
 ImageFormat = Literal["svg", "png"]
 
 
-def file_name(page_slug: str, config: controls.Config, ext: str) -> str:
+def file_name(page_slug: str, config: state.Config, ext: str) -> str:
     """``{page_slug}_{config.slug()}.{ext}``: the export's file name, after the config."""
     return f"{page_slug}_{config.slug()}.{ext}"
 
@@ -162,7 +162,7 @@ def _json_value(value: object) -> object:
 
 
 def metadata(
-    page_slug: str, config: controls.Config, extra: Mapping[str, object] | None = None
+    page_slug: str, config: state.Config, extra: Mapping[str, object] | None = None
 ) -> dict[str, object]:
     """The header of a JSON export: page, the whole shared config, and page extras."""
     return {
@@ -185,7 +185,7 @@ def metadata(
 def json_bytes(
     table: pd.DataFrame,
     page_slug: str,
-    config: controls.Config,
+    config: state.Config,
     extra: Mapping[str, object] | None = None,
 ) -> bytes:
     """``{"metadata": {...}, "columns": [...], "rows": [{...}, ...]}`` as strict UTF-8 JSON.
@@ -195,7 +195,7 @@ def json_bytes(
     table : DataFrame
         One row per layer per series (e.g. :func:`per_layer_table`).
     page_slug : str
-    config : controls.Config
+    config : state.Config
     extra : mapping, optional
         Page-specific settings to record (e.g. page 3's clipping threshold).
 
@@ -262,7 +262,7 @@ def chart_image(
 
 def export_row(
     page_slug: str,
-    config: controls.Config,
+    config: state.Config,
     *,
     table: pd.DataFrame | None,
     chart: alt.TopLevelMixin | None,
@@ -279,7 +279,7 @@ def export_row(
     ----------
     page_slug : str
         Short page name for the files, e.g. ``"small_random"``.
-    config : controls.Config
+    config : state.Config
         The shared config (file names, JSON metadata).
     table : DataFrame or None
         One row per layer per series, clearly named columns (see :func:`per_layer_table`).

@@ -1,4 +1,4 @@
-"""Page furniture shared by every page: header, "Try this" box, formula panel, share link.
+"""Page furniture shared by every page: header, "Try this" box, formula panel, number format.
 
 Each function draws one recognizable element so that page scripts read like a recipe::
 
@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from urllib.parse import urlencode
 
 import streamlit as st
 
 from core import initializers
-from explorer import controls
+from explorer import sidebar, state
 
 #: Shown under every chart: what the learner should look at.
 NOTICE_PREFIX = "**What to notice:**"
@@ -30,7 +29,7 @@ def setup(
     icon: str,
     lead: str,
     extra_query: Mapping[str, str] | None = None,
-) -> controls.Config:
+) -> state.Config:
     """Configure the page, draw its title and lead, and return the shared config.
 
     Parameters
@@ -46,34 +45,14 @@ def setup(
 
     Returns
     -------
-    controls.Config
+    state.Config
         The validated shared configuration (network, activation, initializer, depth, ...).
     """
     st.set_page_config(page_title=f"{title} · Weight Init Explorer", page_icon=icon, layout="wide")
     st.title(f"{icon} {title}")
-    config = controls.shared_config(extra_query=extra_query)
+    config = sidebar.shared_config(extra_query=extra_query)
     st.markdown(lead)
-    share_link(config, extra_query)
     return config
-
-
-def share_link(config: controls.Config, extra_query: Mapping[str, str] | None = None) -> None:
-    """Put a copyable "link to this view" in the sidebar.
-
-    The query string is the whole shared config; the browser's address bar holds the same
-    one, so the link pasted into a chat reproduces this view on any page.
-    """
-    query = config.to_query()
-    if extra_query:
-        query.update(extra_query)
-    base = st.context.url  # this page's address in the visitor's browser, without the query
-    with st.sidebar:
-        st.divider()
-        st.caption(
-            "🔗 **Link to this view.** Copy it (the icon at its top right), or copy the address "
-            "bar, which always holds the same link plus any initializers you chose to compare."
-        )
-        st.code((base or "") + "?" + urlencode(query), language=None, wrap_lines=True)
 
 
 def notice(text: str) -> None:
@@ -102,7 +81,7 @@ def correction(text: str) -> None:
     st.info(f"**Correcting a common claim.** {text}", icon="🛠️")
 
 
-def initializer_panel(config: controls.Config, *, expanded: bool = False) -> None:
+def initializer_panel(config: state.Config, *, expanded: bool = False) -> None:
     """Expander with the chosen initializer's formula, purpose, reference and library calls."""
     spec = initializers.REGISTRY[config.init]
     with st.expander(f"Formula and reference: {spec.label}", expanded=expanded):
@@ -110,7 +89,7 @@ def initializer_panel(config: controls.Config, *, expanded: bool = False) -> Non
         st.markdown(f"**Designed for.** {spec.designed_for}")
         if spec.params:
             shown = ", ".join(
-                f"{name} = {controls.format_value(value)}" for name, value in config.init_params
+                f"{name} = {state.format_value(value)}" for name, value in config.init_params
             )
             st.markdown(f"**Your parameters.** {shown}")
         st.markdown(f"**Reference.** {spec.reference} — {spec.reference_url}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import charts, compare, controls, experiments, export, page
+from explorer import charts, experiments, export, page, sidebar, state
 from explorer.lessons import vanishing as lesson
 
 config = page.setup(
@@ -22,7 +22,7 @@ config = page.setup(
 unit = {"rnn": "time step", "resmlp": "block"}.get(config.network, "layer")
 last = config.depth
 series = lesson.vanishing_series(config.init, config.init_params, config.activation, config.network)
-chosen = compare.picker(
+chosen = sidebar.compare_picker(
     config,
     key="p2_compare",
     default=[init for _, init, _ in series[1:]],
@@ -30,7 +30,7 @@ chosen = compare.picker(
     label="Compared with small random N(0, 0.01²)",
     empty_means_default=True,
 )
-series = series[:1] + compare.series(config, chosen)
+series = series[:1] + state.compare_series(config, chosen)
 with st.spinner("Measuring the networks…"):
     layers, summary = lesson.vanishing_probe(
         config.network, config.activation, series, config.depth, config.width, config.seed
@@ -295,7 +295,7 @@ st.header("ReLU does not save you")
 # A plain feed-forward stack shows the per-layer factor cleanly; an RNN (fresh input every
 # step) and a residual net (skip path) would hide it, so those are checked as an MLP.
 relu_net = config.network if config.network in ("mlp", "cnn") else "mlp"
-relu_depth = min(config.depth, controls.max_depth(relu_net, config.width))
+relu_depth = min(config.depth, state.max_depth(relu_net, config.width))
 with st.spinner("Measuring the networks…"):
     relu = lesson.relu_check(relu_net, relu_depth, config.width, config.seed)
 st.markdown(

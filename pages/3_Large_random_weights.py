@@ -5,16 +5,16 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from explorer import charts, compare, controls, experiments, export, page, page_params
+from explorer import charts, experiments, export, page, sidebar, state
 from explorer.lessons import large_weights as lesson
-from explorer.page_params import PageParam
+from explorer.state import PageParam
 
 fmt = page.fmt
 PARAMS = (
-    PageParam("clip", "p3_clip", 1.0, page_params.nearest(lesson.CLIP_CHOICES, low=1e-3, high=1e3)),
-    PageParam("lr", "p3_lr", 0.01, page_params.nearest(lesson.LR_CHOICES, low=1e-4, high=1.0)),
+    PageParam("clip", "p3_clip", 1.0, state.nearest(lesson.CLIP_CHOICES, low=1e-3, high=1e3)),
+    PageParam("lr", "p3_lr", 0.01, state.nearest(lesson.LR_CHOICES, low=1e-4, high=1.0)),
 )
-extra = page_params.load(PARAMS, scope="p3")
+extra = sidebar.page_params(PARAMS, scope="p3")
 config = page.setup(
     "Large random weights: saturation and exploding",
     icon="💥",
@@ -27,7 +27,7 @@ config = page.setup(
     ),
     extra_query=extra,
 )
-page_params.show_warnings("p3")
+sidebar.show_page_warnings("p3")
 
 # ---- cached computations -------------------------------------------------------------------
 net, act, depth, width, seed = (
@@ -38,7 +38,7 @@ net, act, depth, width, seed = (
     config.seed,
 )
 series = lesson.large_weight_series(act, config.init, config.init_params)
-chosen = compare.picker(
+chosen = sidebar.compare_picker(
     config,
     key="p3_compare",
     default=[init for _, init, _ in series[1:]],
@@ -46,7 +46,7 @@ chosen = compare.picker(
     label="Compared with N(0, 1)",
     empty_means_default=True,
 )
-series = series[:1] + compare.series(config, chosen)
+series = series[:1] + state.compare_series(config, chosen)
 large_label, usual_init = series[0][0], experiments.well_scaled_init(act)
 usual_label = experiments.initializer_label(usual_init)
 with st.spinner("Measuring the networks…"):
@@ -67,7 +67,7 @@ first_bad = large.first_nonfinite_layer
 
 # ---- headline ------------------------------------------------------------------------------
 st.markdown(
-    f"**Your network:** {controls.NETWORK_LABELS[net]}, {activation.label}, {depth} {unit}s of "
+    f"**Your network:** {state.NETWORK_LABELS[net]}, {activation.label}, {depth} {unit}s of "
     f"{width} units. Compared: **{large_label}**, "
     + ", ".join(f"**{label}**" for label, _, _ in series[1:])
     + "."

@@ -7,9 +7,9 @@ import math
 import pandas as pd
 import streamlit as st
 
-from explorer import charts, experiments, export, page, page_params
+from explorer import charts, experiments, export, page, sidebar, state
 from explorer.lessons import scale as lesson
-from explorer.page_params import PageParam
+from explorer.state import PageParam
 
 fmt = page.fmt
 MODES = lesson.MODES
@@ -25,17 +25,17 @@ PRESET_LABELS = {
     "He": "He · 2/fan_in",
 }
 PARAMS = (
-    PageParam("k", "p4_k", 1.0, page_params.nearest(lesson.K_GRID, low=1e-3, high=1e3)),
-    PageParam("n", "p4_mode", "fan_avg", page_params.choice(*MODES)),
-    PageParam("dist", "p4_dist", "normal", page_params.choice(*DISTRIBUTIONS)),
+    PageParam("k", "p4_k", 1.0, state.nearest(lesson.K_GRID, low=1e-3, high=1e3)),
+    PageParam("n", "p4_mode", "fan_avg", state.choice(*MODES)),
+    PageParam("dist", "p4_dist", "normal", state.choice(*DISTRIBUTIONS)),
     PageParam(
         "fan_out",
         "p4_fan_out",
         1024,
-        page_params.nearest(lesson.FAN_OUT_CHOICES, low=1, high=lesson.FAN_OUT_CHOICES[-1]),
+        state.nearest(lesson.FAN_OUT_CHOICES, low=1, high=lesson.FAN_OUT_CHOICES[-1]),
     ),
 )
-extra = page_params.load(PARAMS, scope="p4")
+extra = sidebar.page_params(PARAMS, scope="p4")
 config = page.setup(
     "Choosing the scale: Var(W) = k / n",
     icon="⚖️",
@@ -48,7 +48,7 @@ config = page.setup(
     ),
     extra_query=extra,
 )
-page_params.show_warnings("p4")
+sidebar.show_page_warnings("p4")
 net, act, depth, width, seed = (
     config.network,
     config.activation,

@@ -10,7 +10,7 @@ import math
 
 import streamlit as st
 
-from explorer import charts, controls, export, page, page_params
+from explorer import charts, export, page, sidebar, state
 from explorer.lessons import network_types as lesson
 
 TABS = {
@@ -23,19 +23,13 @@ LSUV_TAB = "LSUV: data-driven"
 ALPHA_RANGE = (0.0, 2.0)
 
 
-def _alpha(raw: str) -> float:
-    """Parse the residual branch scale from the link (0 to 2)."""
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        raise ValueError("is not a number") from None
-    if not (math.isfinite(value) and ALPHA_RANGE[0] <= value <= ALPHA_RANGE[1]):
-        raise ValueError("is outside the allowed range 0–2")
-    return round(round(value / 0.05) * 0.05, 2)
-
-
-PARAMS = (page_params.PageParam("alpha", "p5_alpha", 1.0, _alpha),)
-extra = page_params.load(PARAMS, scope="p5")
+#: The residual branch scale, snapped to its slider's 0.05.
+PARAMS = (
+    state.PageParam(
+        "alpha", "p5_alpha", 1.0, state.snapped(low=ALPHA_RANGE[0], high=ALPHA_RANGE[1], step=0.05)
+    ),
+)
+extra = sidebar.page_params(PARAMS, scope="p5")
 config = page.setup(
     "Network type: orthogonal, CNN, RNN, residual",
     icon="🧱",
@@ -49,7 +43,7 @@ config = page.setup(
     ),
     extra_query=extra,
 )
-page_params.show_warnings("p5")
+sidebar.show_page_warnings("p5")
 
 page.correction(
     "The tutorial lists orthogonal initialization under CNNs. It comes from deep *linear* "
@@ -69,7 +63,7 @@ tab_mlp, tab_cnn, tab_rnn, tab_res, tab_lsuv = st.tabs(
 # ---------------------------------------------------------------------------------------------
 with tab_mlp:
     if tab_mlp.open:
-        mlp = controls.with_network(config, "mlp")
+        mlp = state.with_network(config, "mlp")
         depth, width = lesson.spectrum_size(mlp.depth, mlp.width)
         series = lesson.spectrum_series(mlp.activation, mlp.init, mlp.init_params, width)
         with st.spinner("Computing Jacobian spectra…"):
@@ -172,7 +166,7 @@ with tab_mlp:
 # ---------------------------------------------------------------------------------------------
 with tab_cnn:
     if tab_cnn.open:
-        cnn = controls.with_network(config, "cnn")
+        cnn = state.with_network(config, "cnn")
         c = cnn.width
         fans = lesson.cnn_fan_table(c)
         st.markdown(
@@ -279,7 +273,7 @@ with tab_cnn:
 # ---------------------------------------------------------------------------------------------
 with tab_rnn:
     if tab_rnn.open:
-        rnn = controls.with_network(config, "rnn")
+        rnn = state.with_network(config, "rnn")
         own = config.network == "rnn"
         steps = rnn.depth if own else lesson.RNN_DEFAULT_STEPS
         hidden, _ = lesson.rnn_size(steps, rnn.width if own else min(rnn.width, 128))
@@ -407,7 +401,7 @@ with tab_rnn:
 # ---------------------------------------------------------------------------------------------
 with tab_res:
     if tab_res.open:
-        res = controls.with_network(config, "resmlp")
+        res = state.with_network(config, "resmlp")
         alpha = st.slider(
             "Residual branch scale α",
             min_value=ALPHA_RANGE[0],
@@ -508,7 +502,7 @@ with tab_res:
 with tab_lsuv:
     if tab_lsuv.open:
         kind, depth, width = lesson.lsuv_size(config.network, config.depth, config.width)
-        net = controls.with_network(config, kind)
+        net = state.with_network(config, kind)
         with st.spinner("Running LSUV…"):
             report, std = lesson.lsuv_compare(
                 kind, net.activation, net.init, net.init_params, depth, width, net.seed
@@ -532,7 +526,7 @@ with tab_lsuv:
                 y="preact_std",
                 y_title="std of pre-activations z",
                 x_title="Layer (last = output)",
-                title=f"{controls.NETWORK_LABELS[kind]}, {depth} layers, width {width}",
+                title=f"{state.NETWORK_LABELS[kind]}, {depth} layers, width {width}",
             ),
             width="stretch",
         )

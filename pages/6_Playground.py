@@ -7,28 +7,11 @@ from dataclasses import replace
 
 import streamlit as st
 
-from explorer import charts, controls, experiments, export, page
+from explorer import charts, experiments, export, page, sidebar, state
 from explorer.lessons import playground as lesson
 
-STORE = "_pg6_store"  # the page's own settings, kept across page switches
 RESULTS = "_pg6_results"  # the last comparison trained in this session
-WIDGETS = {  # query-parameter name -> widget key
-    "data": "pg6_data",
-    "inits": "pg6_inits",
-    "optimizer": "pg6_optimizer",
-    "lr": "pg6_lr",
-    "steps": "pg6_steps",
-    "batch": "pg6_batch",
-    "clip": "pg6_clip",
-    "train_depth": "pg6_depth",
-    "train_width": "pg6_width",
-    "length": "pg6_length",
-}
-
-
-def remember(name: str) -> None:
-    """Widget callback: keep a changed value (the widget's own state is dropped on page switch)."""
-    st.session_state[STORE][name] = st.session_state[WIDGETS[name]]
+widget = sidebar.playground_widget  # draws a setting's widget, seeded from the valid settings
 
 
 def boundaries(items: list, points, n_classes: int) -> None:  # noqa: ANN001
@@ -44,23 +27,8 @@ def boundaries(items: list, points, n_classes: int) -> None:  # noqa: ANN001
             st.altair_chart(chart, width="stretch")
 
 
-def widget(maker, name: str, value, label: str, **kwargs):  # noqa: ANN001, ANN201
-    """Draw one of the page's widgets, seeded from the validated settings."""
-    st.session_state[WIDGETS[name]] = list(value) if isinstance(value, tuple) else value
-    return maker(label, key=WIDGETS[name], on_change=remember, args=(name,), **kwargs)
-
-
 # ---- settings: URL on the first visit, then the widgets (read before setup rewrites the URL) --
-first_visit = STORE not in st.session_state
-if first_visit:
-    query = st.query_params.to_dict()
-    st.session_state[STORE] = {k: query[k] for k in lesson.PLAYGROUND_QUERY_KEYS if k in query}
-store = st.session_state[STORE]
-shared, _ = controls.load_config()
-settings, problems = lesson.parse_playground(store, shared.network, shared.init)
-normalized = settings.to_query()
-for name in store:  # e.g. a data set that does not fit a new network type: use the valid value
-    store[name] = normalized.get(name, store[name])
+settings, problems = sidebar.playground_settings()
 
 config = page.setup(
     "Playground: train and compare",
@@ -74,11 +42,10 @@ config = page.setup(
     ),
     extra_query=settings.to_query(),
 )
-if first_visit:
-    for message in problems.values():
-        st.warning(f"Link parameter ignored: {message}", icon="⚠️")
+for message in problems.values():  # only on the page's first visit
+    st.warning(f"Link parameter ignored: {message}", icon="⚠️")
 
-preset = lesson.PLAYGROUND_PRESETS[config.network]
+preset = state.PLAYGROUND_PRESETS[config.network]
 spec = lesson.DATASETS[settings.dataset]
 classification = spec.task == "classification"
 
@@ -91,7 +58,7 @@ with st.container(border=True):
             "data",
             settings.dataset,
             "Data set",
-            options=list(lesson.playground_datasets(config.network)),
+            options=list(state.playground_datasets(config.network)),
             format_func=lambda n: lesson.DATASETS[n].label,
             help="The data sets whose inputs fit the sidebar's network type: 2-D points for "
             "MLPs, 16x16 images for the CNN, sequences for the RNN.",
@@ -104,8 +71,8 @@ with st.container(border=True):
             "Initializers to compare",
             options=list(lesson.supported_inits(config.network)),
             format_func=lambda n: experiments.initializer_label(n),
-            max_selections=lesson.PLAYGROUND_MAX_INITS,
-            help=f"Up to {lesson.PLAYGROUND_MAX_INITS}. Your sidebar initializer uses your "
+            max_selections=state.PLAYGROUND_MAX_INITS,
+            help=f"Up to {state.PLAYGROUND_MAX_INITS}. Your sidebar initializer uses your "
             "parameters; the others use their defaults.",
         )
     st.caption(f"**{spec.label}** ({preset.n} samples): {spec.description}")
@@ -126,7 +93,7 @@ with st.container(border=True):
             "lr",
             settings.lr,
             "Learning rate",
-            options=list(lesson.PLAYGROUND_LRS),
+            options=list(state.PLAYGROUND_LRS),
             format_func=lambda v: f"{v:g}",
         )
     with c3:
@@ -147,7 +114,7 @@ with st.container(border=True):
             "batch",
             settings.batch,
             "Batch size",
-            options=list(lesson.PLAYGROUND_BATCHES),
+            options=list(state.PLAYGROUND_BATCHES),
             format_func=lambda v: f"all {preset.n}" if v == 0 else str(v),
             help="Samples per step, drawn without replacement with the seed; 'all' = full batch.",
         )
@@ -157,7 +124,7 @@ with st.container(border=True):
             "clip",
             settings.clip,
             "Clip gradient norm",
-            options=list(lesson.PLAYGROUND_CLIPS),
+            options=list(state.PLAYGROUND_CLIPS),
             format_func=lambda v: "off" if v == 0 else f"{v:g}",
             help="Rescale the whole gradient when its norm exceeds this (Pascanu et al. 2013).",
         )
@@ -184,12 +151,12 @@ with st.container(border=True):
             st.slider,
             "train_width",
             settings.width,
-            f"{controls.LIMITS[config.network].width_label} (trained network)",
+            f"{state.LIMITS[config.network].width_label} (trained network)",
             min_value=2,
             max_value=preset.width_max,
             help=f"2 to {preset.width_max} here.",
         )
-    length_max = lesson.playground_length_max(settings.dataset)
+    length_max = state.playground_length_max(settings.dataset)
     if length_max:
         with d3:
             widget(
@@ -204,7 +171,7 @@ with st.container(border=True):
             )
 
 runs_args = tuple(
-    (name, config.init_params if name == config.init else controls.default_params(name))
+    (name, config.init_params if name == config.init else state.default_params(name))
     for name in settings.inits
 )
 options = settings.data_options()
@@ -289,10 +256,10 @@ if result is None:
     )
 else:
     runs = result["runs"]
-    trained: lesson.PlaygroundSettings = result["settings"]
-    trained_config: controls.Config = result["config"]
+    trained: state.PlaygroundSettings = result["settings"]
+    trained_config: state.Config = result["config"]
     task = runs[0].task
-    trained_preset = lesson.PLAYGROUND_PRESETS[trained_config.network]
+    trained_preset = state.PLAYGROUND_PRESETS[trained_config.network]
     n_classes = lesson.n_outputs_of(trained.dataset, **dict(trained.data_options()))
     st.header("Results: same data, same seed")
     if result["key"] != key:

@@ -11,22 +11,11 @@ import math
 import pandas as pd
 import streamlit as st
 
-from explorer import charts, controls, export, page, page_params
+from explorer import charts, export, page, sidebar, state
 from explorer.lessons import chaos as lesson
 
 SB2_MAX = 0.5
 HOMOGENEOUS = ("relu", "leaky_relu", "linear")
-
-
-def _sb2(raw: str) -> float:
-    """Parse the bias variance from the link (0 to SB2_MAX, snapped to the slider's 0.01)."""
-    try:
-        value = float(raw.strip())
-    except ValueError:
-        raise ValueError("is not a number") from None
-    if not (math.isfinite(value) and 0.0 <= value <= SB2_MAX):
-        raise ValueError(f"is outside the allowed range 0–{SB2_MAX}")
-    return round(value, 2)
 
 
 def _scale(value: float) -> str:
@@ -36,8 +25,9 @@ def _scale(value: float) -> str:
     return "∞" if math.isinf(value) else page.fmt(value)
 
 
-PARAMS = (page_params.PageParam("sb2", "p7_sb2", 0.0, _sb2),)
-extra = page_params.load(PARAMS, scope="p7")
+#: The bias variance, snapped to its slider's 0.01.
+PARAMS = (state.PageParam("sb2", "p7_sb2", 0.0, state.snapped(low=0.0, high=SB2_MAX, step=0.01)),)
+extra = sidebar.page_params(PARAMS, scope="p7")
 config = page.setup(
     "Edge of chaos",
     icon="🌀",
@@ -52,13 +42,13 @@ config = page.setup(
     ),
     extra_query=extra,
 )
-page_params.show_warnings("p7")
+sidebar.show_page_warnings("p7")
 
-mlp = controls.with_network(config, "mlp")
+mlp = state.with_network(config, "mlp")
 if config.network != "mlp":
     st.caption(
         f"Mean-field theory here describes fully connected layers, so this page treats your "
-        f"{controls.NETWORK_LABELS[config.network]} settings as an MLP ({mlp.init_label}, "
+        f"{state.NETWORK_LABELS[config.network]} settings as an MLP ({mlp.init_label}, "
         f"{mlp.depth} layers of {mlp.width} units)."
     )
 

@@ -4,30 +4,19 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import charts, controls, experiments, export, page
+from explorer import charts, experiments, export, page, sidebar, state
 from explorer.lessons import reference as lesson
 
 # ---- page state: the calculator's shape lives in the URL too (a shared link shows the layer) ---
 SHAPE_KEY = "ref_shape"
-_DEFAULT_KEY = "_ref_shape_default"
 
-# setup() rewrites the URL, so the page's own parameter is read first.
-url_shape = st.query_params.get("shape")
-config, _ = controls.load_config()
+# setup() rewrites the URL, so the page's own parameter is read first. Until the visitor edits
+# it, the shape follows the sidebar's network type and width.
+config, _ = sidebar.load_config()
 default_text = ",".join(map(str, lesson.default_shape(config.network, config.width)))
-if SHAPE_KEY not in st.session_state:
-    st.session_state[SHAPE_KEY] = url_shape if url_shape is not None else default_text
-elif st.session_state[SHAPE_KEY] == st.session_state.get(_DEFAULT_KEY):
-    # Untouched by the user: follow the sidebar's network type and width.
-    st.session_state[SHAPE_KEY] = default_text
-st.session_state[_DEFAULT_KEY] = default_text
-
-shape_error = ""
-try:
-    shape = lesson.parse_shape(st.session_state[SHAPE_KEY])
-except ValueError as error:
-    shape_error = str(error)
-    shape = lesson.default_shape(config.network, config.width)
+shape, shape_error = sidebar.text_param(
+    "shape", SHAPE_KEY, default=default_text, parse=lesson.parse_shape
+)
 shape_text = ",".join(map(str, shape))
 
 config = page.setup(
@@ -42,7 +31,7 @@ config = page.setup(
     extra_query={"shape": shape_text},
 )
 if shape_error:
-    shown = controls.shown_value(st.session_state[SHAPE_KEY])
+    shown = state.shown_value(st.session_state[SHAPE_KEY])
     st.warning(f"`shape` = `{shown}`: {shape_error}. Using {shape_text}.", icon="⚠️")
 
 # ---- catalogue -------------------------------------------------------------------------------

@@ -24,13 +24,13 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1 import app_test as app_test_module
 
-from explorer import compare, controls, export
+from explorer import export, state
 
 ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 60
 SMALL = {"network": "mlp", "activation": "tanh", "init": "glorot_normal", "depth": "6",
          "width": "64", "seed": "1"}  # fmt: skip
-SMALL_CONFIG, _ = controls.parse_query(SMALL)
+SMALL_CONFIG, _ = state.parse_query(SMALL)
 PER_LAYER_COLUMNS = [
     "series", "layer", "activation_mean", "activation_std", "preactivation_std",
     "saturated_fraction", "dead_fraction", "grad_std_dL_dz", "weight_grad_std",
@@ -169,14 +169,14 @@ def test_chart_renders_offline_to_svg_and_png() -> None:
 
 
 def test_merge_swaps_defaults_and_keeps_additions() -> None:
-    options = compare.choices("mlp")
-    merged = compare.merge(
+    options = state.compare_choices("mlp")
+    merged = state.merge_compare(
         ["glorot_normal", "orthogonal"], ["glorot_normal"], ["he_normal"], options
     )
     assert merged == ["he_normal", "orthogonal"]
-    too_many = compare.merge(options, [], [], options)
-    assert len(too_many) == compare.MAX_COMPARED
-    assert "identity" not in compare.merge(["identity"], [], [], compare.choices("cnn"))
+    too_many = state.merge_compare(options, [], [], options)
+    assert len(too_many) == state.MAX_COMPARED
+    assert "identity" not in state.merge_compare(["identity"], [], [], state.compare_choices("cnn"))
 
 
 # ---- AppTest: the pages' downloads ---------------------------------------------------------
@@ -317,7 +317,7 @@ def test_page3_compare_changes_the_series_shown(recording: None) -> None:
 @pytest.mark.usefixtures("recording")
 def test_page5_cnn_tab_exports_its_layers() -> None:
     query = {**SMALL, "network": "cnn", "init": "he_normal", "width": "8", "depth": "4"}
-    config, _ = controls.parse_query(query)
+    config, _ = state.parse_query(query)
     at = run("pages/5_Network_types.py", query)
     files = downloads(at)
     assert files["csv"]["name"] == f"network_types_cnn_{config.slug()}.csv"

@@ -34,7 +34,7 @@ from hypothesis import strategies as st
 from streamlit.testing.v1 import AppTest
 
 from core import activations, datasets, initializers, networks, probe, training
-from explorer import controls
+from explorer import state
 
 T = TypeVar("T")
 ROOT = Path(__file__).resolve().parents[1]
@@ -584,7 +584,7 @@ _PAGE_KEYS = [
     "k", "n", "dist", "fan_out", "clip", "lr", "sb2", "alpha", "shape", "data", "inits",
     "optimizer", "steps", "batch", "train_depth", "train_width", "length",
 ]  # fmt: skip
-_KEYS = [*controls.CONFIG_KEYS, *_PARAM_NAMES, *_PAGE_KEYS]
+_KEYS = [*state.CONFIG_KEYS, *_PARAM_NAMES, *_PAGE_KEYS]
 _VALID = {
     "network": list(networks.KINDS),
     "activation": list(activations.NAMES),
@@ -683,8 +683,8 @@ def test_extreme_sidebar_widget_values_never_break_a_page(
         _assert_rendered(at, (extreme, name))
     depth = at.sidebar.slider(key="ctl_depth").value
     width = at.sidebar.slider(key="ctl_width").value
-    assert depth <= controls.max_depth(extreme["network"], width)  # the weight budget holds
-    if depth < controls.LIMITS[extreme["network"]].depth_max:  # cut to the budget: said so
+    assert depth <= state.max_depth(extreme["network"], width)  # the weight budget holds
+    if depth < state.LIMITS[extreme["network"]].depth_max:  # cut to the budget: said so
         assert any("budget" in w.value for w in at.warning), [w.value for w in at.warning]
     if "seed" in extreme:
         seed = at.sidebar.number_input(key="ctl_seed")

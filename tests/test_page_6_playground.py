@@ -16,9 +16,15 @@ from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from core import datasets, initializers, networks, training
-from explorer import controls, export
+from explorer import export, state
 from explorer.lessons import playground
 from tests.apptest_helpers import run_page
+
+
+def shared(network: str, init: str) -> state.Config:
+    """A shared config with this network type and initializer (the playground depends on both)."""
+    return state.Config(network=network, init=init)
+
 
 PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "6_Playground.py")
 LABEL = {name: spec.label for name, spec in initializers.REGISTRY.items()}
@@ -121,7 +127,7 @@ def test_first_visit_shows_the_untrained_networks_and_does_not_train(
 def test_untrained_small_random_has_vanished_by_the_last_layer() -> None:
     starts = {
         name: playground.playground_start(
-            "mlp", "tanh", name, controls.default_params(name), 4, 32, "moons", (), 0
+            "mlp", "tanh", name, state.default_params(name), 4, 32, "moons", (), 0
         )
         for name in ("small_random", "he_normal")
     }
@@ -162,7 +168,7 @@ def test_default_comparison_is_fast() -> None:
     started = time.perf_counter()
     for name in DEFAULT_INITS:
         playground.playground_run.__wrapped__(
-            "mlp", "tanh", name, controls.default_params(name), 4, 32, "moons", (), 7,
+            "mlp", "tanh", name, state.default_params(name), 4, 32, "moons", (), 7,
             "sgd", 0.1, 300, 128, 0.0,
         )  # fmt: skip
     assert time.perf_counter() - started < 2.0
@@ -317,7 +323,7 @@ def test_network_type_picks_fitting_data_sets(
     assert len(values) == len(inits)
     if network == "rnn":  # regression: R² instead of accuracy
         assert all(not v.endswith("%") for v in values)
-        assert at.slider(key="pg6_length").value == playground.PLAYGROUND_LENGTH
+        assert at.slider(key="pg6_length").value == state.PLAYGROUND_LENGTH
 
 
 def test_too_expensive_comparison_cannot_be_started() -> None:
@@ -330,28 +336,27 @@ def test_too_expensive_comparison_cannot_be_started() -> None:
 
 
 def test_settings_round_trip_through_the_url() -> None:
-    settings, problems = playground.parse_playground(
+    settings, problems = state.parse_playground(
         {"inits": ["he_normal", "zeros"], "lr": 0.3, "batch": 32, "clip": 1.0},
-        "mlp",
-        "glorot_normal",
+        shared("mlp", "glorot_normal"),
     )
     assert not problems
-    again, problems = playground.parse_playground(settings.to_query(), "mlp", "glorot_normal")
+    again, problems = state.parse_playground(settings.to_query(), shared("mlp", "glorot_normal"))
     assert not problems
     assert again == settings
     # Off-grid values snap to the offered ones; too many initializers are cut to the cap.
-    snapped, _ = playground.parse_playground({"lr": "0.09", "clip": "0.25"}, "mlp", "relu")
+    snapped, _ = state.parse_playground({"lr": "0.09", "clip": "0.25"}, shared("mlp", "relu"))
     assert (snapped.lr, snapped.clip) == (0.1, 0.3)
     names = ",".join(list(networks.supported_inits("mlp"))[:8])
-    capped, problems = playground.parse_playground({"inits": names}, "mlp", "zeros")
-    assert len(capped.inits) == playground.PLAYGROUND_MAX_INITS
+    capped, problems = state.parse_playground({"inits": names}, shared("mlp", "zeros"))
+    assert len(capped.inits) == state.PLAYGROUND_MAX_INITS
     assert "inits" in problems
 
 
 def test_default_inits_fit_every_network_type() -> None:
     for network in networks.KINDS:
         for user in initializers.REGISTRY:
-            picks = playground.playground_default_inits(network, user)
+            picks = state.playground_default_inits(network, user)
             assert len(picks) == 4
             assert len(set(picks)) == 4
             assert set(picks) <= set(networks.supported_inits(network))
@@ -392,9 +397,9 @@ def test_history_csv_is_escaped_and_json_is_strict() -> None:
 
 
 def test_time_estimate_grows_with_the_work() -> None:
-    base, _ = playground.parse_playground({}, "mlp", "glorot_normal")
-    more_steps, _ = playground.parse_playground({"steps": "600"}, "mlp", "glorot_normal")
-    wider, _ = playground.parse_playground({"train_width": "128"}, "mlp", "glorot_normal")
+    base, _ = state.parse_playground({}, shared("mlp", "glorot_normal"))
+    more_steps, _ = state.parse_playground({"steps": "600"}, shared("mlp", "glorot_normal"))
+    wider, _ = state.parse_playground({"train_width": "128"}, shared("mlp", "glorot_normal"))
     t = playground.playground_seconds("mlp", base)
     assert playground.playground_seconds("mlp", more_steps) == pytest.approx(2 * t)
     assert playground.playground_seconds("mlp", wider) > t
@@ -416,7 +421,7 @@ def test_rnn_view_shows_the_gradient_through_time() -> None:
             "rnn",
             "tanh",
             name,
-            controls.default_params(name),
+            state.default_params(name),
             1,
             32,
             "adding",

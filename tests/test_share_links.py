@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 from streamlit.testing.v1 import AppTest
 
@@ -78,3 +79,39 @@ def test_switching_network_type_keeps_the_config_valid() -> None:
     assert url(at)["network"] == "cnn"
     assert url(at)["init"] == "delta_orthogonal"  # identity has no conv analogue but this one
     assert int(url(at)["width"]) <= 64
+
+
+def share_box_query(at: AppTest) -> dict[str, str]:
+    """The query string of the sidebar's "Link to this view" box, parsed."""
+    (box,) = [c.value for c in at.sidebar.code if c.value.partition("?")[1]]
+    return dict(parse_qsl(box.partition("?")[2], keep_blank_values=True))
+
+
+def test_share_box_shows_exactly_the_address_bar_compare_and_page_settings_included() -> None:
+    at = AppTest.from_file(str(ROOT / "pages" / "3_Large_random_weights.py"), default_timeout=60)
+    at.query_params.update({"clip": "10", "compare": "he_normal,orthogonal"})
+    at.run()
+    assert not at.exception
+    box = share_box_query(at)
+    assert box["compare"] == "he_normal,orthogonal"
+    assert box["clip"] == "10"
+    assert box == url(at)
+    # A changed choice reaches the box and the address bar alike.
+    at.multiselect(key="p3_compare").set_value(["glorot_normal", "zeros"]).run()
+    at.select_slider(key="p3_clip").set_value(0.1).run()
+    assert not at.exception
+    box = share_box_query(at)
+    assert box["compare"] == "glorot_normal,zeros"
+    assert box["clip"] == "0.1"
+    assert box == url(at)
+
+
+def test_share_box_matches_the_address_bar_on_every_page() -> None:
+    at = AppTest.from_file(str(ROOT / "Home.py"), default_timeout=60)
+    at.query_params.update(QUERY)
+    at.run()
+    assert share_box_query(at) == url(at)
+    for page in sorted((ROOT / "pages").glob("[0-9]*_*.py")):
+        at.switch_page(f"pages/{page.name}").run()
+        assert not at.exception, page.name
+        assert share_box_query(at) == url(at), page.name

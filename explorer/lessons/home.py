@@ -240,7 +240,7 @@ def init_sweep(
     depth, width, seed : int
         Same network, inputs and seed for every series.
     series : tuple of (label, init, params)
-        E.g. from ``explorer.compare.series``; may be empty.
+        E.g. from ``explorer.state.compare_series``; may be empty.
 
     Returns
     -------

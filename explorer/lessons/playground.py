@@ -11,71 +11,18 @@ import pandas as pd
 import streamlit as st
 
 from core import datasets, initializers, networks, training
-from explorer import controls
 from explorer.experiments import InitParams, build_network, data_extent, decision_grid
 from explorer.export import json_number
+from explorer.state import (  # the playground's settings, limits and URL parser live there
+    PLAYGROUND_PRESETS,
+    DataOptions,
+    PlaygroundSettings,
+)
 
 # Re-exported for the page's pickers, so pages need not import core.
 DATASETS = datasets.DATASETS
 n_outputs_of = datasets.n_outputs_of
 supported_inits = networks.supported_inits
-
-
-DataOptions = tuple[tuple[str, int], ...]
-
-
-@dataclass(frozen=True)
-class PlaygroundPreset:
-    """Defaults and server-protecting limits of the playground for one network type.
-
-    Attributes
-    ----------
-    dataset : str
-        Default data set (a key of ``core.datasets.DATASETS`` that fits the network).
-    depth, depth_max, width, width_max : int
-        Size of the trained network: default and upper limit (lower limits are 1 and 2).
-    n : int
-        Number of training samples drawn from the data set.
-    optimizer : str
-    lr : float
-    steps, steps_max : int
-    batch : int
-        Mini-batch size; 0 means the whole data set every step.
-    """
-
-    dataset: str
-    depth: int
-    depth_max: int
-    width: int
-    width_max: int
-    n: int
-    optimizer: str
-    lr: float
-    steps: int
-    steps_max: int
-    batch: int
-
-
-PLAYGROUND_PRESETS: dict[str, PlaygroundPreset] = {
-    "mlp": PlaygroundPreset("moons", 4, 30, 32, 128, 512, "sgd", 0.1, 300, 2000, 128),
-    "resmlp": PlaygroundPreset("moons", 4, 30, 32, 128, 512, "sgd", 0.1, 300, 2000, 128),
-    "cnn": PlaygroundPreset("shapes", 3, 6, 8, 16, 256, "adam", 0.01, 150, 500, 32),
-    "rnn": PlaygroundPreset("adding", 1, 3, 32, 64, 512, "adam", 0.01, 500, 2000, 64),
-}
-
-
-PLAYGROUND_MAX_INITS = 6
-
-
-PLAYGROUND_LRS: tuple[float, ...] = (1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
-
-
-#: Mini-batch sizes offered; 0 = full batch.
-PLAYGROUND_BATCHES: tuple[int, ...] = (16, 32, 64, 128, 256, 0)
-
-
-#: Clipping thresholds of the global gradient norm offered; 0 = no clipping.
-PLAYGROUND_CLIPS: tuple[float, ...] = (0.0, 0.1, 0.3, 1.0, 3.0, 10.0)
 
 
 #: Cells per side of the decision-boundary grid.
@@ -84,38 +31,6 @@ PLAYGROUND_GRID = 60
 
 #: Largest estimated training time of one comparison, in seconds on one core.
 PLAYGROUND_MAX_SECONDS = 20.0
-
-
-#: The playground's own query parameters (next to the shared config in the share link).
-PLAYGROUND_QUERY_KEYS: tuple[str, ...] = (
-    "data",
-    "inits",
-    "optimizer",
-    "lr",
-    "steps",
-    "batch",
-    "clip",
-    "train_depth",
-    "train_width",
-    "length",
-)
-
-
-#: Sequence length of the RNN tasks: default and the server's limit.
-PLAYGROUND_LENGTH = 20
-
-
-PLAYGROUND_LENGTH_MAX = 100
-
-
-#: Initializers the default comparison adds to the user's, in order of preference: the
-#: tutorial's small random weights against the schemes designed for each network type.
-_COMPARE_WITH: dict[str, tuple[str, ...]] = {
-    "mlp": ("small_random", "glorot_normal", "he_normal", "lecun_normal", "orthogonal"),
-    "resmlp": ("small_random", "glorot_normal", "he_normal", "lecun_normal", "orthogonal"),
-    "cnn": ("small_random", "he_normal", "delta_orthogonal", "glorot_normal", "lecun_normal"),
-    "rnn": ("small_random", "orthogonal", "identity", "glorot_normal", "he_normal"),
-}
 
 
 #: Throughput assumed by the time estimate (multiply-adds per second on one core; measured
@@ -131,175 +46,6 @@ _RNN_MACS_PER_S = 6e9
 
 
 _LAYER_OVERHEAD_S = 6e-5
-
-
-@dataclass(frozen=True)
-class PlaygroundSettings:
-    """Everything the playground's own widgets choose (validated)."""
-
-    dataset: str
-    inits: tuple[str, ...]
-    optimizer: str
-    lr: float
-    steps: int
-    batch: int
-    clip: float
-    depth: int
-    width: int
-    length: int
-
-    def data_options(self) -> DataOptions:
-        """Options passed to ``core.datasets.load`` (the sequence length of the RNN tasks)."""
-        return _data_options(self.dataset, self.length)
-
-    def to_query(self) -> dict[str, str]:
-        """The settings as query parameters (names in :data:`PLAYGROUND_QUERY_KEYS`).
-
-        ``length`` is included only for the sequence tasks, where it applies.
-        """
-        from explorer.controls import format_value
-
-        return {
-            "data": self.dataset,
-            "inits": ",".join(self.inits),
-            "optimizer": self.optimizer,
-            "lr": format_value(self.lr),
-            "steps": str(self.steps),
-            "batch": str(self.batch),
-            "clip": format_value(self.clip),
-            "train_depth": str(self.depth),
-            "train_width": str(self.width),
-        } | ({"length": str(self.length)} if self.data_options() else {})
-
-
-def playground_length_max(dataset: str) -> int:
-    """Longest sequence the playground trains on for ``dataset`` (0: not a sequence task)."""
-    for option in datasets.DATASETS[dataset].options:
-        if option.name == "length":
-            return int(min(option.high, PLAYGROUND_LENGTH_MAX))
-    return 0
-
-
-def _data_options(dataset: str, length: int) -> DataOptions:
-    """``(("length", T),)`` for sequence tasks (T clamped to the task's range), else ``()``."""
-    high = playground_length_max(dataset)
-    return (("length", max(2, min(int(length), high))),) if high else ()
-
-
-def playground_datasets(network: str) -> tuple[str, ...]:
-    """Data sets whose inputs fit the network type, in registry order."""
-    return tuple(name for name, spec in datasets.DATASETS.items() if network in spec.kinds)
-
-
-def playground_default_inits(network: str, user_init: str) -> tuple[str, ...]:
-    """The default comparison: the user's initializer plus three classics that fit the network."""
-    allowed = networks.supported_inits(network)
-    picks = [user_init] if user_init in allowed else []
-    for name in _COMPARE_WITH[network]:
-        if len(picks) == 4:
-            break
-        if name in allowed and name not in picks:
-            picks.append(name)
-    return tuple(picks)
-
-
-def parse_playground(
-    raw: Mapping[str, object], network: str, user_init: str
-) -> tuple[PlaygroundSettings, dict[str, str]]:
-    """Validate the playground's settings (from the URL or from widgets); never raises.
-
-    Parameters
-    ----------
-    raw : mapping
-        Values by query name (:data:`PLAYGROUND_QUERY_KEYS`), as strings (URL) or as widget
-        values. Missing names take their default.
-    network : str
-        The shared config's network type (decides data sets, initializers and limits).
-    user_init : str
-        The shared config's initializer (first in the default comparison).
-
-    Returns
-    -------
-    settings : PlaygroundSettings
-    problems : dict of str to str
-        One Markdown sentence per rejected value, by query name.
-    """
-    preset = PLAYGROUND_PRESETS[network]
-    problems: dict[str, str] = {}
-
-    def reject(name: str, why: str, default: object) -> None:
-        shown = f"{default:g}" if isinstance(default, float) else default
-        problems[name] = f"`{name}` = `{controls.shown_value(raw[name])}` {why}; using {shown}."
-
-    def number(name: str, default: float, low: float, high: float, *, whole: bool) -> float:
-        if name not in raw:
-            return default
-        try:
-            value = float(str(raw[name]).strip())
-        except ValueError:
-            reject(name, "is not a number", default)
-            return default
-        if not math.isfinite(value) or (whole and not value.is_integer()):
-            reject(name, "is not a whole number" if whole else "is not a number", default)
-            return default
-        if not low <= value <= high:
-            reject(name, f"is outside the allowed range {low:g}–{high:g}", default)
-            return default
-        return value
-
-    def choice(name: str, options: tuple[str, ...], default: str) -> str:
-        if name not in raw:
-            return default
-        value = str(raw[name]).strip()
-        if value not in options:
-            reject(name, f"is not one of {', '.join(options)}", default)
-            return default
-        return value
-
-    dataset = choice("data", playground_datasets(network), preset.dataset)
-    optimizer = choice("optimizer", training.OPTIMIZERS, preset.optimizer)
-    lr = number("lr", preset.lr, PLAYGROUND_LRS[0], PLAYGROUND_LRS[-1], whole=False)
-    lr = min(PLAYGROUND_LRS, key=lambda o: abs(math.log(o) - math.log(lr)))
-    steps = int(number("steps", preset.steps, 10, preset.steps_max, whole=True))
-    batch = int(number("batch", preset.batch, 0, 256, whole=True))
-    if batch not in PLAYGROUND_BATCHES:
-        problems["batch"] = (
-            f"`batch` = `{batch}` is not one of "
-            f"{', '.join(map(str, PLAYGROUND_BATCHES))} (0 = full batch); using {preset.batch}."
-        )
-        batch = preset.batch
-    clip = number("clip", 0.0, 0.0, PLAYGROUND_CLIPS[-1], whole=False)
-    if clip not in PLAYGROUND_CLIPS:
-        clip = min(PLAYGROUND_CLIPS, key=lambda o: abs(o - clip))
-    depth = int(number("train_depth", preset.depth, 1, preset.depth_max, whole=True))
-    width = int(number("train_width", preset.width, 2, preset.width_max, whole=True))
-    length = int(number("length", PLAYGROUND_LENGTH, 2, PLAYGROUND_LENGTH_MAX, whole=True))
-
-    defaults = playground_default_inits(network, user_init)
-    inits = defaults
-    if "inits" in raw:
-        value = raw["inits"]
-        names = value if isinstance(value, list | tuple) else str(value).split(",")
-        names = [str(n).strip() for n in names if str(n).strip()]
-        allowed = networks.supported_inits(network)
-        bad = [n for n in names if n not in allowed]
-        picked = tuple(dict.fromkeys(n for n in names if n in allowed))
-        if bad:
-            problems["inits"] = (
-                f"`inits`: `{controls.shown_value(','.join(bad))}` not available for this network "
-                f"type (valid: {', '.join(allowed)}); ignored."
-            )
-        if len(picked) > PLAYGROUND_MAX_INITS:
-            problems["inits"] = (
-                f"`inits`: at most {PLAYGROUND_MAX_INITS} initializers; kept the first "
-                f"{PLAYGROUND_MAX_INITS}."
-            )
-            picked = picked[:PLAYGROUND_MAX_INITS]
-        inits = picked if picked or not bad else defaults
-    settings = PlaygroundSettings(
-        dataset, inits, optimizer, lr, steps, batch, clip, depth, width, length
-    )
-    return settings, problems
 
 
 def _data_shapes(dataset: str, options: DataOptions) -> tuple[tuple[int, ...], int]:

@@ -11,10 +11,10 @@ import pandas as pd
 import pytest
 import streamlit.delta_generator as dg
 
-from explorer import controls, export
 from explorer import experiments as E
+from explorer import export, state
 
-CONFIG = controls.Config(
+CONFIG = state.Config(
     network="mlp",
     activation="tanh",
     init="normal",
