@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from core import datasets, initializers
+from explorer import state
 from explorer.lessons import playground as P
 
 
@@ -88,25 +89,25 @@ def test_reexports():
 
 @pytest.mark.parametrize(("dataset", "expected"), [("adding", 100), ("moons", 0), ("shapes", 0)])
 def test_playground_length_max(dataset, expected):
-    assert P.playground_length_max(dataset) == expected
+    assert state.playground_length_max(dataset) == expected
 
 
 def test_playground_length_max_never_beyond_limit():
     for name in datasets.DATASETS:
-        assert 0 <= P.playground_length_max(name) <= P.PLAYGROUND_LENGTH_MAX
+        assert 0 <= state.playground_length_max(name) <= state.PLAYGROUND_LENGTH_MAX
 
 
 @pytest.mark.parametrize("network", ["mlp", "cnn", "rnn", "resmlp"])
 def test_playground_datasets(network):
-    names = P.playground_datasets(network)
+    names = state.playground_datasets(network)
     assert names == tuple(n for n, s in datasets.DATASETS.items() if network in s.kinds)
     assert P.PLAYGROUND_PRESETS[network].dataset in names
 
 
 def test_playground_datasets_values():
-    assert P.playground_datasets("cnn") == ("shapes",)
-    assert P.playground_datasets("rnn") == ("adding", "parity")
-    assert "moons" in P.playground_datasets("mlp")
+    assert state.playground_datasets("cnn") == ("shapes",)
+    assert state.playground_datasets("rnn") == ("adding", "parity")
+    assert "moons" in state.playground_datasets("mlp")
 
 
 @pytest.mark.parametrize(
@@ -121,7 +122,7 @@ def test_playground_datasets_values():
     ],
 )
 def test_playground_default_inits(network, user, expected):
-    picks = P.playground_default_inits(network, user)
+    picks = state.playground_default_inits(network, user)
     assert picks == expected
     assert len(set(picks)) == len(picks)
     assert set(picks) <= set(P.supported_inits(network))
