@@ -167,13 +167,15 @@ page.notice(
     f"{page.fmt(mine.act_factor)}. {verdict}"
 )
 
-export.export_row(
+export.per_layer_export(
     "home_scales",
     config,
-    table=export.per_layer_table(shown),
-    chart=forward_chart,
+    shown,
+    forward_chart,
     key="home_export",
-    extra={"layer_unit": unit, "critical_sigma_w2": crit, "compared": list(chosen)},
+    layer_unit=unit,
+    critical_sigma_w2=crit,
+    compared=list(chosen),
 )
 with st.expander("All scales and initializers in numbers"):
     table = shown_summary[

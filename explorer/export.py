@@ -260,6 +260,25 @@ def chart_image(
     raise ValueError(f"unknown image format {fmt!r}; valid: svg, png")
 
 
+def per_layer_export(
+    page_slug: str,
+    config: state.Config,
+    layers: pd.DataFrame,
+    chart: alt.TopLevelMixin | None,
+    *,
+    key: str,
+    **settings: object,
+) -> None:
+    """:func:`export_row` of a per-layer page: its long per-layer frame and its main chart.
+
+    ``layers`` goes through :func:`per_layer_table`; ``settings`` (page settings such as
+    ``layer_unit="time step"``) are recorded in the JSON metadata.
+    """
+    export_row(
+        page_slug, config, table=per_layer_table(layers), chart=chart, key=key, extra=settings
+    )
+
+
 def export_row(
     page_slug: str,
     config: state.Config,

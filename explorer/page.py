@@ -12,7 +12,7 @@ Each function draws one recognizable element so that page scripts read like a re
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import streamlit as st
 
@@ -29,6 +29,8 @@ def setup(
     icon: str,
     lead: str,
     extra_query: Mapping[str, str] | None = None,
+    params: Sequence[state.PageParam] = (),
+    scope: str = "",
 ) -> state.Config:
     """Configure the page, draw its title and lead, and return the shared config.
 
@@ -42,6 +44,12 @@ def setup(
         One or two plain sentences (Markdown) saying what the page shows.
     extra_query : mapping, optional
         Page-specific query parameters to keep in the share link.
+    params : sequence of state.PageParam, optional
+        The page's own URL-backed widgets (:func:`explorer.sidebar.page_params`): seeded
+        before the sidebar rewrites the URL, kept in the share link, and any rejected URL
+        value is shown as a warning under the lead.
+    scope : str
+        Unique per page (e.g. ``"p4"``), required with ``params``.
 
     Returns
     -------
@@ -50,8 +58,13 @@ def setup(
     """
     st.set_page_config(page_title=f"{title} · Weight Init Explorer", page_icon=icon, layout="wide")
     st.title(f"{icon} {title}")
-    config = sidebar.shared_config(extra_query=extra_query)
+    query = dict(extra_query or {})
+    if params:
+        query.update(sidebar.page_params(params, scope=scope))
+    config = sidebar.shared_config(extra_query=query)
     st.markdown(lead)
+    if params:
+        sidebar.show_page_warnings(scope)
     return config
 
 

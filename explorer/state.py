@@ -145,6 +145,11 @@ class Config:
         return dict(self.init_params)
 
     @property
+    def size(self) -> tuple[int, int, int]:
+        """(depth, width, seed): the network's size and the draw of its weights and inputs."""
+        return self.depth, self.width, self.seed
+
+    @property
     def init_label(self) -> str:
         """The initializer's display label."""
         return initializers.REGISTRY[self.init].label

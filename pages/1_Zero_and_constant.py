@@ -158,13 +158,16 @@ page.notice(
     f"weights the same gradients range from {page.fmt(rand_lo)} to {page.fmt(rand_hi)}."
 )
 
-export.export_row(
+export.per_layer_export(
     "zero_constant",
     config,
-    table=export.per_layer_table(lesson.symmetry_grads_frame(result)),
-    chart=bar_charts[1],
+    lesson.symmetry_grads_frame(result),
+    bar_charts[1],
     key="p1_export",
-    extra={"k": float(k), "steps": int(steps), "trained_depth": depth, "trained_width": width},
+    k=float(k),
+    steps=int(steps),
+    trained_depth=depth,
+    trained_width=width,
 )
 
 # ---- Distinct neurons over training --------------------------------------------------------

@@ -221,13 +221,14 @@ with c2:
         )
     )
 
-export.export_row(
+export.per_layer_export(
     "small_random",
     config,
-    table=export.per_layer_table(layers),
-    chart=forward_chart,
+    layers,
+    forward_chart,
     key="p2_export",
-    extra={"layer_unit": unit, "compared": list(chosen)},
+    layer_unit=unit,
+    compared=list(chosen),
 )
 
 # ---- Training ------------------------------------------------------------------------------

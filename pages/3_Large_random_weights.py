@@ -14,7 +14,6 @@ PARAMS = (
     PageParam("clip", "p3_clip", 1.0, state.nearest(lesson.CLIP_CHOICES, low=1e-3, high=1e3)),
     PageParam("lr", "p3_lr", 0.01, state.nearest(lesson.LR_CHOICES, low=1e-4, high=1.0)),
 )
-extra = sidebar.page_params(PARAMS, scope="p3")
 config = page.setup(
     "Large random weights: saturation and exploding",
     icon="💥",
@@ -25,18 +24,12 @@ config = page.setup(
         "its limits, where f′(z) ≈ 0. Unbounded ones (ReLU, linear) **explode**: the signal "
         "grows geometrically with depth, and training overflows."
     ),
-    extra_query=extra,
+    params=PARAMS,
+    scope="p3",
 )
-sidebar.show_page_warnings("p3")
 
 # ---- cached computations -------------------------------------------------------------------
-net, act, depth, width, seed = (
-    config.network,
-    config.activation,
-    config.depth,
-    config.width,
-    config.seed,
-)
+net, act, depth, width, seed = config.network, config.activation, *config.size
 series = lesson.large_weight_series(act, config.init, config.init_params)
 chosen = sidebar.compare_picker(
     config,
@@ -248,13 +241,14 @@ with right:
             f"({usual_label}: {fmt(experiments.summarize_layers(usual).grad_ratio)}×)."
         )
 
-export.export_row(
+export.per_layer_export(
     "large_random",
     config,
-    table=export.per_layer_table(frame),
-    chart=forward_chart,
+    frame,
+    forward_chart,
     key="p3_export",
-    extra={"layer_unit": unit, "compared": list(chosen)},
+    layer_unit=unit,
+    compared=list(chosen),
 )
 
 # ---- 3. training and clipping ------------------------------------------------------------------

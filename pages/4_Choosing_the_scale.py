@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from explorer import charts, experiments, export, page, sidebar, state
+from explorer import charts, experiments, export, page, state
 from explorer.lessons import scale as lesson
 from explorer.state import PageParam
 
@@ -35,7 +35,6 @@ PARAMS = (
         state.nearest(lesson.FAN_OUT_CHOICES, low=1, high=lesson.FAN_OUT_CHOICES[-1]),
     ),
 )
-extra = sidebar.page_params(PARAMS, scope="p4")
 config = page.setup(
     "Choosing the scale: Var(W) = k / n",
     icon="⚖️",
@@ -46,16 +45,10 @@ config = page.setup(
         "2/(fan_in + fan_out). **He (Kaiming)**: 2/fan_in, because ReLU zeroes half of the "
         "signal. Choose k and n below and watch every layer's variance."
     ),
-    extra_query=extra,
+    params=PARAMS,
+    scope="p4",
 )
-sidebar.show_page_warnings("p4")
-net, act, depth, width, seed = (
-    config.network,
-    config.activation,
-    config.depth,
-    config.width,
-    config.seed,
-)
+net, act, depth, width, seed = config.network, config.activation, *config.size
 activation = experiments.activation_record(act)
 unit = "time step" if net == "rnn" else "layer"
 x_title = "Time step" if net == "rnn" else "Layer"
@@ -205,13 +198,16 @@ m3.metric(
     "these layers.",
 )
 
-export.export_row(
+export.per_layer_export(
     "choosing_scale",
     config,
-    table=export.per_layer_table(profile),
-    chart=profile_chart,
+    profile,
+    profile_chart,
     key="p4_export",
-    extra={"k": k, "fan_mode": mode, "distribution": dist, "layer_unit": unit},
+    k=k,
+    fan_mode=mode,
+    distribution=dist,
+    layer_unit=unit,
 )
 
 # ---- 2. the edge -------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import math
 
 import streamlit as st
 
-from explorer import charts, export, page, sidebar, state
+from explorer import charts, export, page, state
 from explorer.lessons import network_types as lesson
 
 TABS = {
@@ -29,7 +29,6 @@ PARAMS = (
         "alpha", "p5_alpha", 1.0, state.snapped(low=ALPHA_RANGE[0], high=ALPHA_RANGE[1], step=0.05)
     ),
 )
-extra = sidebar.page_params(PARAMS, scope="p5")
 config = page.setup(
     "Network type: orthogonal, CNN, RNN, residual",
     icon="🧱",
@@ -41,9 +40,9 @@ config = page.setup(
         "Each tab shows one of them with your sidebar settings; the tab of your network type "
         "opens first."
     ),
-    extra_query=extra,
+    params=PARAMS,
+    scope="p5",
 )
-sidebar.show_page_warnings("p5")
 
 page.correction(
     "The tutorial lists orthogonal initialization under CNNs. It comes from deep *linear* "
@@ -252,13 +251,14 @@ with tab_cnn:
             "border pixels see fewer than 9 inputs, which lowers the variance of Gaussian "
             "kernels slightly at every layer."
         )
-        export.export_row(
+        export.per_layer_export(
             "network_types_cnn",
             cnn,
-            table=export.per_layer_table(frame),
-            chart=cnn_chart,
+            frame,
+            cnn_chart,
             key="p5_cnn_export",
-            extra={"channels": c, "layer_unit": "conv layer"},
+            channels=c,
+            layer_unit="conv layer",
         )
         page.try_this(
             "Set the activation to **Linear**. Which line stays perfectly flat, and how fast "
@@ -377,13 +377,15 @@ with tab_rnn:
                 "Identity W_hh with ReLU is the IRNN of Le, Jaitly & Hinton (2015)."
             )
         gauss = lin_summary[lin_summary["init"] == "glorot_normal"].iloc[-1]
-        export.export_row(
+        export.per_layer_export(
             "network_types_rnn",
             rnn,
-            table=export.per_layer_table(lesson.rnn_export_frame(frame, lin_frame, rnn.activation)),
-            chart=rnn_chart,
+            lesson.rnn_export_frame(frame, lin_frame, rnn.activation),
+            rnn_chart,
             key="p5_rnn_export",
-            extra={"time_steps": steps, "hidden_units": hidden, "layer_unit": "time step"},
+            time_steps=steps,
+            hidden_units=hidden,
+            layer_unit="time step",
         )
         page.try_this(
             "A Gaussian W_hh with Var = 1/n (Glorot normal on a square matrix) has ρ close to 1 "
@@ -481,13 +483,8 @@ with tab_res:
             f"Residual (α = {alpha:g}): last-block std",
             page.fmt(float(resid["act_std"].iloc[-1])),
         )
-        export.export_row(
-            "network_types_residual",
-            res,
-            table=export.per_layer_table(frame),
-            chart=res_chart,
-            key="p5_res_export",
-            extra={"alpha": alpha},
+        export.per_layer_export(
+            "network_types_residual", res, frame, res_chart, key="p5_res_export", alpha=alpha
         )
         page.try_this(
             f"With α = 1 the residual stream grows. What α keeps its std below 2 after "

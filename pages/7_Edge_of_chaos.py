@@ -11,7 +11,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from explorer import charts, export, page, sidebar, state
+from explorer import charts, export, page, state
 from explorer.lessons import chaos as lesson
 
 SB2_MAX = 0.5
@@ -27,7 +27,6 @@ def _scale(value: float) -> str:
 
 #: The bias variance, snapped to its slider's 0.01.
 PARAMS = (state.PageParam("sb2", "p7_sb2", 0.0, state.snapped(low=0.0, high=SB2_MAX, step=0.01)),)
-extra = sidebar.page_params(PARAMS, scope="p7")
 config = page.setup(
     "Edge of chaos",
     icon="🌀",
@@ -40,9 +39,9 @@ config = page.setup(
         "nearby inputs decorrelate). Networks train when they sit near the boundary χ₁ = 1 "
         "— or are shallower than a few depth scales ξ_c."
     ),
-    extra_query=extra,
+    params=PARAMS,
+    scope="p7",
 )
-sidebar.show_page_warnings("p7")
 
 mlp = state.with_network(config, "mlp")
 if config.network != "mlp":
@@ -272,13 +271,8 @@ with right:
         f"predicts **{page.fmt(float(predicted['grad_rel'].iloc[0]))}**. Once q^l has "
         "settled, the mean squared gradient changes by χ₁ per layer (its std by √χ₁)."
     )
-export.export_row(
-    "edge_of_chaos",
-    mlp,
-    table=export.per_layer_table(frame),
-    chart=q_chart,
-    key="p7_export",
-    extra={"sigma_b2": sb2, "sigma_w2": sw2},
+export.per_layer_export(
+    "edge_of_chaos", mlp, frame, q_chart, key="p7_export", sigma_b2=sb2, sigma_w2=sw2
 )
 if info["overflow_layer"]:
     st.warning(f"The probe overflowed at layer {info['overflow_layer']} (shown as red marks).")
