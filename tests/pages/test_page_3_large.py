@@ -5,11 +5,10 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+from apptest_helpers import metric, notices, number, run_page
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest_helpers import metric, notices, number, run_page
-
-SCRIPT = str(Path(__file__).resolve().parents[1] / "pages" / "3_Large_random_weights.py")
+SCRIPT = str(Path(__file__).resolve().parents[2] / "pages" / "3_Large_random_weights.py")
 TIMEOUT = 60
 
 

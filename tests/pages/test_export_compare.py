@@ -26,7 +26,7 @@ from streamlit.testing.v1 import app_test as app_test_module
 
 from explorer import export, state
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
 SMALL = {"network": "mlp", "activation": "tanh", "init": "glorot_normal", "depth": "6",
          "width": "64", "seed": "1"}  # fmt: skip

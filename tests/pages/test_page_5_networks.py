@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from apptest_helpers import notices
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest_helpers import notices
-
-PAGE = Path(__file__).resolve().parents[1] / "pages" / "5_Network_types.py"
+PAGE = Path(__file__).resolve().parents[2] / "pages" / "5_Network_types.py"
 TAB = {
     "mlp": "Orthogonal weights (MLP)",
     "cnn": "CNN: fans and delta-orthogonal",

@@ -6,11 +6,10 @@ import math
 from pathlib import Path
 
 import pytest
+from apptest_helpers import run_page
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest_helpers import run_page
-
-PAGE = Path(__file__).resolve().parents[1] / "pages" / "7_Edge_of_chaos.py"
+PAGE = Path(__file__).resolve().parents[2] / "pages" / "7_Edge_of_chaos.py"
 
 
 def run(query: dict[str, str] | None = None) -> AppTest:

@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from apptest_helpers import run_page
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from core import datasets, initializers, networks, training
 from explorer import export, state
 from explorer.lessons import playground
-from tests.apptest_helpers import run_page
 
 
 def shared(network: str, init: str) -> state.Config:
@@ -26,7 +26,7 @@ def shared(network: str, init: str) -> state.Config:
     return state.Config(network=network, init=init)
 
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "6_Playground.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "6_Playground.py")
 LABEL = {name: spec.label for name, spec in initializers.REGISTRY.items()}
 DEFAULT_INITS = ("glorot_normal", "small_random", "he_normal", "lecun_normal")
 # He-initialized 10-layer ReLU MLP with SGD at lr 1: diverges within 10 steps unless clipped.

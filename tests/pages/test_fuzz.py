@@ -37,7 +37,7 @@ from core import activations, datasets, initializers, networks, probe, training
 from explorer import state
 
 T = TypeVar("T")
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = [ROOT / "Home.py", *sorted((ROOT / "pages").glob("[0-9]*_*.py"))]
 IDS = [p.stem for p in SCRIPTS]
 

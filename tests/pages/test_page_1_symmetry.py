@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from apptest_helpers import metric, run_page
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest_helpers import metric, run_page
-
-SCRIPT = str(Path(__file__).resolve().parents[1] / "pages" / "1_Zero_and_constant.py")
+SCRIPT = str(Path(__file__).resolve().parents[2] / "pages" / "1_Zero_and_constant.py")
 TIMEOUT = 60
 
 

@@ -1,6 +1,6 @@
 """AppTest checks every page must pass: first visit, URL config, hostile URL parameters.
 
-Page-specific behaviour is tested in ``tests/test_page_*.py``; here every page is driven the
+Page-specific behaviour is tested in ``tests/pages/test_page_*.py``; here every page is driven the
 same way, as the first page a visitor opens (deep link), with and without query parameters.
 """
 
@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPTS = [ROOT / "Home.py", *sorted((ROOT / "pages").glob("[0-9]*_*.py"))]
 IDS = [p.stem for p in SCRIPTS]
 TIMEOUT = 60

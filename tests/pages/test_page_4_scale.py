@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from apptest_helpers import metric, notices, number, run_page
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest_helpers import metric, notices, number, run_page
-
-SCRIPT = str(Path(__file__).resolve().parents[1] / "pages" / "4_Choosing_the_scale.py")
+SCRIPT = str(Path(__file__).resolve().parents[2] / "pages" / "4_Choosing_the_scale.py")
 TIMEOUT = 60
 
 

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from apptest_helpers import run_page
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from core import initializers
 from explorer import export
 from explorer.lessons import reference
-from tests.apptest_helpers import run_page
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "8_Reference.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "8_Reference.py")
 
 
 @pytest.fixture

@@ -6,11 +6,10 @@ import math
 from pathlib import Path
 
 import pytest
+from apptest_helpers import metric, run_page
 from streamlit.testing.v1 import AppTest
 
-from tests.apptest_helpers import metric, run_page
-
-SCRIPT = str(Path(__file__).resolve().parents[1] / "Home.py")
+SCRIPT = str(Path(__file__).resolve().parents[2] / "Home.py")
 TIMEOUT = 60
 
 
