@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core import layers
 from core import networks as nets
 from core.activations import get as get_activation
 from core.networks import (
@@ -210,7 +211,7 @@ def test_activation_backward_matches_derivative_including_tails(name):
     z = np.concatenate([np.linspace(-60, 60, 20001), [np.inf, -np.inf, 0.0, 1e300, -1e300]])
     da = np.random.default_rng(0).standard_normal(z.shape)
     da_copy = da.copy()
-    got = nets._activation_backward(da, z, act.f(z), act)
+    got = layers.activation_backward(da, layers.ActivationCache(z, act.f(z), act))
     want = act.df(z) * da
     np.testing.assert_array_equal(da, da_copy)
     np.testing.assert_allclose(got, want, rtol=1e-13, atol=0.0)
@@ -222,7 +223,7 @@ def test_relu_backward_passes_exact_zero_at_inactive_units_even_for_inf():
     act = get_activation("relu")
     z = np.array([1.0, -1.0, 0.0, 2.0, np.nan, -3.0])
     da = np.array([np.inf, np.inf, np.nan, 1.0, 5.0, np.nan])
-    got = nets._activation_backward(da, z, act.f(z), act)
+    got = layers.activation_backward(da, layers.ActivationCache(z, act.f(z), act))
     np.testing.assert_array_equal(got, [np.inf, 0.0, 0.0, 1.0, 0.0, 0.0])
 
 
@@ -250,7 +251,7 @@ def test_conv_chunking_gives_same_result(monkeypatch):
     dout = rng.standard_normal((5, 4, 4, 2))
     full = conv_forward(x, w)[0]
     dfull = conv_backward(dout, conv_forward(x, w)[1])
-    monkeypatch.setattr(nets, "_IM2COL_CHUNK", 4 * 4 * 9 * 3 * 2)  # 2 images per chunk
+    monkeypatch.setattr(layers, "IM2COL_CHUNK", 4 * 4 * 9 * 3 * 2)  # 2 images per chunk
     np.testing.assert_allclose(conv_forward(x, w)[0], full, rtol=1e-13, atol=1e-13)
     for a, b in zip(conv_backward(dout, conv_forward(x, w)[1]), dfull, strict=True):
         if a is not None:
