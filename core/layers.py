@@ -391,9 +391,7 @@ def dense_backward(
 # --------------------------------------------------------------------------------------------
 
 
-def _im2col_chunks(
-    x: np.ndarray, kh: int, kw: int
-) -> Iterator[tuple[int, int, np.ndarray]]:
+def _im2col_chunks(x: np.ndarray, kh: int, kw: int) -> Iterator[tuple[int, int, np.ndarray]]:
     """Yield ``(start, stop, cols)``: patch matrices of batch chunks of ``x`` (N, H, W, C).
 
     ``cols`` has shape ((stop - start) * H * W, kh * kw * C), rows matching a kernel flattened
@@ -698,9 +696,7 @@ def rnn_backward_tm(
     has_bias: bool,
     need_dx: bool,
     dh_last: np.ndarray | None = None,
-) -> tuple[
-    np.ndarray | None, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray
-]:
+) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
     """Time-major backpropagation through time (the kernel of :func:`rnn_backward`).
 
     ``dL/dh_t = dh_t + dL/dz_{t+1} w_hh^T``; ``dL/dz_t = dL/dh_t * f'(z_t)``;

@@ -89,6 +89,7 @@ MAX_TRACE_ELEMENTS: int = 2**26
 #: Kernel size of the ``cnn`` layers built by :func:`build`.
 CONV_KERNEL: tuple[int, int] = (3, 3)
 
+
 def supported_inits(kind: Kind) -> tuple[str, ...]:
     """Initializers :func:`build` accepts for a network kind, in registry order.
 
