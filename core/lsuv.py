@@ -27,7 +27,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from core import initializers
+from core import registry
 from core.networks import Network
 from core.training import layer_names
 
@@ -155,7 +155,7 @@ def lsuv(
         for p in net.params:
             for k in [k for k in p if k.startswith("w")]:
                 p[k] = np.ascontiguousarray(
-                    initializers.initialize("orthogonal", p[k].shape, rng=rng), dtype=np.float64
+                    registry.initialize("orthogonal", p[k].shape, rng=rng), dtype=np.float64
                 )
     n_layers = len(net.params)
     iterations = np.zeros(n_layers, dtype=np.int64)

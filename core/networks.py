@@ -50,7 +50,7 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from core import initializers, layers
+from core import layers, registry
 from core._checks import check_activation, check_choice, check_int, check_real, check_rng
 from core.activations import Activation
 
@@ -109,7 +109,7 @@ def supported_inits(kind: Kind) -> tuple[str, ...]:
     kind = _check_kind(kind)  # type: ignore[assignment]
     hidden_rank = 4 if kind == "cnn" else 2
     out = []
-    for name, spec in initializers.REGISTRY.items():
+    for name, spec in registry.REGISTRY.items():
         low, high = spec.min_rank, spec.max_rank
         if low <= hidden_rank and (high is None or hidden_rank <= high):
             out.append(name)
@@ -131,15 +131,15 @@ def draw_weight(
     """
     if init == "delta_orthogonal" and len(shape) == 2 and kind == "cnn":
         init = "orthogonal"
-    w = initializers.initialize(init, shape, rng=rng, **init_params)
+    w = registry.initialize(init, shape, rng=rng, **init_params)
     return np.ascontiguousarray(w, dtype=np.float64)
 
 
 def validate_init(kind: str, init: object, init_params: Mapping[str, object]) -> None:
     """Raise ValueError unless ``init`` exists, fits ``kind`` and accepts ``init_params``."""
-    if init not in initializers.REGISTRY:
+    if init not in registry.REGISTRY:
         raise ValueError(
-            f"unknown init {init!r}; valid initializers: {', '.join(initializers.REGISTRY)}"
+            f"unknown init {init!r}; valid initializers: {', '.join(registry.REGISTRY)}"
         )
     ok = supported_inits(kind)  # type: ignore[arg-type]
     if init not in ok:
@@ -148,7 +148,7 @@ def validate_init(kind: str, init: object, init_params: Mapping[str, object]) ->
             f"init {init!r} does not apply to the weights of a {kind} ({hint}); "
             f"valid for {kind}: {', '.join(ok)}"
         )
-    initializers.validate_params(str(init), init_params)
+    registry.validate_params(str(init), init_params)
 
 
 # --------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core import initializers, layers, theory
+from core import layers, registry, theory
 from core._checks import (
     check_activation,
     check_int,
@@ -133,9 +133,9 @@ def jacobian_singular_values(
     else:
 
         def draw(shape: tuple[int, int]) -> Array:
-            return initializers.initialize(init, shape, rng=rng, **params)
+            return registry.initialize(init, shape, rng=rng, **params)
 
-        sw2s = initializers.sigma_w2(init, (width, width), **params)
+        sw2s = registry.sigma_w2(init, (width, width), **params)
     h = rng.standard_normal(width) * math.sqrt(qin)
     j = np.eye(width)
     log_scale = 0.0

@@ -1106,12 +1106,12 @@ class PredictedStats:
 def _init_scales(
     init: str, shapes: list[tuple[int, int]], params: Mapping[str, object]
 ) -> tuple[Array, Array, bool, str]:
-    """(fan_in Var W, fan_out Var W) per shape, and applicability, from core.initializers."""
-    from core import initializers  # imported lazily: theory itself only needs numpy
+    """(fan_in Var W, fan_out Var W) per shape, and applicability, from core.registry."""
+    from core import registry  # imported lazily: theory itself only needs numpy
 
-    fwd = np.array([initializers.sigma_w2(init, s, **params) for s in shapes])
+    fwd = np.array([registry.sigma_w2(init, s, **params) for s in shapes])
     bwd = np.array([fwd[i] * s[1] / s[0] for i, s in enumerate(shapes)])
-    family = initializers.REGISTRY[init].family
+    family = registry.REGISTRY[init].family
     if family in ("constant", "identity") and init != "zeros":
         note = (
             f"{init} weights are not zero-mean random: mean-field theory does not apply "
