@@ -67,6 +67,7 @@ import numpy as np
 from core import activations as _activations
 from core._checks import check_activation, check_int, check_nonnegative_array
 from core.activations import Activation
+from core.quadrature import ARC_NODES, normal_rule, radial_rule
 
 __all__ = [
     "PhaseDiagram",
@@ -124,45 +125,9 @@ def _kappa(a: Activation) -> float:
 # --------------------------------------------------------------------------------------------
 # Gaussian expectations
 # --------------------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=8)
-def _half_line(per_panel: int, length: float) -> tuple[Array, Array]:
-    """Composite Gauss-Legendre nodes/weights on [0, length] (plain dx, no density).
-
-    Panels are graded geometrically towards 0 (breakpoints 4^-10, ..., 1/4, 1, then unit panels)
-    because f(sqrt(q) z) changes on the scale 1/sqrt(q) around the kink or the steep part at
-    z = 0; with 10 nodes per panel, E[f'(sqrt q z)^2] is accurate to ~1e-9 up to q = 1e8.
-    """
-    t, v = np.polynomial.legendre.leggauss(per_panel)
-    breaks = np.concatenate([[0.0], 4.0 ** -np.arange(10.0, 0.0, -1.0), np.arange(1.0, length + 1)])
-    lo, hi = breaks[:-1, None], breaks[1:, None]
-    x = (lo + (hi - lo) * (t + 1.0) / 2.0).reshape(-1)
-    w = ((hi - lo) * v / 2.0).reshape(-1)
-    x.setflags(write=False)
-    w.setflags(write=False)
-    return x, w
-
-
-@functools.lru_cache(maxsize=8)
-def _normal_rule(per_panel: int = 10, length: float = 16.0) -> tuple[Array, Array]:
-    """Nodes x and weights w with E[g(z)] ~= sum w g(x), z ~ N(0, 1), split at z = 0.
-
-    Gauss-Hermite is not used for the mean-field integrals: it converges only algebraically when
-    the integrand has a kink at 0 (relu-like f, softsign's f') and fails when f(sqrt(q) z) is
-    steep (tanh at q = 100: 90 % error with 100 nodes). Composite Gauss-Legendre on each half
-    line, graded towards 0, is exact to ~1e-14 for moderate q. The normal tail beyond 16 is
-    below 1e-57.
-    """
-    h, v = _half_line(per_panel, length)
-    x = np.concatenate([-h[::-1], h])
-    w = np.concatenate([v[::-1], v]) * np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
-    x.setflags(write=False)
-    w.setflags(write=False)
-    return x, w
-
-
 def _expect(g: Callable[[Array], Array], q: Array) -> Array:
     """E_z[g(sqrt(q) z)], z ~ N(0, 1), for every entry of q (any shape); q clipped to > 0."""
-    x, w = _normal_rule()
+    x, w = normal_rule()
     q = np.asarray(q, dtype=np.float64)
     r = np.sqrt(np.maximum(q, _TINY_Q)).reshape(-1, 1)
     out = np.empty(r.shape[0])
@@ -211,19 +176,6 @@ def _arccos_kernel(c: Array) -> Array:
     return (np.sqrt(1.0 - c * c) + (math.pi - np.arccos(c)) * c) / (2.0 * math.pi)
 
 
-@functools.lru_cache(maxsize=1)
-def _radial_rule() -> tuple[Array, Array]:
-    """Radial nodes r and weights for E over the plane in polar coordinates (r e^{-r^2/2} dr)."""
-    r, v = _half_line(8, 12.0)
-    w = v * r * np.exp(-0.5 * r * r)
-    r.setflags(write=False)
-    w.setflags(write=False)
-    return r, w
-
-
-_ARC_NODES = np.polynomial.legendre.leggauss(16)
-
-
 def _pair_expect(a: Activation, q: float, c: Array, derivative: bool = False) -> Array:
     """E[g(u1) g(u2)] with g = f (or f'), Var u = q, corr(u1, u2) = c; c any shape in [-1, 1].
 
@@ -239,8 +191,8 @@ def _pair_expect(a: Activation, q: float, c: Array, derivative: bool = False) ->
             return (1.0 - s) ** 2 * (math.pi - np.arccos(c)) / (2.0 * math.pi) + s
         return q * ((1.0 - s) ** 2 * _arccos_kernel(c) + s * c)
     g = a.df if derivative else a.f
-    r, wr = _radial_rule()
-    t, v = _ARC_NODES
+    r, wr = radial_rule()
+    t, v = ARC_NODES
     sq = math.sqrt(max(q, _TINY_Q))
     flat = c.reshape(-1)
     out = np.empty(flat.shape[0])
@@ -296,7 +248,7 @@ def _table(name: str, slope: float | None) -> _Table:
     m = _m2(a, _QGRID)
     d = _d2(a, _QGRID)
     # Longer range and more nodes: He_k(z)^2 exp(-z^2/2) reaches |z| ~ 2 sqrt(k) = 16 at k = 64.
-    x, wx = _normal_rule(12, 22.0)
+    x, wx = normal_rule(12, 22.0)
     basis = _hermite_basis(x, wx, _K)
     fx = np.empty((_QGRID.size, _K + 1))
     for i in range(0, _QGRID.size, 512):
