@@ -29,7 +29,7 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
@@ -374,7 +374,47 @@ def _gain_preset(shape: Shape, gain: float, preset: str, rng: np.random.Generato
     return g * variance_scaling(shape, scale=k, mode=mode, distribution=distribution, rng=rng)
 
 
-def lecun_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
+_PRESET_SECTIONS = """
+
+    Parameters
+    ----------
+    shape : sequence of int, length >= 2
+    rng : numpy.random.Generator
+    gain : float, default 1
+        Positive factor on the std{bound}.
+
+    Returns
+    -------
+    ndarray of float64, shape ``shape``
+
+    Raises
+    ------
+    ValueError
+        Non-positive gain, rank < 2 or a zero-sized dimension.
+
+    References
+    ----------
+    """
+
+
+def _preset(name: str, doc: str, references: str) -> Callable[..., np.ndarray]:
+    """Build the sampler of the gain preset ``name`` (a row of :data:`_PRESETS`).
+
+    Every preset is ``variance_scaling`` with its row's scale times ``gain**2``; only the
+    description differs, so the numpy-style sections of its docstring are shared.
+    """
+
+    def preset(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
+        return _gain_preset(shape, gain, name, rng)
+
+    bound = " (and the bound)" if _PRESETS[name][2] == "uniform" else ""
+    preset.__name__ = preset.__qualname__ = name
+    preset.__doc__ = doc.rstrip() + _PRESET_SECTIONS.format(bound=bound) + references + "\n"
+    return preset
+
+
+lecun_normal = _preset(
+    "lecun_normal",
     r"""LeCun normal: :math:`\mathcal{N}(0, g^2/\text{fan\_in})`, untruncated.
 
     From "Efficient BackProp", LeCun, Y. et al. (1998): with unit-variance inputs, a std of
@@ -382,61 +422,25 @@ def lecun_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -
     tanh-like layers; also the init for SELU self-normalizing nets (Klambauer et al., 2017).
     Equals ``variance_scaling(shape, scale=gain**2, mode="fan_in", distribution="normal")``.
     Note that Keras' ``LecunNormal`` and JAX's ``lecun_normal`` are *truncated*.
-
-    Parameters
-    ----------
-    shape : sequence of int, length >= 2
-    rng : numpy.random.Generator
-    gain : float, default 1
-        Positive factor on the std.
-
-    Returns
-    -------
-    ndarray of float64, shape ``shape``
-
-    Raises
-    ------
-    ValueError
-        Non-positive gain, rank < 2 or a zero-sized dimension.
-
-    References
-    ----------
-    LeCun, Bottou, Orr, Müller (1998). Efficient BackProp. Klambauer, Unterthiner, Mayr,
-    Hochreiter (2017). Self-Normalizing Neural Networks. arXiv:1706.02515.
-    """
-    return _gain_preset(shape, gain, "lecun_normal", rng)
+    """,
+    """LeCun, Bottou, Orr, Müller (1998). Efficient BackProp. Klambauer, Unterthiner, Mayr,
+    Hochreiter (2017). Self-Normalizing Neural Networks. arXiv:1706.02515.""",
+)
 
 
-def lecun_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
+lecun_uniform = _preset(
+    "lecun_uniform",
     r"""LeCun uniform: :math:`\mathcal{U}(-a, a)` with :math:`a = g\sqrt{3/\text{fan\_in}}`.
 
     Same variance as :func:`lecun_normal` (:math:`g^2/\text{fan\_in}`). Equals
     ``variance_scaling(shape, scale=gain**2, mode="fan_in", distribution="uniform")``.
-
-    Parameters
-    ----------
-    shape : sequence of int, length >= 2
-    rng : numpy.random.Generator
-    gain : float, default 1
-        Positive factor on the std (and the bound).
-
-    Returns
-    -------
-    ndarray of float64, shape ``shape``
-
-    Raises
-    ------
-    ValueError
-        Non-positive gain, rank < 2 or a zero-sized dimension.
-
-    References
-    ----------
-    LeCun, Bottou, Orr, Müller (1998). Efficient BackProp.
-    """
-    return _gain_preset(shape, gain, "lecun_uniform", rng)
+    """,
+    """LeCun, Bottou, Orr, Müller (1998). Efficient BackProp.""",
+)
 
 
-def glorot_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
+glorot_normal = _preset(
+    "glorot_normal",
     r"""Glorot (Xavier) normal: untruncated :math:`\mathcal{N}(0, \sigma^2)`.
 
     The std is
@@ -449,32 +453,14 @@ def glorot_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) 
     as ``xavier_normal_`` (PyTorch). Keras' ``GlorotNormal`` and JAX's ``glorot_normal`` are
     *truncated*; this one matches PyTorch. Equals
     ``variance_scaling(shape, scale=gain**2, mode="fan_avg", distribution="normal")``.
-
-    Parameters
-    ----------
-    shape : sequence of int, length >= 2
-    rng : numpy.random.Generator
-    gain : float, default 1
-        Positive factor on the std.
-
-    Returns
-    -------
-    ndarray of float64, shape ``shape``
-
-    Raises
-    ------
-    ValueError
-        Non-positive gain, rank < 2 or a zero-sized dimension.
-
-    References
-    ----------
-    Glorot, X. & Bengio, Y. (2010). Understanding the difficulty of training deep feedforward
-    neural networks. AISTATS. https://proceedings.mlr.press/v9/glorot10a.html
-    """
-    return _gain_preset(shape, gain, "glorot_normal", rng)
+    """,
+    """Glorot, X. & Bengio, Y. (2010). Understanding the difficulty of training deep feedforward
+    neural networks. AISTATS. https://proceedings.mlr.press/v9/glorot10a.html""",
+)
 
 
-def glorot_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
+glorot_uniform = _preset(
+    "glorot_uniform",
     r"""Glorot (Xavier) uniform: :math:`\mathcal{U}(-a, a)`.
 
     The bound is
@@ -484,32 +470,14 @@ def glorot_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0)
     Glorot & Bengio's "normalized initialization" (their eq. 16); Keras' default kernel init and
     PyTorch's ``xavier_uniform_``. Equals
     ``variance_scaling(shape, scale=gain**2, mode="fan_avg", distribution="uniform")``.
-
-    Parameters
-    ----------
-    shape : sequence of int, length >= 2
-    rng : numpy.random.Generator
-    gain : float, default 1
-        Positive factor on the std (and the bound).
-
-    Returns
-    -------
-    ndarray of float64, shape ``shape``
-
-    Raises
-    ------
-    ValueError
-        Non-positive gain, rank < 2 or a zero-sized dimension.
-
-    References
-    ----------
-    Glorot, X. & Bengio, Y. (2010). Understanding the difficulty of training deep feedforward
-    neural networks. AISTATS. https://proceedings.mlr.press/v9/glorot10a.html
-    """
-    return _gain_preset(shape, gain, "glorot_uniform", rng)
+    """,
+    """Glorot, X. & Bengio, Y. (2010). Understanding the difficulty of training deep feedforward
+    neural networks. AISTATS. https://proceedings.mlr.press/v9/glorot10a.html""",
+)
 
 
-def he_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
+he_normal = _preset(
+    "he_normal",
     r"""He (Kaiming) normal, fan-in mode: untruncated :math:`\mathcal{N}(0, \sigma^2)`.
 
     The std is
@@ -521,32 +489,14 @@ def he_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> n
     Also known as ``kaiming_normal_(w, mode="fan_in", nonlinearity="relu")`` (PyTorch), which is
     untruncated like this one; Keras' ``HeNormal`` and JAX's ``he_normal`` are *truncated*.
     Equals ``variance_scaling(shape, scale=2 * gain**2, mode="fan_in", distribution="normal")``.
-
-    Parameters
-    ----------
-    shape : sequence of int, length >= 2
-    rng : numpy.random.Generator
-    gain : float, default 1
-        Positive factor on the std.
-
-    Returns
-    -------
-    ndarray of float64, shape ``shape``
-
-    Raises
-    ------
-    ValueError
-        Non-positive gain, rank < 2 or a zero-sized dimension.
-
-    References
-    ----------
-    He, K., Zhang, X., Ren, S., Sun, J. (2015). Delving Deep into Rectifiers: Surpassing
-    Human-Level Performance on ImageNet Classification. arXiv:1502.01852.
-    """
-    return _gain_preset(shape, gain, "he_normal", rng)
+    """,
+    """He, K., Zhang, X., Ren, S., Sun, J. (2015). Delving Deep into Rectifiers: Surpassing
+    Human-Level Performance on ImageNet Classification. arXiv:1502.01852.""",
+)
 
 
-def he_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
+he_uniform = _preset(
+    "he_uniform",
     r"""He (Kaiming) uniform, fan-in mode: :math:`\mathcal{U}(-a, a)`.
 
     The bound is
@@ -556,28 +506,10 @@ def he_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> 
     Same variance as :func:`he_normal` (:math:`2 g^2/\text{fan\_in}`). Also known as
     ``kaiming_uniform_(w, mode="fan_in", nonlinearity="relu")`` (PyTorch). Equals
     ``variance_scaling(shape, scale=2 * gain**2, mode="fan_in", distribution="uniform")``.
-
-    Parameters
-    ----------
-    shape : sequence of int, length >= 2
-    rng : numpy.random.Generator
-    gain : float, default 1
-        Positive factor on the std (and the bound).
-
-    Returns
-    -------
-    ndarray of float64, shape ``shape``
-
-    Raises
-    ------
-    ValueError
-        Non-positive gain, rank < 2 or a zero-sized dimension.
-
-    References
-    ----------
-    He, K., Zhang, X., Ren, S., Sun, J. (2015). Delving Deep into Rectifiers. arXiv:1502.01852.
-    """
-    return _gain_preset(shape, gain, "he_uniform", rng)
+    """,
+    """He, K., Zhang, X., Ren, S., Sun, J. (2015). Delving Deep into Rectifiers.
+    arXiv:1502.01852.""",
+)
 
 
 def torch_default(shape: Shape, *, rng: np.random.Generator) -> np.ndarray:
