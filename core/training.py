@@ -193,14 +193,6 @@ def _weight_keys(p: dict[str, np.ndarray]) -> list[str]:
     return [k for k in p if k.startswith("w")]
 
 
-def _counts(net: Network, atol: float) -> list[int]:
-    # Neurons are the last axis of every hidden weight; flatten the rest (conv receptive field).
-    return [
-        int(symmetry.distinct_neurons(w.reshape(-1, w.shape[-1]), atol=atol))
-        for w in net.hidden_weights()
-    ]
-
-
 def train(
     net: Network,
     x: np.ndarray,
@@ -410,7 +402,7 @@ def train(
 
             if t % symmetry_every == 0:
                 sym_step.append(t)
-                sym_counts.append(_counts(net, symmetry_atol))
+                sym_counts.append(symmetry.summarize(net, symmetry_atol).tolist())
 
             # ---- loss and gradients -----------------------------------------------------
             trace = net.forward(xb)
@@ -497,7 +489,7 @@ def train(
         # ---- the end state ----------------------------------------------------------------
         if not sym_step or sym_step[-1] != steps_run:  # a diverged step was already counted
             sym_step.append(steps_run)
-            sym_counts.append(_counts(net, symmetry_atol))
+            sym_counts.append(symmetry.summarize(net, symmetry_atol).tolist())
         out = _predict(net, x)
         final_loss = networks.loss_value(out, y, loss)
         final_acc = float(np.mean(np.argmax(out, axis=1) == y)) if classification else math.nan
