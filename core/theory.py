@@ -108,6 +108,26 @@ def _positive_int(name: str, value: object, high: int = 100_000) -> int:
     return check_int(name, value, 1, high)
 
 
+def _scalar_args(
+    activation: ActivationLike, sigma_w2: object, sigma_b2: object
+) -> tuple[Activation, float, float]:
+    """The activation record and the scalar variances ``(sigma_w2, sigma_b2)``, validated."""
+    return (
+        _act(activation),
+        float(_variance("sigma_w2", sigma_w2)),
+        float(_variance("sigma_b2", sigma_b2)),
+    )
+
+
+def _iterate(step: Callable[[float], float], x: float, n: int) -> Array:
+    """The orbit ``step(x), step(step(x)), ...`` of ``n`` iterations as an array."""
+    out = np.empty(n)
+    for i in range(n):
+        x = step(x)
+        out[i] = x
+    return out
+
+
 def _out(arr: Array) -> float | Array:
     return float(arr) if arr.ndim == 0 else arr
 
@@ -488,16 +508,14 @@ def length_map(
     ValueError
         Outside the domain above.
     """
-    a = _act(activation)
-    w = float(_variance("sigma_w2", sigma_w2))
-    b = float(_variance("sigma_b2", sigma_b2))
+    a, w, b = _scalar_args(activation, sigma_w2, sigma_b2)
     q = float(_variance("q0", q0))
     n = _positive_int("n_layers", n_layers)
-    out = np.empty(n)
-    for i in range(n):
-        q = math.inf if q > _Q_OVERFLOW else w * float(_m2(a, np.array(q))) + b
-        out[i] = q
-    return out
+
+    def step(q: float) -> float:
+        return math.inf if q > _Q_OVERFLOW else w * float(_m2(a, np.array(q))) + b
+
+    return _iterate(step, q, n)
 
 
 def chi1(
@@ -688,17 +706,11 @@ def correlation_map(
     ValueError
         Outside the domain above.
     """
-    a = _act(activation)
-    w = float(_variance("sigma_w2", sigma_w2))
-    b = float(_variance("sigma_b2", sigma_b2))
+    a, w, b = _scalar_args(activation, sigma_w2, sigma_b2)
     c = _corr(c0)
     n = _positive_int("n_layers", n_layers)
     q = float(_q_star_flat(a, np.array([w]), np.array([b]), 1.0)[0])
-    out = np.empty(n)
-    for i in range(n):
-        c = float(_corr_step(a, w, b, q, np.array(c)))
-        out[i] = c
-    return out
+    return _iterate(lambda c: float(_corr_step(a, w, b, q, np.array(c))), c, n)
 
 
 def _corr(c0: object) -> float:
@@ -770,9 +782,7 @@ def correlation_fixed_point(
     ValueError
         Outside the domain.
     """
-    a = _act(activation)
-    w = float(_variance("sigma_w2", sigma_w2))
-    b = float(_variance("sigma_b2", sigma_b2))
+    a, w, b = _scalar_args(activation, sigma_w2, sigma_b2)
     return _fixed_scalar(a, w, b)[2:4]
 
 
