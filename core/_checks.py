@@ -82,20 +82,8 @@ def check_real(name: str, value: object) -> float:
 def check_positive(name: str, value: object, *, allow_zero: bool = False) -> float:
     """Return ``value`` as a finite ``float`` that is > 0 (>= 0 with ``allow_zero``).
 
-    Parameters
-    ----------
-    name : str
-    value : object
-    allow_zero : bool
-
-    Returns
-    -------
-    float
-
-    Raises
-    ------
-    ValueError
-        As :func:`check_real`, or ``value`` is negative (or zero without ``allow_zero``).
+    Raises ValueError as :func:`check_real` does, and for a negative value (or zero without
+    ``allow_zero``).
     """
     out = check_real(name, value)
     if out < 0.0 or (out == 0.0 and not allow_zero):

@@ -37,7 +37,7 @@ Werbos (1990). Backpropagation through time: what it does and how to do it. Proc
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 import numpy as np
@@ -317,6 +317,21 @@ def activation_backward(
 # --------------------------------------------------------------------------------------------
 
 
+def _linear(
+    op: Callable[..., np.ndarray],
+    x: np.ndarray,
+    w: np.ndarray,
+    b: np.ndarray | None,
+    out: np.ndarray | None,
+) -> np.ndarray:
+    """``op(x, w, out=out) + b`` (bias added in place), without floating-point warnings."""
+    with np.errstate(all="ignore"):
+        y = op(x, w, out=out)
+        if b is not None:
+            y += b
+    return y
+
+
 def dense_forward(
     x: np.ndarray,
     w: np.ndarray,
@@ -340,11 +355,7 @@ def dense_forward(
     cache : DenseCache
         ``(x, w, has_bias)`` for :func:`dense_backward`.
     """
-    with np.errstate(all="ignore"):
-        y = np.matmul(x, w, out=out)
-        if b is not None:
-            y += b
-    return y, DenseCache(x, w, b is not None)
+    return _linear(np.matmul, x, w, b, out), DenseCache(x, w, b is not None)
 
 
 def dense_backward(
@@ -494,11 +505,7 @@ def conv_forward(
         raise ValueError(f"conv kernel size must be odd for 'same' padding, got {(kh, kw)}")
     if x.shape[-1] != c_in:
         raise ValueError(f"conv input has {x.shape[-1]} channels but the kernel expects {c_in}")
-    with np.errstate(all="ignore"):
-        y = conv2d_same(x, w, out=out)
-        if b is not None:
-            y += b
-    return y, ConvCache(x, w, b is not None)
+    return _linear(conv2d_same, x, w, b, out), ConvCache(x, w, b is not None)
 
 
 def conv_backward(
