@@ -39,6 +39,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from core._checks import check_int
+
 MAX_N: int = 20000
 """Largest number of samples :func:`load` generates (keeps the hosted app responsive)."""
 
@@ -609,10 +611,8 @@ def load(name: str, n: int, seed: int, **options: Any) -> tuple[np.ndarray, np.n
         ``n`` outside ``[1, MAX_N]`` or not an integer, negative or non-integer ``seed``.
     """
     opts = validate_options(name, options)
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= MAX_N:
-        raise ValueError(f"n must be an integer in [1, {MAX_N}], got {n!r}.")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
-    rng = np.random.default_rng(int(seed))
-    x, y = _GENERATORS[name](int(n), rng, **opts)
+    n = check_int("n", n, 1, MAX_N)
+    seed = check_int("seed", seed, 0, 2**63 - 1)
+    rng = np.random.default_rng(seed)
+    x, y = _GENERATORS[name](n, rng, **opts)
     return np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from core import registry
+from core._checks import check_int
 from core.networks import Network
 from core.training import layer_names
 
@@ -143,12 +144,7 @@ def lsuv(
         )
     if isinstance(tol, bool) or not isinstance(tol, int | float | np.floating) or not 0 < tol < 1:
         raise ValueError(f"tol must be a number in (0, 1), got {tol!r}")
-    if (
-        isinstance(max_iter, bool)
-        or not isinstance(max_iter, int | np.integer)
-        or not 1 <= max_iter <= MAX_ITER
-    ):
-        raise ValueError(f"max_iter must be an integer in [1, {MAX_ITER}], got {max_iter!r}")
+    max_iter = check_int("max_iter", max_iter, 1, MAX_ITER)
     if orthogonal_init:
         if not isinstance(rng, np.random.Generator):
             raise ValueError("orthogonal_init=True needs rng, a numpy.random.Generator")
