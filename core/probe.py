@@ -5,6 +5,10 @@ of unit-variance inputs forward through ``depth`` identical layers, inject a uni
 gradient at the top, backpropagate it, and record per layer how the activations, the
 pre-activations and the gradients are distributed.
 
+Every layer is computed by :mod:`core.layers`, the same forward/backward code the networks
+use; the probe only adds preallocated blocks (f'(z) kept from the forward pass and overwritten
+in place by dL/dz) and the statistics.
+
 Set-ups (``f`` = activation, all layers ``width`` wide, no output layer):
 
 * ``mlp``: x (batch, width); ``depth`` dense layers ``h_l = f(h_{l-1} W_l [+ b_l])``.
