@@ -57,19 +57,8 @@ def check_int(name: str, value: object, low: int, high: int) -> int:
 def check_real(name: str, value: object) -> float:
     """Return ``value`` as a finite ``float``.
 
-    Parameters
-    ----------
-    name : str
-    value : object
-
-    Returns
-    -------
-    float
-
-    Raises
-    ------
-    ValueError
-        ``value`` is a bool, not a real number, or not finite.
+    Raises ValueError, naming ``name``, when ``value`` is a bool, not a real number (numpy
+    scalars count) or not finite.
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a real number, got {value!r}")
