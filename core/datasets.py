@@ -39,6 +39,8 @@ from typing import Any, Literal
 
 import numpy as np
 
+from core._checks import check_int
+
 MAX_N: int = 20000
 """Largest number of samples :func:`load` generates (keeps the hosted app responsive)."""
 
@@ -135,81 +137,71 @@ def _noise(default: float, high: float = 2.0, help_: str | None = None) -> Optio
 
 _TWO_D_KINDS = ("mlp", "resmlp")
 
+
+def _two_d(
+    name: str, label: str, n_outputs: int, description: str, *options: OptionSpec
+) -> DatasetSpec:
+    """A 2-D point classification set (input (2,), cross-entropy, mlp/resmlp)."""
+    return DatasetSpec(
+        name=name,
+        label=label,
+        task="classification",
+        input_shape=(2,),
+        n_outputs=n_outputs,
+        loss="cross_entropy",
+        description=description,
+        kinds=_TWO_D_KINDS,
+        options=options,
+    )
+
+
 DATASETS: dict[str, DatasetSpec] = {
-    "moons": DatasetSpec(
-        name="moons",
-        label="Two moons",
-        task="classification",
-        input_shape=(2,),
-        n_outputs=2,
-        loss="cross_entropy",
-        description="Two interleaving half circles: needs a curved decision boundary.",
-        kinds=_TWO_D_KINDS,
-        options=(_noise(0.1),),
+    "moons": _two_d(
+        "moons",
+        "Two moons",
+        2,
+        "Two interleaving half circles: needs a curved decision boundary.",
+        _noise(0.1),
     ),
-    "circles": DatasetSpec(
-        name="circles",
-        label="Concentric circles",
-        task="classification",
-        input_shape=(2,),
-        n_outputs=2,
-        loss="cross_entropy",
-        description="A small circle inside a large one: no straight line separates them.",
-        kinds=_TWO_D_KINDS,
-        options=(
-            _noise(0.08),
-            OptionSpec(
-                "factor",
-                "Inner radius",
-                "float",
-                0.5,
-                0.05,
-                0.95,
-                "Radius of the inner circle relative to the outer one (radius 1).",
-            ),
+    "circles": _two_d(
+        "circles",
+        "Concentric circles",
+        2,
+        "A small circle inside a large one: no straight line separates them.",
+        _noise(0.08),
+        OptionSpec(
+            "factor",
+            "Inner radius",
+            "float",
+            0.5,
+            0.05,
+            0.95,
+            "Radius of the inner circle relative to the outer one (radius 1).",
         ),
     ),
-    "spiral": DatasetSpec(
-        name="spiral",
-        label="Spiral",
-        task="classification",
-        input_shape=(2,),
-        n_outputs=3,
-        loss="cross_entropy",
-        description="Interleaved spiral arms, one per class: hard for a shallow or stalled net.",
-        kinds=_TWO_D_KINDS,
-        options=(
-            _noise(0.08),
-            OptionSpec("n_classes", "Arms", "int", 3, 2, 8, "Number of arms (= classes)."),
-            OptionSpec(
-                "turns", "Turns", "float", 0.75, 0.25, 2.0, "How far each arm winds, in turns."
-            ),
-        ),
+    "spiral": _two_d(
+        "spiral",
+        "Spiral",
+        3,
+        "Interleaved spiral arms, one per class: hard for a shallow or stalled net.",
+        _noise(0.08),
+        OptionSpec("n_classes", "Arms", "int", 3, 2, 8, "Number of arms (= classes)."),
+        OptionSpec("turns", "Turns", "float", 0.75, 0.25, 2.0, "How far each arm winds, in turns."),
     ),
-    "xor": DatasetSpec(
-        name="xor",
-        label="XOR",
-        task="classification",
-        input_shape=(2,),
-        n_outputs=2,
-        loss="cross_entropy",
-        description="Points in the four quadrants; the label is the sign of x1 * x2.",
-        kinds=_TWO_D_KINDS,
-        options=(_noise(0.1),),
+    "xor": _two_d(
+        "xor",
+        "XOR",
+        2,
+        "Points in the four quadrants; the label is the sign of x1 * x2.",
+        _noise(0.1),
     ),
-    "blobs": DatasetSpec(
-        name="blobs",
-        label="Gaussian blobs",
-        task="classification",
-        input_shape=(2,),
-        n_outputs=3,
-        loss="cross_entropy",
-        description="Gaussian clusters on a circle of radius 2: almost linearly separable.",
-        kinds=_TWO_D_KINDS,
-        options=(
-            _noise(0.5, high=3.0, help_="Standard deviation of each cluster."),
-            OptionSpec("n_classes", "Clusters", "int", 3, 2, 8, "Number of clusters (= classes)."),
-        ),
+    "blobs": _two_d(
+        "blobs",
+        "Gaussian blobs",
+        3,
+        "Gaussian clusters on a circle of radius 2: almost linearly separable.",
+        _noise(0.5, high=3.0, help_="Standard deviation of each cluster."),
+        OptionSpec("n_classes", "Clusters", "int", 3, 2, 8, "Number of clusters (= classes)."),
     ),
     "shapes": DatasetSpec(
         name="shapes",
@@ -619,10 +611,8 @@ def load(name: str, n: int, seed: int, **options: Any) -> tuple[np.ndarray, np.n
         ``n`` outside ``[1, MAX_N]`` or not an integer, negative or non-integer ``seed``.
     """
     opts = validate_options(name, options)
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or not 1 <= n <= MAX_N:
-        raise ValueError(f"n must be an integer in [1, {MAX_N}], got {n!r}.")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
-    rng = np.random.default_rng(int(seed))
-    x, y = _GENERATORS[name](int(n), rng, **opts)
+    n = check_int("n", n, 1, MAX_N)
+    seed = check_int("seed", seed, 0, 2**63 - 1)
+    rng = np.random.default_rng(seed)
+    x, y = _GENERATORS[name](n, rng, **opts)
     return np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y)

@@ -29,21 +29,23 @@ from __future__ import annotations
 import math
 import numbers
 import operator
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Literal, get_args
 
 import numpy as np
+
+from core._checks import check_positive, check_real, check_rng
 
 __all__ = [
     "DISTRIBUTIONS",
     "MAX_ELEMENTS",
     "MODES",
     "NONLINEARITIES",
-    "REGISTRY",
+    "REGISTRY",  # noqa: F822 (resolved from core.registry by __getattr__)
     "TRUNCATED_NORMAL_STD",
-    "InitSpec",
-    "ParamSpec",
+    "InitSpec",  # noqa: F822 (resolved from core.registry by __getattr__)
+    "ParamSpec",  # noqa: F822 (resolved from core.registry by __getattr__)
     "Scale",
     "calculate_gain",
     "compute_fans",
@@ -54,18 +56,18 @@ __all__ = [
     "he_normal",
     "he_uniform",
     "identity",
-    "initialize",
+    "initialize",  # noqa: F822 (resolved from core.registry by __getattr__)
     "large_random",
     "lecun_normal",
     "lecun_uniform",
     "normal",
     "orthogonal",
-    "scale_of",
-    "sigma_w2",
+    "scale_of",  # noqa: F822 (resolved from core.registry by __getattr__)
+    "sigma_w2",  # noqa: F822 (resolved from core.registry by __getattr__)
     "small_random",
     "torch_default",
     "uniform",
-    "validate_params",
+    "validate_params",  # noqa: F822 (resolved from core.registry by __getattr__)
     "variance_scaling",
     "zeros",
 ]
@@ -97,7 +99,7 @@ Shape = Sequence[int]
 # --------------------------------------------------------------------------------------------
 
 
-def _as_shape(shape: Shape) -> tuple[int, ...]:
+def as_shape(shape: Shape) -> tuple[int, ...]:
     """Return ``shape`` as a tuple of positive Python ints, or raise."""
     if isinstance(shape, (int, np.integer)) or not isinstance(shape, (Sequence, np.ndarray)):
         raise TypeError(f"shape must be a sequence of integers, got {shape!r}")
@@ -110,7 +112,7 @@ def _as_shape(shape: Shape) -> tuple[int, ...]:
     return dims
 
 
-def _require_rank(dims: tuple[int, ...], what: str, low: int, high: int | None = None) -> None:
+def require_rank(dims: tuple[int, ...], what: str, low: int, high: int | None = None) -> None:
     if len(dims) < low or (high is not None and len(dims) > high):
         wanted = (
             f"at least {low}" if high is None else f"{low}" if low == high else f"{low} to {high}"
@@ -147,8 +149,8 @@ def compute_fans(shape: Shape) -> tuple[int, int]:
     TypeError
         If ``shape`` is not a sequence of integers.
     """
-    dims = _as_shape(shape)
-    _require_rank(dims, "compute_fans", 2)
+    dims = as_shape(shape)
+    require_rank(dims, "compute_fans", 2)
     receptive = math.prod(dims[:-2])
     return dims[-2] * receptive, dims[-1] * receptive
 
@@ -234,30 +236,6 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 # --------------------------------------------------------------------------------------------
 # Argument checks shared by the named functions
 # --------------------------------------------------------------------------------------------
-
-
-def _real(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise ValueError(f"{name} must be a real number, got {value!r}")
-    out = float(value)
-    if not math.isfinite(out):
-        raise ValueError(f"{name} must be finite, got {out}")
-    return out
-
-
-def _positive(name: str, value: object) -> float:
-    out = _real(name, value)
-    if out <= 0.0:
-        raise ValueError(f"{name} must be positive, got {out}")
-    return out
-
-
-def _check_rng(rng: object) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng must be a numpy.random.Generator (np.random.default_rng(seed)), got {rng!r}"
-        )
-    return rng
 
 
 def _fan(fans: tuple[int, int], mode: str) -> float:
@@ -350,11 +328,11 @@ def variance_scaling(
     ----------
     Kumar, S. K. (2017). On weight initialization in deep neural networks. arXiv:1704.08863.
     """
-    scale = _positive("scale", scale)
+    scale = check_positive("scale", scale)
     n = _fan(compute_fans(shape), mode)
     _check_distribution(distribution)
-    rng = _check_rng(rng)
-    dims = _as_shape(shape)
+    rng = check_rng(rng)
+    dims = as_shape(shape)
     std = math.sqrt(scale / n)
     if distribution == "normal":
         return std * rng.standard_normal(dims)
@@ -365,8 +343,7 @@ def variance_scaling(
 
 
 # (scale, mode, distribution) of every preset at gain 1; the gain multiplies the std, so it
-# multiplies the scale by gain**2. scale_of reads this table; the tests check it against the
-# one-line functions below.
+# multiplies the scale by gain**2. The preset functions below and preset_scale read this table.
 _PRESETS: dict[str, tuple[float, str, str]] = {
     "lecun_normal": (1.0, "fan_in", "normal"),
     "lecun_uniform": (1.0, "fan_in", "uniform"),
@@ -383,16 +360,13 @@ _PRESETS: dict[str, tuple[float, str, str]] = {
 _MIN_GAIN_SCALE = 1e-300
 
 
-def _gain_preset(
-    shape: Shape,
-    gain: float,
-    k: float,
-    mode: Mode,
-    distribution: Distribution,
-    rng: np.random.Generator,
-) -> np.ndarray:
-    """``variance_scaling(shape, scale=k * gain**2, ...)``, also when ``gain**2`` underflows."""
-    g = _positive("gain", gain)
+def _gain_preset(shape: Shape, gain: float, preset: str, rng: np.random.Generator) -> np.ndarray:
+    """``variance_scaling(shape, scale=k * gain**2, ...)`` of a row of :data:`_PRESETS`.
+
+    Also correct when ``gain**2`` underflows.
+    """
+    k, mode, distribution = _PRESETS[preset]
+    g = check_positive("gain", gain)
     if k * g**2 >= _MIN_GAIN_SCALE:
         return variance_scaling(
             shape, scale=k * g**2, mode=mode, distribution=distribution, rng=rng
@@ -400,7 +374,47 @@ def _gain_preset(
     return g * variance_scaling(shape, scale=k, mode=mode, distribution=distribution, rng=rng)
 
 
-def lecun_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
+_PRESET_SECTIONS = """
+
+    Parameters
+    ----------
+    shape : sequence of int, length >= 2
+    rng : numpy.random.Generator
+    gain : float, default 1
+        Positive factor on the std{bound}.
+
+    Returns
+    -------
+    ndarray of float64, shape ``shape``
+
+    Raises
+    ------
+    ValueError
+        Non-positive gain, rank < 2 or a zero-sized dimension.
+
+    References
+    ----------
+    """
+
+
+def _preset(name: str, doc: str, references: str) -> Callable[..., np.ndarray]:
+    """Build the sampler of the gain preset ``name`` (a row of :data:`_PRESETS`).
+
+    Every preset is ``variance_scaling`` with its row's scale times ``gain**2``; only the
+    description differs, so the numpy-style sections of its docstring are shared.
+    """
+
+    def preset(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
+        return _gain_preset(shape, gain, name, rng)
+
+    bound = " (and the bound)" if _PRESETS[name][2] == "uniform" else ""
+    preset.__name__ = preset.__qualname__ = name
+    preset.__doc__ = doc.rstrip() + _PRESET_SECTIONS.format(bound=bound) + references + "\n"
+    return preset
+
+
+lecun_normal = _preset(
+    "lecun_normal",
     r"""LeCun normal: :math:`\mathcal{N}(0, g^2/\text{fan\_in})`, untruncated.
 
     From "Efficient BackProp", LeCun, Y. et al. (1998): with unit-variance inputs, a std of
@@ -408,61 +422,25 @@ def lecun_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -
     tanh-like layers; also the init for SELU self-normalizing nets (Klambauer et al., 2017).
     Equals ``variance_scaling(shape, scale=gain**2, mode="fan_in", distribution="normal")``.
     Note that Keras' ``LecunNormal`` and JAX's ``lecun_normal`` are *truncated*.
-
-    Parameters
-    ----------
-    shape : sequence of int, length >= 2
-    rng : numpy.random.Generator
-    gain : float, default 1
-        Positive factor on the std.
-
-    Returns
-    -------
-    ndarray of float64, shape ``shape``
-
-    Raises
-    ------
-    ValueError
-        Non-positive gain, rank < 2 or a zero-sized dimension.
-
-    References
-    ----------
-    LeCun, Bottou, Orr, Müller (1998). Efficient BackProp. Klambauer, Unterthiner, Mayr,
-    Hochreiter (2017). Self-Normalizing Neural Networks. arXiv:1706.02515.
-    """
-    return _gain_preset(shape, gain, 1.0, "fan_in", "normal", rng)
+    """,
+    """LeCun, Bottou, Orr, Müller (1998). Efficient BackProp. Klambauer, Unterthiner, Mayr,
+    Hochreiter (2017). Self-Normalizing Neural Networks. arXiv:1706.02515.""",
+)
 
 
-def lecun_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
+lecun_uniform = _preset(
+    "lecun_uniform",
     r"""LeCun uniform: :math:`\mathcal{U}(-a, a)` with :math:`a = g\sqrt{3/\text{fan\_in}}`.
 
     Same variance as :func:`lecun_normal` (:math:`g^2/\text{fan\_in}`). Equals
     ``variance_scaling(shape, scale=gain**2, mode="fan_in", distribution="uniform")``.
-
-    Parameters
-    ----------
-    shape : sequence of int, length >= 2
-    rng : numpy.random.Generator
-    gain : float, default 1
-        Positive factor on the std (and the bound).
-
-    Returns
-    -------
-    ndarray of float64, shape ``shape``
-
-    Raises
-    ------
-    ValueError
-        Non-positive gain, rank < 2 or a zero-sized dimension.
-
-    References
-    ----------
-    LeCun, Bottou, Orr, Müller (1998). Efficient BackProp.
-    """
-    return _gain_preset(shape, gain, 1.0, "fan_in", "uniform", rng)
+    """,
+    """LeCun, Bottou, Orr, Müller (1998). Efficient BackProp.""",
+)
 
 
-def glorot_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
+glorot_normal = _preset(
+    "glorot_normal",
     r"""Glorot (Xavier) normal: untruncated :math:`\mathcal{N}(0, \sigma^2)`.
 
     The std is
@@ -475,32 +453,14 @@ def glorot_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) 
     as ``xavier_normal_`` (PyTorch). Keras' ``GlorotNormal`` and JAX's ``glorot_normal`` are
     *truncated*; this one matches PyTorch. Equals
     ``variance_scaling(shape, scale=gain**2, mode="fan_avg", distribution="normal")``.
-
-    Parameters
-    ----------
-    shape : sequence of int, length >= 2
-    rng : numpy.random.Generator
-    gain : float, default 1
-        Positive factor on the std.
-
-    Returns
-    -------
-    ndarray of float64, shape ``shape``
-
-    Raises
-    ------
-    ValueError
-        Non-positive gain, rank < 2 or a zero-sized dimension.
-
-    References
-    ----------
-    Glorot, X. & Bengio, Y. (2010). Understanding the difficulty of training deep feedforward
-    neural networks. AISTATS. https://proceedings.mlr.press/v9/glorot10a.html
-    """
-    return _gain_preset(shape, gain, 1.0, "fan_avg", "normal", rng)
+    """,
+    """Glorot, X. & Bengio, Y. (2010). Understanding the difficulty of training deep feedforward
+    neural networks. AISTATS. https://proceedings.mlr.press/v9/glorot10a.html""",
+)
 
 
-def glorot_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
+glorot_uniform = _preset(
+    "glorot_uniform",
     r"""Glorot (Xavier) uniform: :math:`\mathcal{U}(-a, a)`.
 
     The bound is
@@ -510,32 +470,14 @@ def glorot_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0)
     Glorot & Bengio's "normalized initialization" (their eq. 16); Keras' default kernel init and
     PyTorch's ``xavier_uniform_``. Equals
     ``variance_scaling(shape, scale=gain**2, mode="fan_avg", distribution="uniform")``.
-
-    Parameters
-    ----------
-    shape : sequence of int, length >= 2
-    rng : numpy.random.Generator
-    gain : float, default 1
-        Positive factor on the std (and the bound).
-
-    Returns
-    -------
-    ndarray of float64, shape ``shape``
-
-    Raises
-    ------
-    ValueError
-        Non-positive gain, rank < 2 or a zero-sized dimension.
-
-    References
-    ----------
-    Glorot, X. & Bengio, Y. (2010). Understanding the difficulty of training deep feedforward
-    neural networks. AISTATS. https://proceedings.mlr.press/v9/glorot10a.html
-    """
-    return _gain_preset(shape, gain, 1.0, "fan_avg", "uniform", rng)
+    """,
+    """Glorot, X. & Bengio, Y. (2010). Understanding the difficulty of training deep feedforward
+    neural networks. AISTATS. https://proceedings.mlr.press/v9/glorot10a.html""",
+)
 
 
-def he_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
+he_normal = _preset(
+    "he_normal",
     r"""He (Kaiming) normal, fan-in mode: untruncated :math:`\mathcal{N}(0, \sigma^2)`.
 
     The std is
@@ -547,32 +489,14 @@ def he_normal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> n
     Also known as ``kaiming_normal_(w, mode="fan_in", nonlinearity="relu")`` (PyTorch), which is
     untruncated like this one; Keras' ``HeNormal`` and JAX's ``he_normal`` are *truncated*.
     Equals ``variance_scaling(shape, scale=2 * gain**2, mode="fan_in", distribution="normal")``.
-
-    Parameters
-    ----------
-    shape : sequence of int, length >= 2
-    rng : numpy.random.Generator
-    gain : float, default 1
-        Positive factor on the std.
-
-    Returns
-    -------
-    ndarray of float64, shape ``shape``
-
-    Raises
-    ------
-    ValueError
-        Non-positive gain, rank < 2 or a zero-sized dimension.
-
-    References
-    ----------
-    He, K., Zhang, X., Ren, S., Sun, J. (2015). Delving Deep into Rectifiers: Surpassing
-    Human-Level Performance on ImageNet Classification. arXiv:1502.01852.
-    """
-    return _gain_preset(shape, gain, 2.0, "fan_in", "normal", rng)
+    """,
+    """He, K., Zhang, X., Ren, S., Sun, J. (2015). Delving Deep into Rectifiers: Surpassing
+    Human-Level Performance on ImageNet Classification. arXiv:1502.01852.""",
+)
 
 
-def he_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> np.ndarray:
+he_uniform = _preset(
+    "he_uniform",
     r"""He (Kaiming) uniform, fan-in mode: :math:`\mathcal{U}(-a, a)`.
 
     The bound is
@@ -582,28 +506,10 @@ def he_uniform(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> 
     Same variance as :func:`he_normal` (:math:`2 g^2/\text{fan\_in}`). Also known as
     ``kaiming_uniform_(w, mode="fan_in", nonlinearity="relu")`` (PyTorch). Equals
     ``variance_scaling(shape, scale=2 * gain**2, mode="fan_in", distribution="uniform")``.
-
-    Parameters
-    ----------
-    shape : sequence of int, length >= 2
-    rng : numpy.random.Generator
-    gain : float, default 1
-        Positive factor on the std (and the bound).
-
-    Returns
-    -------
-    ndarray of float64, shape ``shape``
-
-    Raises
-    ------
-    ValueError
-        Non-positive gain, rank < 2 or a zero-sized dimension.
-
-    References
-    ----------
-    He, K., Zhang, X., Ren, S., Sun, J. (2015). Delving Deep into Rectifiers. arXiv:1502.01852.
-    """
-    return _gain_preset(shape, gain, 2.0, "fan_in", "uniform", rng)
+    """,
+    """He, K., Zhang, X., Ren, S., Sun, J. (2015). Delving Deep into Rectifiers.
+    arXiv:1502.01852.""",
+)
 
 
 def torch_default(shape: Shape, *, rng: np.random.Generator) -> np.ndarray:
@@ -669,7 +575,7 @@ def zeros(shape: Shape, *, rng: np.random.Generator | None = None) -> np.ndarray
     ValueError
         A zero-sized dimension.
     """
-    return np.zeros(_as_shape(shape))
+    return np.zeros(as_shape(shape))
 
 
 def constant(shape: Shape, *, rng: np.random.Generator | None = None, value: float) -> np.ndarray:
@@ -696,7 +602,7 @@ def constant(shape: Shape, *, rng: np.random.Generator | None = None, value: flo
     ValueError
         Non-finite value or a zero-sized dimension.
     """
-    return np.full(_as_shape(shape), _real("value", value))
+    return np.full(as_shape(shape), check_real("value", value))
 
 
 def normal(shape: Shape, *, rng: np.random.Generator, std: float) -> np.ndarray:
@@ -722,8 +628,8 @@ def normal(shape: Shape, *, rng: np.random.Generator, std: float) -> np.ndarray:
     ValueError
         Non-positive std or a zero-sized dimension.
     """
-    std = _positive("std", std)
-    return std * _check_rng(rng).standard_normal(_as_shape(shape))
+    std = check_positive("std", std)
+    return std * check_rng(rng).standard_normal(as_shape(shape))
 
 
 def uniform(shape: Shape, *, rng: np.random.Generator, limit: float) -> np.ndarray:
@@ -749,8 +655,8 @@ def uniform(shape: Shape, *, rng: np.random.Generator, limit: float) -> np.ndarr
     ValueError
         Non-positive limit or a zero-sized dimension.
     """
-    limit = _positive("limit", limit)
-    return _check_rng(rng).uniform(-limit, limit, size=_as_shape(shape))
+    limit = check_positive("limit", limit)
+    return check_rng(rng).uniform(-limit, limit, size=as_shape(shape))
 
 
 def small_random(shape: Shape, *, rng: np.random.Generator) -> np.ndarray:
@@ -846,10 +752,10 @@ def orthogonal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.0) -> 
     of learning in deep linear neural networks. arXiv:1312.6120. Mezzadri, F. (2007). How to
     generate random matrices from the classical compact groups. arXiv:math-ph/0609050.
     """
-    gain = _positive("gain", gain)
-    dims = _as_shape(shape)
-    _require_rank(dims, "orthogonal", 2)
-    rng = _check_rng(rng)
+    gain = check_positive("gain", gain)
+    dims = as_shape(shape)
+    require_rank(dims, "orthogonal", 2)
+    rng = check_rng(rng)
     q = _haar_orthogonal(math.prod(dims[:-1]), dims[-1], rng)
     return gain * q.reshape(dims)
 
@@ -884,9 +790,9 @@ def identity(
     Le, Q. V., Jaitly, N., Hinton, G. E. (2015). A Simple Way to Initialize Recurrent Networks of
     Rectified Linear Units. arXiv:1504.00941.
     """
-    gain = _positive("gain", gain)
-    dims = _as_shape(shape)
-    _require_rank(dims, "identity", 2, 2)
+    gain = check_positive("gain", gain)
+    dims = as_shape(shape)
+    require_rank(dims, "identity", 2, 2)
     return gain * np.eye(dims[0], dims[1])
 
 
@@ -927,16 +833,16 @@ def delta_orthogonal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.
     Isometry and a Mean Field Theory of CNNs: How to Train 10,000-Layer Vanilla Convolutional
     Neural Networks. ICML. arXiv:1806.05393.
     """
-    gain = _positive("gain", gain)
-    dims = _as_shape(shape)
-    _require_rank(dims, "delta_orthogonal", 3, 5)
+    gain = check_positive("gain", gain)
+    dims = as_shape(shape)
+    require_rank(dims, "delta_orthogonal", 3, 5)
     c_in, c_out = dims[-2:]
     if c_in > c_out:
         raise ValueError(
             f"delta_orthogonal needs c_in <= c_out (the centre must have orthonormal rows), "
             f"got c_in={c_in} > c_out={c_out} in shape {dims}"
         )
-    rng = _check_rng(rng)
+    rng = check_rng(rng)
     w = np.zeros(dims)
     centre = tuple((k - 1) // 2 for k in dims[:-2])
     w[centre] = gain * _haar_orthogonal(c_in, c_out, rng)
@@ -944,743 +850,8 @@ def delta_orthogonal(shape: Shape, *, rng: np.random.Generator, gain: float = 1.
 
 
 # --------------------------------------------------------------------------------------------
-# Catalogue
+# Exact scales
 # --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ParamSpec:
-    """One parameter of an initializer: default, valid range and UI hints.
-
-    Attributes
-    ----------
-    name : str
-        Keyword name passed to :func:`initialize`.
-    label : str
-        Human-readable label (may contain Unicode symbols).
-    kind : {"float", "choice"}
-    default : float or str
-    low, high : float or None
-        Range of a float parameter; ``low_inclusive``/``high_inclusive`` say whether the ends are
-        allowed (``(0, 10]`` is ``low=0, low_inclusive=False, high=10``).
-    choices : tuple of str or None
-        Valid values of a choice parameter.
-    help : str
-        One-sentence tooltip.
-    log : bool
-        Whether a slider should use a log scale (values that span decades).
-    low_inclusive, high_inclusive : bool
-    """
-
-    name: str
-    label: str
-    kind: Literal["float", "choice"]
-    default: float | str
-    low: float | None
-    high: float | None
-    choices: tuple[str, ...] | None
-    help: str
-    log: bool = False
-    low_inclusive: bool = True
-    high_inclusive: bool = True
-
-    def check(self, value: object) -> float | str:
-        """Return ``value`` normalized (float or str), or raise ValueError naming the parameter.
-
-        Parameters
-        ----------
-        value : object
-            Candidate value.
-
-        Returns
-        -------
-        float or str
-
-        Raises
-        ------
-        ValueError
-            Wrong type, non-finite, outside ``[low, high]`` or not one of ``choices``.
-        """
-        if self.kind == "choice":
-            assert self.choices is not None
-            if value not in self.choices:
-                raise ValueError(
-                    f"parameter {self.name!r} must be one of {', '.join(self.choices)}; "
-                    f"got {value!r}"
-                )
-            return str(value)
-        out = _real(f"parameter {self.name!r}", value)
-        too_low = self.low is not None and (
-            out < self.low or (out == self.low and not self.low_inclusive)
-        )
-        too_high = self.high is not None and (
-            out > self.high or (out == self.high and not self.high_inclusive)
-        )
-        if too_low or too_high:
-            raise ValueError(f"parameter {self.name!r} must be in {self.range_text}; got {out}")
-        return out
-
-    @property
-    def range_text(self) -> str:
-        """Interval notation of the valid range, e.g. ``(0, 10]``."""
-        if self.kind == "choice":
-            return "{" + ", ".join(self.choices or ()) + "}"
-        left = "[" if self.low_inclusive else "("
-        right = "]" if self.high_inclusive else ")"
-        return f"{left}{self.low:g}, {self.high:g}{right}"
-
-
-@dataclass(frozen=True)
-class InitSpec:
-    r"""Catalogue entry of one initializer (drives selectboxes, formula panels and the reference).
-
-    Attributes
-    ----------
-    name : str
-        Registry key, passed to :func:`initialize`.
-    label : str
-        Display name.
-    formula : str
-        LaTeX (for ``st.latex``); :math:`n_\mathrm{in}`/:math:`n_\mathrm{out}` are the fans.
-    designed_for : str
-        One or two plain sentences: the problem the scheme addresses.
-    reference : str
-        Authors (year). Title.
-    reference_url : str
-        Link to the paper (arXiv where there is one).
-    params : tuple of ParamSpec
-        Parameters in display order (empty when there are none).
-    family : {"constant", "random", "variance_scaling", "orthogonal", "identity"}
-    fan_mode : str
-        ``"fan_in"``, ``"fan_out"``, ``"fan_avg"``, ``"mode"`` (chosen by the ``mode`` parameter)
-        or ``"none"`` (the scale does not depend on the fans).
-    pytorch, keras, jax : str
-        The equivalent call (PyTorch's weights are ``(out, in, ...)``; the fans agree).
-    min_rank : int
-        Smallest shape rank the scheme accepts.
-    max_rank : int or None
-        Largest rank, or None for no limit.
-    """
-
-    name: str
-    label: str
-    formula: str
-    designed_for: str
-    reference: str
-    reference_url: str
-    params: tuple[ParamSpec, ...]
-    family: Literal["constant", "random", "variance_scaling", "orthogonal", "identity"]
-    fan_mode: str
-    pytorch: str
-    keras: str
-    jax: str
-    min_rank: int = 0
-    max_rank: int | None = None
-
-    @property
-    def defaults(self) -> dict[str, float | str]:
-        """Default value of every parameter, in display order."""
-        return {p.name: p.default for p in self.params}
-
-
-_GAIN = ParamSpec(
-    name="gain",
-    label="Gain g",
-    kind="float",
-    default=1.0,
-    low=0.0,
-    high=10.0,
-    choices=None,
-    help="Multiplies the standard deviation (e.g. calculate_gain('tanh') = 5/3).",
-    low_inclusive=False,
-)
-_VALUE = ParamSpec(
-    name="value",
-    label="Constant value c",
-    kind="float",
-    default=0.1,
-    low=-10.0,
-    high=10.0,
-    choices=None,
-    help="Every weight is set to this value.",
-)
-_STD = ParamSpec(
-    name="std",
-    label="Standard deviation σ",
-    kind="float",
-    default=0.05,
-    low=0.0,
-    high=10.0,
-    choices=None,
-    help="Standard deviation of the Gaussian, independent of the layer size.",
-    log=True,
-    low_inclusive=False,
-)
-_LIMIT = ParamSpec(
-    name="limit",
-    label="Uniform limit a",
-    kind="float",
-    default=0.05,
-    low=0.0,
-    high=10.0,
-    choices=None,
-    help="Weights are drawn from U(-a, a); the std is a/√3.",
-    log=True,
-    low_inclusive=False,
-)
-_SCALE = ParamSpec(
-    name="scale",
-    label="Scale k",
-    kind="float",
-    default=1.0,
-    low=0.0,
-    high=100.0,
-    choices=None,
-    help="Var(W) = k / n: k = 1 is LeCun (fan_in) or Glorot (fan_avg), k = 2 is He.",
-    log=True,
-    low_inclusive=False,
-)
-_MODE = ParamSpec(
-    name="mode",
-    label="Fan mode n",
-    kind="choice",
-    default="fan_in",
-    low=None,
-    high=None,
-    choices=MODES,
-    help="fan_in preserves the forward pass, fan_out the backward pass, fan_avg compromises.",
-)
-_DISTRIBUTION = ParamSpec(
-    name="distribution",
-    label="Distribution",
-    kind="choice",
-    default="truncated_normal",
-    low=None,
-    high=None,
-    choices=DISTRIBUTIONS,
-    help="The std is the same for all three; truncated_normal is cut at ±2σ and rescaled.",
-)
-
-_GLOROT_REF = (
-    "Glorot, X. & Bengio, Y. (2010). Understanding the difficulty of training deep feedforward "
-    "neural networks. AISTATS."
-)
-_GLOROT_URL = "https://proceedings.mlr.press/v9/glorot10a.html"
-_LECUN_REF = (
-    "LeCun, Y., Bottou, L., Orr, G. B., Müller, K.-R. (1998). Efficient BackProp. "
-    "Also Klambauer, G. et al. (2017). Self-Normalizing Neural Networks (arXiv:1706.02515)."
-)
-_LECUN_URL = "https://yann.lecun.com/exdb/publis/pdf/lecun-98b.pdf"
-_HE_REF = (
-    "He, K., Zhang, X., Ren, S., Sun, J. (2015). Delving Deep into Rectifiers: Surpassing "
-    "Human-Level Performance on ImageNet Classification."
-)
-_HE_URL = "https://arxiv.org/abs/1502.01852"
-_SYMMETRY_REF = (
-    "Goodfellow, I., Bengio, Y., Courville, A. (2016). Deep Learning, section 8.4 "
-    "(parameter initialization: breaking symmetry)."
-)
-_SYMMETRY_URL = "https://www.deeplearningbook.org/contents/optimization.html"
-
-_KJ = "jax.nn.initializers"
-_KK = "keras.initializers"
-
-_SPECS: tuple[InitSpec, ...] = (
-    InitSpec(
-        name="zeros",
-        label="Zeros",
-        formula=r"W_{ij} = 0",
-        designed_for=(
-            "Right for biases, wrong for weights: every hidden unit computes the same output and "
-            "the hidden weight gradients are exactly zero, so only the last layer and biases learn."
-        ),
-        reference=_SYMMETRY_REF,
-        reference_url=_SYMMETRY_URL,
-        params=(),
-        family="constant",
-        fan_mode="none",
-        pytorch="nn.init.zeros_(w)",
-        keras=f"{_KK}.Zeros()",
-        jax=f"{_KJ}.zeros",
-    ),
-    InitSpec(
-        name="constant",
-        label="Constant",
-        formula=r"W_{ij} = c",
-        designed_for=(
-            "Shows the symmetry problem: with c ≠ 0 all units of a layer are clones that receive "
-            "identical gradients and stay clones, so the layer acts like a single neuron."
-        ),
-        reference=_SYMMETRY_REF,
-        reference_url=_SYMMETRY_URL,
-        params=(_VALUE,),
-        family="constant",
-        fan_mode="none",
-        pytorch="nn.init.constant_(w, value)",
-        keras=f"{_KK}.Constant(value)",
-        jax=f"{_KJ}.constant(value)",
-    ),
-    InitSpec(
-        name="normal",
-        label="Normal N(0, σ²)",
-        formula=r"W_{ij} \sim \mathcal{N}(0,\ \sigma^2)",
-        designed_for=(
-            "Plain Gaussian weights with a hand-picked standard deviation that ignores the layer "
-            "size, so a value that works for one width fails for another."
-        ),
-        reference=_GLOROT_REF,
-        reference_url=_GLOROT_URL,
-        params=(_STD,),
-        family="random",
-        fan_mode="none",
-        pytorch="nn.init.normal_(w, mean=0.0, std=std)",
-        keras=f"{_KK}.RandomNormal(mean=0.0, stddev=std)",
-        jax=f"{_KJ}.normal(stddev=std)",
-    ),
-    InitSpec(
-        name="uniform",
-        label="Uniform U(−a, a)",
-        formula=r"W_{ij} \sim \mathcal{U}(-a,\ a), \qquad \operatorname{Var}(W) = \frac{a^2}{3}",
-        designed_for=(
-            "Plain uniform weights with a hand-picked limit that ignores the layer size; at equal "
-            "variance it behaves almost exactly like the Gaussian."
-        ),
-        reference=_GLOROT_REF,
-        reference_url=_GLOROT_URL,
-        params=(_LIMIT,),
-        family="random",
-        fan_mode="none",
-        pytorch="nn.init.uniform_(w, -limit, limit)",
-        keras=f"{_KK}.RandomUniform(minval=-limit, maxval=limit)",
-        jax=(
-            "lambda key, shape, dtype=jnp.float32: jax.random.uniform(key, shape, dtype, "
-            f"-limit, limit)  # {_KJ}.uniform(s) samples [0, s)"
-        ),
-    ),
-    InitSpec(
-        name="small_random",
-        label="Small random N(0, 0.01²)",
-        formula=r"W_{ij} \sim \mathcal{N}(0,\ 0.01^2)",
-        designed_for=(
-            "The classic 'small random numbers' recipe: it breaks the symmetry, but in a deep net "
-            "activations and gradients shrink layer after layer (vanishing)."
-        ),
-        reference=_GLOROT_REF,
-        reference_url=_GLOROT_URL,
-        params=(),
-        family="random",
-        fan_mode="none",
-        pytorch="nn.init.normal_(w, mean=0.0, std=0.01)",
-        keras=f"{_KK}.RandomNormal(mean=0.0, stddev=0.01)",
-        jax=f"{_KJ}.normal(stddev=0.01)",
-    ),
-    InitSpec(
-        name="large_random",
-        label="Large random N(0, 1)",
-        formula=r"W_{ij} \sim \mathcal{N}(0,\ 1)",
-        designed_for=(
-            "Unit-variance weights regardless of layer size: pre-activations grow like "
-            "√fan_in, so tanh and sigmoid saturate and ReLU or linear nets explode."
-        ),
-        reference=_GLOROT_REF,
-        reference_url=_GLOROT_URL,
-        params=(),
-        family="random",
-        fan_mode="none",
-        pytorch="nn.init.normal_(w, mean=0.0, std=1.0)",
-        keras=f"{_KK}.RandomNormal(mean=0.0, stddev=1.0)",
-        jax=f"{_KJ}.normal(stddev=1.0)",
-    ),
-    InitSpec(
-        name="lecun_normal",
-        label="LeCun normal",
-        formula=r"W_{ij} \sim \mathcal{N}\!\left(0,\ \frac{g^2}{n_\mathrm{in}}\right)",
-        designed_for=(
-            "Keeps the pre-activation variance constant through linear and tanh-like layers "
-            "(Var = 1/fan_in); the recommended init for SELU self-normalizing networks."
-        ),
-        reference=_LECUN_REF,
-        reference_url=_LECUN_URL,
-        params=(_GAIN,),
-        family="variance_scaling",
-        fan_mode="fan_in",
-        pytorch=(
-            'nn.init.kaiming_normal_(w, mode="fan_in", nonlinearity="linear")  # then w *= gain'
-        ),
-        keras=(
-            f'{_KK}.VarianceScaling(scale=gain**2, mode="fan_in", '
-            'distribution="untruncated_normal")  # LecunNormal() is truncated'
-        ),
-        jax=f'{_KJ}.variance_scaling(gain**2, "fan_in", "normal")  # lecun_normal() is truncated',
-        min_rank=2,
-    ),
-    InitSpec(
-        name="lecun_uniform",
-        label="LeCun uniform",
-        formula=(r"W_{ij} \sim \mathcal{U}(-a,\ a), \qquad a = g\sqrt{\frac{3}{n_\mathrm{in}}}"),
-        designed_for=(
-            "The uniform version of LeCun's rule: Var = 1/fan_in keeps the forward variance "
-            "constant through linear and tanh-like layers."
-        ),
-        reference=_LECUN_REF,
-        reference_url=_LECUN_URL,
-        params=(_GAIN,),
-        family="variance_scaling",
-        fan_mode="fan_in",
-        pytorch=(
-            'nn.init.kaiming_uniform_(w, mode="fan_in", nonlinearity="linear")  # then w *= gain'
-        ),
-        keras=(
-            f'{_KK}.LecunUniform()  # gain 1; else VarianceScaling(scale=gain**2, mode="fan_in", '
-            'distribution="uniform")'
-        ),
-        jax=f'{_KJ}.variance_scaling(gain**2, "fan_in", "uniform")  # = lecun_uniform() at gain 1',
-        min_rank=2,
-    ),
-    InitSpec(
-        name="glorot_normal",
-        label="Glorot (Xavier) normal",
-        formula=(
-            r"W_{ij} \sim \mathcal{N}\!\left(0,\ "
-            r"\frac{2 g^2}{n_\mathrm{in} + n_\mathrm{out}}\right)"
-        ),
-        designed_for=(
-            "Compromise between keeping the activation variance (1/fan_in) and the gradient "
-            "variance (1/fan_out) constant, for tanh, sigmoid and linear networks."
-        ),
-        reference=_GLOROT_REF,
-        reference_url=_GLOROT_URL,
-        params=(_GAIN,),
-        family="variance_scaling",
-        fan_mode="fan_avg",
-        pytorch="nn.init.xavier_normal_(w, gain=gain)",
-        keras=(
-            f'{_KK}.VarianceScaling(scale=gain**2, mode="fan_avg", '
-            'distribution="untruncated_normal")  # GlorotNormal() is truncated'
-        ),
-        jax=(
-            f'{_KJ}.variance_scaling(gain**2, "fan_avg", "normal")  # glorot_normal() is truncated'
-        ),
-        min_rank=2,
-    ),
-    InitSpec(
-        name="glorot_uniform",
-        label="Glorot (Xavier) uniform",
-        formula=(
-            r"W_{ij} \sim \mathcal{U}(-a,\ a), \qquad "
-            r"a = g\sqrt{\frac{6}{n_\mathrm{in} + n_\mathrm{out}}}"
-        ),
-        designed_for=(
-            "Glorot & Bengio's 'normalized initialization': the same forward/backward compromise "
-            "with a uniform distribution; Keras' default kernel initializer."
-        ),
-        reference=_GLOROT_REF,
-        reference_url=_GLOROT_URL,
-        params=(_GAIN,),
-        family="variance_scaling",
-        fan_mode="fan_avg",
-        pytorch="nn.init.xavier_uniform_(w, gain=gain)",
-        keras=(
-            f"{_KK}.GlorotUniform()  # gain 1; else VarianceScaling(scale=gain**2, "
-            'mode="fan_avg", distribution="uniform")'
-        ),
-        jax=(
-            f'{_KJ}.variance_scaling(gain**2, "fan_avg", "uniform")  # = glorot_uniform() at gain 1'
-        ),
-        min_rank=2,
-    ),
-    InitSpec(
-        name="he_normal",
-        label="He (Kaiming) normal",
-        formula=r"W_{ij} \sim \mathcal{N}\!\left(0,\ \frac{2 g^2}{n_\mathrm{in}}\right)",
-        designed_for=(
-            "ReLU zeroes half of its inputs and halves the second moment; doubling the variance "
-            "(2/fan_in) keeps the activation variance constant through deep ReLU networks."
-        ),
-        reference=_HE_REF,
-        reference_url=_HE_URL,
-        params=(_GAIN,),
-        family="variance_scaling",
-        fan_mode="fan_in",
-        pytorch='nn.init.kaiming_normal_(w, mode="fan_in", nonlinearity="relu")  # then w *= gain',
-        keras=(
-            f'{_KK}.VarianceScaling(scale=2.0 * gain**2, mode="fan_in", '
-            'distribution="untruncated_normal")  # HeNormal() is truncated'
-        ),
-        jax=(
-            f'{_KJ}.variance_scaling(2.0 * gain**2, "fan_in", "normal")  '
-            "# he_normal() is truncated; this matches PyTorch's kaiming_normal_"
-        ),
-        min_rank=2,
-    ),
-    InitSpec(
-        name="he_uniform",
-        label="He (Kaiming) uniform",
-        formula=(r"W_{ij} \sim \mathcal{U}(-a,\ a), \qquad a = g\sqrt{\frac{6}{n_\mathrm{in}}}"),
-        designed_for=(
-            "The uniform version of He's rule: Var = 2/fan_in compensates for ReLU halving the "
-            "second moment of the signal."
-        ),
-        reference=_HE_REF,
-        reference_url=_HE_URL,
-        params=(_GAIN,),
-        family="variance_scaling",
-        fan_mode="fan_in",
-        pytorch='nn.init.kaiming_uniform_(w, mode="fan_in", nonlinearity="relu")  # then w *= gain',
-        keras=(
-            f"{_KK}.HeUniform()  # gain 1; else VarianceScaling(scale=2.0 * gain**2, "
-            'mode="fan_in", distribution="uniform")'
-        ),
-        jax=(
-            f'{_KJ}.variance_scaling(2.0 * gain**2, "fan_in", "uniform")  '
-            "# = he_uniform() at gain 1"
-        ),
-        min_rank=2,
-    ),
-    InitSpec(
-        name="variance_scaling",
-        label="Variance scaling (k/n)",
-        formula=(
-            r"\operatorname{Var}(W) = \frac{k}{n}, \qquad n \in \left\{n_\mathrm{in},\ "
-            r"n_\mathrm{out},\ \tfrac{n_\mathrm{in} + n_\mathrm{out}}{2}\right\}"
-        ),
-        designed_for=(
-            "The general k/n rule behind LeCun, Glorot and He: pick the scale k, the fan n and "
-            "the distribution, and the weight variance is exactly k/n."
-        ),
-        reference=(
-            "Kumar, S. K. (2017). On weight initialization in deep neural networks. "
-            "(Keras VarianceScaling / JAX variance_scaling.)"
-        ),
-        reference_url="https://arxiv.org/abs/1704.08863",
-        params=(_SCALE, _MODE, _DISTRIBUTION),
-        family="variance_scaling",
-        fan_mode="mode",
-        pytorch=(
-            "no single call: normal_(w, std=s), uniform_(w, -a, a) with a = √3·s, or "
-            "trunc_normal_(w, std=t, a=-2*t, b=2*t) with t = s/0.8796 (absolute bounds); "
-            "s = sqrt(scale/n)"
-        ),
-        keras=(
-            f"{_KK}.VarianceScaling(scale=scale, mode=mode, distribution=distribution)  "
-            '# "normal" is spelled "untruncated_normal"'
-        ),
-        jax=f"{_KJ}.variance_scaling(scale, mode, distribution)",
-        min_rank=2,
-    ),
-    InitSpec(
-        name="orthogonal",
-        label="Orthogonal",
-        formula=(
-            r"A = QR,\ A_{ij} \sim \mathcal{N}(0, 1), \qquad "
-            r"W = g\, Q\, \operatorname{diag}(\operatorname{sign} R_{ii})"
-        ),
-        designed_for=(
-            "Every singular value equals the gain, so deep linear networks and RNNs neither "
-            "shrink nor amplify any direction; learning speed becomes independent of depth."
-        ),
-        reference=(
-            "Saxe, A. M., McClelland, J. L., Ganguli, S. (2013). Exact solutions to the nonlinear "
-            "dynamics of learning in deep linear neural networks."
-        ),
-        reference_url="https://arxiv.org/abs/1312.6120",
-        params=(_GAIN,),
-        family="orthogonal",
-        fan_mode="none",
-        pytorch="nn.init.orthogonal_(w, gain=gain)",
-        keras=f"{_KK}.Orthogonal(gain=gain)",
-        jax=f"{_KJ}.orthogonal(scale=gain)",
-        min_rank=2,
-    ),
-    InitSpec(
-        name="identity",
-        label="Identity",
-        formula=r"W = g\, I",
-        designed_for=(
-            "For ReLU RNNs (IRNN): the recurrent matrix starts as the identity, so the hidden "
-            "state is copied forward in time and gradients through time do not vanish."
-        ),
-        reference=(
-            "Le, Q. V., Jaitly, N., Hinton, G. E. (2015). A Simple Way to Initialize Recurrent "
-            "Networks of Rectified Linear Units."
-        ),
-        reference_url="https://arxiv.org/abs/1504.00941",
-        params=(_GAIN,),
-        family="identity",
-        fan_mode="none",
-        pytorch="nn.init.eye_(w)  # then w *= gain",
-        keras=f"{_KK}.Identity(gain=gain)",
-        jax=(
-            "lambda key, shape, dtype=jnp.float32: gain * jnp.eye(*shape, dtype=dtype)  "
-            "# no built-in"
-        ),
-        min_rank=2,
-        max_rank=2,
-    ),
-    InitSpec(
-        name="delta_orthogonal",
-        label="Delta-orthogonal (conv)",
-        formula=(r"W[k_c] = g\, H,\ H H^\top = I_{c_\mathrm{in}}, \qquad W[k] = 0\ (k \neq k_c)"),
-        designed_for=(
-            "The convolutional analogue of orthogonal init: a kernel that is orthogonal at the "
-            "spatial centre and zero elsewhere makes a conv layer norm-preserving, which lets "
-            "vanilla CNNs with thousands of layers train."
-        ),
-        reference=(
-            "Xiao, L., Bahri, Y., Sohl-Dickstein, J., Schoenholz, S. S., Pennington, J. (2018). "
-            "Dynamical Isometry and a Mean Field Theory of CNNs: How to Train 10,000-Layer "
-            "Vanilla Convolutional Neural Networks."
-        ),
-        reference_url="https://arxiv.org/abs/1806.05393",
-        params=(_GAIN,),
-        family="orthogonal",
-        fan_mode="none",
-        pytorch=(
-            "no built-in: zero w, then nn.init.orthogonal_(w[:, :, kh // 2, kw // 2], gain=gain) "
-            "(nn.init.dirac_ is the identity special case)"
-        ),
-        keras="no built-in (TF 1.x had tf.initializers.convolutional_delta_orthogonal(gain))",
-        jax=f"{_KJ}.delta_orthogonal(scale=gain)",
-        min_rank=3,
-        max_rank=5,
-    ),
-    InitSpec(
-        name="torch_default",
-        label="PyTorch default (nn.Linear)",
-        formula=(
-            r"W_{ij} \sim \mathcal{U}\!\left(-\frac{1}{\sqrt{n_\mathrm{in}}},\ "
-            r"\frac{1}{\sqrt{n_\mathrm{in}}}\right), \qquad "
-            r"\operatorname{Var}(W) = \frac{1}{3\,n_\mathrm{in}}"
-        ),
-        designed_for=(
-            "What PyTorch's nn.Linear and nn.Conv layers do unless told otherwise; it is the "
-            "'standard' heuristic U(±1/√n) whose shrinking variance Glorot & Bengio analysed."
-        ),
-        reference=_GLOROT_REF + " PyTorch nn.Linear.reset_parameters.",
-        reference_url=_GLOROT_URL,
-        params=(),
-        family="variance_scaling",
-        fan_mode="fan_in",
-        pytorch="nn.init.kaiming_uniform_(w, a=math.sqrt(5))  # nn.Linear/nn.Conv default",
-        keras=f'{_KK}.VarianceScaling(scale=1/3, mode="fan_in", distribution="uniform")',
-        jax=f'{_KJ}.variance_scaling(1/3, "fan_in", "uniform")',
-        min_rank=2,
-    ),
-)
-
-#: Every initializer, in display order.
-REGISTRY: dict[str, InitSpec] = {spec.name: spec for spec in _SPECS}
-
-_FUNCTIONS: dict[str, Callable[..., np.ndarray]] = {
-    "zeros": zeros,
-    "constant": constant,
-    "normal": normal,
-    "uniform": uniform,
-    "small_random": small_random,
-    "large_random": large_random,
-    "lecun_normal": lecun_normal,
-    "lecun_uniform": lecun_uniform,
-    "glorot_normal": glorot_normal,
-    "glorot_uniform": glorot_uniform,
-    "he_normal": he_normal,
-    "he_uniform": he_uniform,
-    "variance_scaling": variance_scaling,
-    "orthogonal": orthogonal,
-    "identity": identity,
-    "delta_orthogonal": delta_orthogonal,
-    "torch_default": torch_default,
-}
-assert tuple(_FUNCTIONS) == tuple(REGISTRY)
-
-
-def _spec(name: str) -> InitSpec:
-    try:
-        return REGISTRY[name]
-    except (KeyError, TypeError):
-        raise ValueError(
-            f"unknown initializer {name!r}; valid names: {', '.join(REGISTRY)}"
-        ) from None
-
-
-def validate_params(name: str, params: Mapping[str, object] | None = None) -> dict[str, object]:
-    """Check an initializer's parameters and fill in the defaults.
-
-    Parameters
-    ----------
-    name : str
-        Registry name.
-    params : mapping, optional
-        Parameter values by name; missing ones take their default.
-
-    Returns
-    -------
-    dict
-        Every parameter of the scheme in display order: floats as ``float``, choices as ``str``.
-
-    Raises
-    ------
-    ValueError
-        Unknown initializer (lists the valid names), unknown parameter names (lists the valid
-        ones), or a value of the wrong type, non-finite or outside its range (names the parameter
-        and the range).
-    """
-    spec = _spec(name)
-    given = dict(params or {})
-    valid = [p.name for p in spec.params]
-    unknown = [k for k in given if k not in valid]
-    if unknown:
-        raise ValueError(
-            f"unknown parameter(s) {', '.join(map(repr, unknown))} for initializer {name!r}; "
-            f"valid parameters: {', '.join(valid) if valid else 'none'}"
-        )
-    return {p.name: p.check(given.get(p.name, p.default)) for p in spec.params}
-
-
-def _check_rank_for(spec: InitSpec, dims: tuple[int, ...]) -> None:
-    _require_rank(dims, spec.name, spec.min_rank, spec.max_rank)
-
-
-def initialize(
-    name: str, shape: Shape, *, rng: np.random.Generator, **params: object
-) -> np.ndarray:
-    """Initialize a weight with a registry scheme.
-
-    Parameters
-    ----------
-    name : str
-        A key of :data:`REGISTRY`.
-    shape : sequence of int
-        ``(*receptive_field, n_in, n_out)``; fan-based schemes need rank >= 2, ``identity``
-        exactly 2, ``delta_orthogonal`` 3 to 5.
-    rng : numpy.random.Generator
-        The only source of randomness (same seed, same weights).
-    **params
-        The scheme's parameters (see ``REGISTRY[name].params``); defaults fill the rest.
-
-    Returns
-    -------
-    ndarray of float64, shape ``shape``
-
-    Raises
-    ------
-    ValueError
-        Unknown name or parameter, a parameter out of range, a rank the scheme does not accept,
-        a zero-sized dimension, more than :data:`MAX_ELEMENTS` entries, or
-        ``delta_orthogonal`` with ``c_in > c_out``.
-    TypeError
-        ``rng`` is not a Generator or ``shape`` is not a sequence of integers.
-    """
-    spec = _spec(name)
-    values = validate_params(name, params)
-    dims = _as_shape(shape)
-    _check_rank_for(spec, dims)
-    size = math.prod(dims)
-    if size > MAX_ELEMENTS:
-        raise ValueError(
-            f"shape {dims} has {size} entries; initialize draws at most "
-            f"MAX_ELEMENTS = {MAX_ELEMENTS} (2**26, 512 MiB of float64) per tensor"
-        )
-    return _FUNCTIONS[name](dims, rng=_check_rng(rng), **values)
 
 
 @dataclass(frozen=True)
@@ -1707,7 +878,23 @@ class Scale:
     truncation: float | None = None
 
 
-def _vs_scale(scale: float, mode: str, distribution: str, fans: tuple[int, int]) -> Scale:
+def variance_scaling_scale(
+    scale: float, mode: str, distribution: str, fans: tuple[int, int]
+) -> Scale:
+    """Exact :class:`Scale` of :func:`variance_scaling` with these arguments.
+
+    Parameters
+    ----------
+    scale : float
+    mode : {"fan_in", "fan_out", "fan_avg"}
+    distribution : {"normal", "truncated_normal", "uniform"}
+    fans : tuple of int
+        ``(fan_in, fan_out)``.
+
+    Returns
+    -------
+    Scale
+    """
     std = math.sqrt(scale / _fan(fans, mode))
     if distribution == "uniform":
         return Scale(std=std, bound=math.sqrt(3.0) * std, distribution="uniform")
@@ -1717,99 +904,45 @@ def _vs_scale(scale: float, mode: str, distribution: str, fans: tuple[int, int])
     return Scale(std=std, bound=None, distribution="normal")
 
 
-def scale_of(name: str, shape: Shape, **params: object) -> Scale:
-    r"""Return the exact std (and uniform bound) of the entries ``initialize`` would produce.
-
-    For the random schemes this is the population std; for the deterministic and orthogonal
-    ones it is the RMS of the entries: zeros 0, constant :math:`|c|`, identity
-    :math:`g\sqrt{\min(m,n)/(mn)}`, orthogonal :math:`g/\sqrt{\max(r, c)}` with ``(r, c)`` the
-    flattened matrix (``(fan_in, fan_out)`` for a dense layer), delta-orthogonal
-    :math:`g\sqrt{c_\mathrm{in}/\prod \text{shape}}`.
+def preset_scale(name: str, fans: tuple[int, int], gain: float = 1.0) -> Scale:
+    """Exact :class:`Scale` of a variance-scaling preset (``he_normal``, ``torch_default``, ...).
 
     Parameters
     ----------
     name : str
-        A key of :data:`REGISTRY`.
-    shape : sequence of int
-        Weight shape (same rank rules as :func:`initialize`).
-    **params
-        The scheme's parameters; defaults fill the rest.
+        A preset name (a key of the preset table: LeCun, Glorot, He, torch_default).
+    fans : tuple of int
+        ``(fan_in, fan_out)``.
+    gain : float
+        Factor on the std.
 
     Returns
     -------
     Scale
-
-    Raises
-    ------
-    ValueError
-        As :func:`initialize`.
     """
-    spec = _spec(name)
-    p = validate_params(name, params)
-    dims = _as_shape(shape)
-    _check_rank_for(spec, dims)
-    if name == "zeros":
-        return Scale(std=0.0, bound=None, distribution="constant")
-    if name == "constant":
-        return Scale(std=abs(float(p["value"])), bound=None, distribution="constant")
-    if name == "normal":
-        return Scale(std=float(p["std"]), bound=None, distribution="normal")
-    if name == "small_random":
-        return Scale(std=0.01, bound=None, distribution="normal")
-    if name == "large_random":
-        return Scale(std=1.0, bound=None, distribution="normal")
-    if name == "uniform":
-        limit = float(p["limit"])
-        return Scale(std=limit / math.sqrt(3.0), bound=limit, distribution="uniform")
-    fans = compute_fans(dims)
-    if name == "variance_scaling":
-        return _vs_scale(float(p["scale"]), str(p["mode"]), str(p["distribution"]), fans)
-    gain = float(p.get("gain", 1.0))
-    if name in _PRESETS:
-        scale, mode, distribution = _PRESETS[name]
-        if scale * gain**2 >= _MIN_GAIN_SCALE:
-            return _vs_scale(scale * gain**2, mode, distribution, fans)
-        unit = _vs_scale(scale, mode, distribution, fans)  # gain**2 would underflow
-        return Scale(
-            std=gain * unit.std,
-            bound=None if unit.bound is None else gain * unit.bound,
-            distribution=unit.distribution,
-            truncation=None if unit.truncation is None else gain * unit.truncation,
-        )
-    if name == "orthogonal":
-        rows, cols = math.prod(dims[:-1]), dims[-1]
-        return Scale(std=gain / math.sqrt(max(rows, cols)), bound=None, distribution="orthogonal")
-    if name == "identity":
-        m, n = dims
-        return Scale(std=gain * math.sqrt(min(m, n) / (m * n)), bound=None, distribution="identity")
-    if name == "delta_orthogonal":
-        std = gain * math.sqrt(dims[-2] / math.prod(dims))
-        return Scale(std=std, bound=None, distribution="delta_orthogonal")
-    raise AssertionError(f"scale_of does not handle {name!r}")  # pragma: no cover
+    scale, mode, distribution = _PRESETS[name]
+    if scale * gain**2 >= _MIN_GAIN_SCALE:
+        return variance_scaling_scale(scale * gain**2, mode, distribution, fans)
+    unit = variance_scaling_scale(scale, mode, distribution, fans)  # gain**2 would underflow
+    return Scale(
+        std=gain * unit.std,
+        bound=None if unit.bound is None else gain * unit.bound,
+        distribution=unit.distribution,
+        truncation=None if unit.truncation is None else gain * unit.truncation,
+    )
 
 
-def sigma_w2(name: str, shape: Shape, **params: object) -> float:
-    r"""Mean-field weight variance :math:`\sigma_w^2 = \text{fan\_in}\cdot\text{std}^2`.
+# The catalogue lives in core.registry (which imports the functions above); its names stay
+# importable from here, resolved on first use so that neither module import order can cycle.
+_REGISTRY_NAMES = frozenset(
+    ("REGISTRY", "InitSpec", "ParamSpec", "initialize", "scale_of", "sigma_w2", "validate_params")
+)
 
-    Mean-field theory writes :math:`W \sim \mathcal{N}(0, \sigma_w^2/n)`; this maps any scheme onto
-    that axis (LeCun 1, He 2, torch_default 1/3, square orthogonal :math:`g^2`).
 
-    Parameters
-    ----------
-    name : str
-        A key of :data:`REGISTRY`.
-    shape : sequence of int, length >= 2
-    **params
-        The scheme's parameters.
+def __getattr__(name: str) -> object:
+    """Resolve the catalogue names (``REGISTRY``, ``initialize`` ...) from :mod:`core.registry`."""
+    if name in _REGISTRY_NAMES:
+        from core import registry
 
-    Returns
-    -------
-    float
-
-    Raises
-    ------
-    ValueError
-        As :func:`scale_of`, and rank < 2 (the fan-in is undefined).
-    """
-    fan_in, _ = compute_fans(shape)
-    return fan_in * scale_of(name, shape, **params).std ** 2
+        return getattr(registry, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

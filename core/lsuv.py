@@ -27,7 +27,8 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from core import initializers
+from core import registry
+from core._checks import check_int
 from core.networks import Network
 from core.training import layer_names
 
@@ -143,19 +144,14 @@ def lsuv(
         )
     if isinstance(tol, bool) or not isinstance(tol, int | float | np.floating) or not 0 < tol < 1:
         raise ValueError(f"tol must be a number in (0, 1), got {tol!r}")
-    if (
-        isinstance(max_iter, bool)
-        or not isinstance(max_iter, int | np.integer)
-        or not 1 <= max_iter <= MAX_ITER
-    ):
-        raise ValueError(f"max_iter must be an integer in [1, {MAX_ITER}], got {max_iter!r}")
+    max_iter = check_int("max_iter", max_iter, 1, MAX_ITER)
     if orthogonal_init:
         if not isinstance(rng, np.random.Generator):
             raise ValueError("orthogonal_init=True needs rng, a numpy.random.Generator")
         for p in net.params:
             for k in [k for k in p if k.startswith("w")]:
                 p[k] = np.ascontiguousarray(
-                    initializers.initialize("orthogonal", p[k].shape, rng=rng), dtype=np.float64
+                    registry.initialize("orthogonal", p[k].shape, rng=rng), dtype=np.float64
                 )
     n_layers = len(net.params)
     iterations = np.zeros(n_layers, dtype=np.int64)

@@ -13,8 +13,9 @@ Layout (Keras/JAX convention, used everywhere in ``core``): inputs on axis -2, o
 * recurrent layer ``w_xh`` of shape ``(d_in, hidden)``, ``w_hh`` of shape ``(hidden, hidden)``,
   ``h_t = f(x_t w_xh + h_{t-1} w_hh + b)`` with ``h_{-1} = 0``.
 
-The layer functions follow the CS231n pattern: ``*_forward(...) -> (out, cache)`` and
-``*_backward(dout, cache) -> (dx, dw, ...)``. They never mutate the incoming gradient ``dout``.
+Every layer is computed by :mod:`core.layers` (CS231n pattern: ``*_forward(...) -> (out,
+cache)`` and ``*_backward(dout, cache) -> (dx, dw, ...)``, never mutating the incoming gradient);
+the layer pairs (``dense_forward``, ``conv_backward``, ...) are re-exported from here.
 
 All computation is float64. Overflow is never raised or warned about: every numeric section runs
 under ``np.errstate(all="ignore")`` so that a mis-initialized deep network yields ``inf``/``nan``
@@ -48,11 +49,22 @@ from dataclasses import dataclass, field
 from typing import Literal, get_args
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
-from core import initializers
+from core import layers, registry
+from core._checks import check_activation, check_choice, check_int, check_real, check_rng
 from core.activations import Activation
-from core.activations import get as get_activation
+
+# The CS231n layer pairs live in core.layers; they stay importable from here.
+from core.layers import conv_backward as conv_backward
+from core.layers import conv_forward as conv_forward
+from core.layers import dense_backward as dense_backward
+from core.layers import dense_forward as dense_forward
+from core.layers import residual_backward as residual_backward
+from core.layers import residual_forward as residual_forward
+from core.layers import rnn_backward as rnn_backward
+from core.layers import rnn_forward as rnn_forward
+from core.layers import rnn_step_backward as rnn_step_backward
+from core.layers import rnn_step_forward as rnn_step_forward
 
 Kind = Literal["mlp", "cnn", "rnn", "resmlp"]
 LossName = Literal["mse", "cross_entropy"]
@@ -76,119 +88,6 @@ MAX_TIME_STEPS: int = 1000
 MAX_TRACE_ELEMENTS: int = 2**26
 #: Kernel size of the ``cnn`` layers built by :func:`build`.
 CONV_KERNEL: tuple[int, int] = (3, 3)
-#: im2col works on batch chunks whose patch matrix holds at most this many values (32 MiB), so
-#: a large batch never materialises a 9x copy of the whole activation tensor.
-_IM2COL_CHUNK: int = 2**22
-# Output-form derivatives (1 - a^2, a (1 - a)) are used only where the cancelling factor is at
-# least this large, which bounds their relative error by ~eps / 0.01 ~ 2e-14.
-_OUTPUT_FORM_MIN: float = 1e-2
-
-
-# --------------------------------------------------------------------------------------------
-# Activation helper
-# --------------------------------------------------------------------------------------------
-
-
-def _apply_activation(z: np.ndarray, act: Activation, out: np.ndarray | None = None) -> np.ndarray:
-    """Return ``f(z)`` as a new array, or written into ``out`` (same shape as ``z``).
-
-    ReLU and tanh write straight into ``out`` (they are exactly ``np.maximum(z, 0)`` and
-    ``np.tanh``); other activations are evaluated by the record's ``f`` and copied.
-    """
-    if out is None:
-        a = np.asarray(act.f(z), dtype=np.float64)
-        return a.copy() if a is z else a
-    if act.name == "relu":
-        return np.maximum(z, 0.0, out=out)
-    if act.name == "tanh":
-        return np.tanh(z, out=out)
-    out[...] = act.f(z)
-    return out
-
-
-def _activation_backward(
-    da: np.ndarray,
-    z: np.ndarray,
-    fz: np.ndarray | None,
-    act: Activation,
-    out: np.ndarray | None = None,
-) -> np.ndarray:
-    """Return ``dL/dz = dL/da * f'(z)`` in a new array or in ``out`` (``da`` is not modified).
-
-    Linear passes the gradient; ReLU passes it where ``f(z) > 0`` and gives exactly 0 elsewhere
-    (also when ``da`` is inf, as PyTorch does). When ``f(z)`` is at hand, tanh and sigmoid use
-    the cheap output forms ``1 - a^2`` and ``a (1 - a)`` where these are well conditioned
-    (``1 - a^2 >= 0.01``, resp. ``1 - a >= 0.01``: relative error below ~1e-13) and the
-    activation's own tail-accurate ``f'(z)`` on the remaining entries; the output form alone
-    would round to exactly 0 for |z| > 19 and hide the tiny but non-zero gradients a saturation
-    chart must show. Everything else evaluates ``f'(z)``.
-
-    Parameters
-    ----------
-    da : ndarray, any shape S
-        Upstream gradient ``dL/da``.
-    z : ndarray, shape S
-        Pre-activation.
-    fz : ndarray of shape S, or None
-        ``f(z)`` if it is at hand.
-    act : Activation
-    out : ndarray of shape S, optional
-        Destination (must not be ``da``).
-
-    Returns
-    -------
-    ndarray, shape S
-    """
-    if out is None:
-        out = np.empty_like(da)
-    with np.errstate(all="ignore"):
-        if act.name == "linear":
-            np.copyto(out, da)
-        elif act.name == "relu":
-            active = (fz if fz is not None else z) > 0.0
-            np.multiply(da, active, out=out)  # 10x faster than a masked copy
-            if not np.isfinite(out.sum()):
-                out[~active] = 0.0  # inf * 0 = NaN at inactive units; their gradient is 0
-        else:
-            _derivative(z, fz, act, out=out)
-            out *= da
-    return out
-
-
-def _derivative(
-    z: np.ndarray, fz: np.ndarray | None, act: Activation, out: np.ndarray | None = None
-) -> np.ndarray:
-    """Return ``f'(z)`` (new array or ``out``), using the output forms described above.
-
-    Parameters
-    ----------
-    z : ndarray, any shape S
-    fz : ndarray of shape S, or None
-        ``f(z)`` if it is at hand.
-    act : Activation
-    out : ndarray of shape S, optional
-
-    Returns
-    -------
-    ndarray, shape S
-    """
-    if out is None:
-        out = np.empty(z.shape)
-    with np.errstate(all="ignore"):
-        if fz is not None and act.name in ("tanh", "sigmoid"):
-            if act.name == "tanh":
-                np.multiply(fz, fz, out=out)
-                np.subtract(1.0, out, out=out)
-                tail = out < _OUTPUT_FORM_MIN
-            else:
-                np.subtract(1.0, fz, out=out)
-                tail = out < _OUTPUT_FORM_MIN
-                out *= fz
-            if tail.any():
-                out[tail] = act.df(z[tail])
-        else:
-            out[...] = act.df(z)
-    return out
 
 
 def supported_inits(kind: Kind) -> tuple[str, ...]:
@@ -210,14 +109,14 @@ def supported_inits(kind: Kind) -> tuple[str, ...]:
     kind = _check_kind(kind)  # type: ignore[assignment]
     hidden_rank = 4 if kind == "cnn" else 2
     out = []
-    for name, spec in initializers.REGISTRY.items():
+    for name, spec in registry.REGISTRY.items():
         low, high = spec.min_rank, spec.max_rank
         if low <= hidden_rank and (high is None or hidden_rank <= high):
             out.append(name)
     return tuple(out)
 
 
-def _init_weight(
+def draw_weight(
     init: str,
     shape: tuple[int, ...],
     *,
@@ -232,15 +131,15 @@ def _init_weight(
     """
     if init == "delta_orthogonal" and len(shape) == 2 and kind == "cnn":
         init = "orthogonal"
-    w = initializers.initialize(init, shape, rng=rng, **init_params)
+    w = registry.initialize(init, shape, rng=rng, **init_params)
     return np.ascontiguousarray(w, dtype=np.float64)
 
 
-def _check_init(kind: str, init: object, init_params: Mapping[str, object]) -> None:
+def validate_init(kind: str, init: object, init_params: Mapping[str, object]) -> None:
     """Raise ValueError unless ``init`` exists, fits ``kind`` and accepts ``init_params``."""
-    if init not in initializers.REGISTRY:
+    if init not in registry.REGISTRY:
         raise ValueError(
-            f"unknown init {init!r}; valid initializers: {', '.join(initializers.REGISTRY)}"
+            f"unknown init {init!r}; valid initializers: {', '.join(registry.REGISTRY)}"
         )
     ok = supported_inits(kind)  # type: ignore[arg-type]
     if init not in ok:
@@ -249,471 +148,7 @@ def _check_init(kind: str, init: object, init_params: Mapping[str, object]) -> N
             f"init {init!r} does not apply to the weights of a {kind} ({hint}); "
             f"valid for {kind}: {', '.join(ok)}"
         )
-    initializers.validate_params(str(init), init_params)
-
-
-# --------------------------------------------------------------------------------------------
-# Layer functions (CS231n style)
-# --------------------------------------------------------------------------------------------
-
-
-def dense_forward(
-    x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None
-) -> tuple[np.ndarray, tuple]:
-    """Affine layer ``out = x @ w + b``.
-
-    Parameters
-    ----------
-    x : ndarray, shape (N, d_in)
-    w : ndarray, shape (d_in, d_out)
-    b : ndarray of shape (d_out,), or None for no bias
-
-    Returns
-    -------
-    out : ndarray, shape (N, d_out)
-    cache : tuple
-        ``(x, w, has_bias)`` for :func:`dense_backward`.
-    """
-    with np.errstate(all="ignore"):
-        out = x @ w
-        if b is not None:
-            out += b
-    return out, (x, w, b is not None)
-
-
-def dense_backward(
-    dout: np.ndarray, cache: tuple, *, need_dx: bool = True
-) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
-    """Backward pass of :func:`dense_forward`: two GEMMs and a column sum.
-
-    ``dx = dout @ w.T``, ``dw = x.T @ dout``, ``db = sum_n dout``.
-
-    Parameters
-    ----------
-    dout : ndarray, shape (N, d_out)
-        Upstream gradient; not modified.
-    cache : tuple
-        From :func:`dense_forward`.
-    need_dx : bool
-        Skip the input gradient (one GEMM) when False.
-
-    Returns
-    -------
-    dx : ndarray of shape (N, d_in), or None when ``need_dx`` is False
-    dw : ndarray, shape (d_in, d_out)
-    db : ndarray of shape (d_out,), or None without bias
-    """
-    x, w, has_bias = cache
-    with np.errstate(all="ignore"):
-        dw = x.T @ dout
-        db = dout.sum(axis=0) if has_bias else None
-        dx = dout @ w.T if need_dx else None
-    return dx, dw, db
-
-
-def _conv_same(x: np.ndarray, w: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Stride-1 zero-'same'-padded cross-correlation by im2col (no loops over pixels).
-
-    Parameters
-    ----------
-    x : ndarray, shape (N, H, W, C_in)
-    w : ndarray, shape (kh, kw, C_in, C_out), kh and kw odd
-    out : ndarray of shape (N, H, W, C_out), C-contiguous, optional
-        Destination.
-
-    Returns
-    -------
-    ndarray, shape (N, H, W, C_out)
-    """
-    n, h, wd, c = x.shape
-    kh, kw, _, c_out = w.shape
-    ph, pw = kh // 2, kw // 2
-    w_flat = w.reshape(kh * kw * c, c_out)
-    if out is None:
-        out = np.empty((n, h, wd, c_out))
-    out2 = out.reshape(n * h * wd, c_out)
-    per_image = h * wd * kh * kw * c
-    chunk = max(1, _IM2COL_CHUNK // max(per_image, 1))
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        xp = np.zeros((stop - start, h + 2 * ph, wd + 2 * pw, c))
-        xp[:, ph : ph + h, pw : pw + wd, :] = x[start:stop]
-        # (n, H, W, C, kh, kw) view -> (n, H, W, kh, kw, C) rows matching w's (kh, kw, C) order.
-        win = sliding_window_view(xp, (kh, kw), axis=(1, 2))
-        cols = win.transpose(0, 1, 2, 4, 5, 3).reshape((stop - start) * h * wd, kh * kw * c)
-        np.matmul(cols, w_flat, out=out2[start * h * wd : stop * h * wd])
-    return out
-
-
-def _conv_weight_grad(x: np.ndarray, dout: np.ndarray, kh: int, kw: int) -> np.ndarray:
-    """Kernel gradient ``dw = im2col(x).T @ dout`` accumulated over batch chunks.
-
-    Parameters
-    ----------
-    x : ndarray, shape (N, H, W, C_in)
-    dout : ndarray, shape (N, H, W, C_out)
-    kh, kw : int
-        Odd kernel size.
-
-    Returns
-    -------
-    ndarray, shape (kh, kw, C_in, C_out)
-    """
-    n, h, wd, c = x.shape
-    c_out = dout.shape[-1]
-    ph, pw = kh // 2, kw // 2
-    dw = np.zeros((kh * kw * c, c_out))
-    per_image = h * wd * kh * kw * c
-    chunk = max(1, _IM2COL_CHUNK // max(per_image, 1))
-    for start in range(0, n, chunk):
-        stop = min(n, start + chunk)
-        xp = np.zeros((stop - start, h + 2 * ph, wd + 2 * pw, c))
-        xp[:, ph : ph + h, pw : pw + wd, :] = x[start:stop]
-        win = sliding_window_view(xp, (kh, kw), axis=(1, 2))
-        cols = win.transpose(0, 1, 2, 4, 5, 3).reshape((stop - start) * h * wd, kh * kw * c)
-        dw += cols.T @ dout[start:stop].reshape(-1, c_out)
-    return dw.reshape(kh, kw, c, c_out)
-
-
-def conv_forward(
-    x: np.ndarray, w: np.ndarray, b: np.ndarray | None = None
-) -> tuple[np.ndarray, tuple]:
-    """2-D convolution layer (cross-correlation, stride 1, zero 'same' padding), channels-last.
-
-    ``out[n, i, j, o] = sum_{di, dj, c} xpad[n, i + di, j + dj, c] w[di, dj, c, o] + b[o]``.
-
-    Parameters
-    ----------
-    x : ndarray, shape (N, H, W, C_in)
-    w : ndarray, shape (kh, kw, C_in, C_out), kh and kw odd
-    b : ndarray of shape (C_out,), or None
-
-    Returns
-    -------
-    out : ndarray, shape (N, H, W, C_out)
-    cache : tuple
-        ``(x, w, has_bias)``; the patch matrix is recomputed in the backward pass rather than
-        stored, which keeps a deep CNN's memory at one activation tensor per layer.
-
-    Raises
-    ------
-    ValueError
-        If the kernel size is even or the channel counts disagree.
-    """
-    kh, kw, c_in, _ = w.shape
-    if kh % 2 == 0 or kw % 2 == 0:
-        raise ValueError(f"conv kernel size must be odd for 'same' padding, got {(kh, kw)}")
-    if x.shape[-1] != c_in:
-        raise ValueError(f"conv input has {x.shape[-1]} channels but the kernel expects {c_in}")
-    with np.errstate(all="ignore"):
-        out = _conv_same(x, w)
-        if b is not None:
-            out += b
-    return out, (x, w, b is not None)
-
-
-def conv_backward(
-    dout: np.ndarray, cache: tuple, *, need_dx: bool = True
-) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None]:
-    """Backward pass of :func:`conv_forward`.
-
-    ``dw = im2col(x).T @ dout``; ``dx`` is the 'same' correlation of ``dout`` with the spatially
-    flipped kernel whose channel axes are swapped (exact for stride 1 and odd kernels).
-
-    Parameters
-    ----------
-    dout : ndarray, shape (N, H, W, C_out)
-        Upstream gradient; not modified.
-    cache : tuple
-        From :func:`conv_forward`.
-    need_dx : bool
-        Skip the input gradient when False.
-
-    Returns
-    -------
-    dx : ndarray of shape (N, H, W, C_in), or None
-    dw : ndarray, shape (kh, kw, C_in, C_out)
-    db : ndarray of shape (C_out,), or None
-    """
-    x, w, has_bias = cache
-    kh, kw = w.shape[:2]
-    with np.errstate(all="ignore"):
-        dw = _conv_weight_grad(x, dout, kh, kw)
-        db = dout.sum(axis=(0, 1, 2)) if has_bias else None
-        dx = None
-        if need_dx:
-            w_back = np.ascontiguousarray(w[::-1, ::-1].transpose(0, 1, 3, 2))
-            dx = _conv_same(dout, w_back)
-    return dx, dw, db
-
-
-def rnn_step_forward(
-    x_t: np.ndarray,
-    h_prev: np.ndarray,
-    w_xh: np.ndarray,
-    w_hh: np.ndarray,
-    b: np.ndarray | None,
-    act: Activation,
-) -> tuple[np.ndarray, tuple]:
-    """One vanilla-RNN step ``h_t = f(x_t w_xh + h_{t-1} w_hh + b)``.
-
-    Parameters
-    ----------
-    x_t : ndarray, shape (N, D)
-    h_prev : ndarray, shape (N, H)
-    w_xh : ndarray, shape (D, H)
-    w_hh : ndarray, shape (H, H)
-    b : ndarray of shape (H,), or None
-    act : Activation
-
-    Returns
-    -------
-    h_t : ndarray, shape (N, H)
-    cache : tuple
-        ``(x_t, h_prev, w_xh, w_hh, z_t, h_t, act, has_bias)``.
-    """
-    with np.errstate(all="ignore"):
-        z = x_t @ w_xh
-        z += h_prev @ w_hh
-        if b is not None:
-            z += b
-        h = np.asarray(act.f(z), dtype=np.float64)
-    return h, (x_t, h_prev, w_xh, w_hh, z, h, act, b is not None)
-
-
-def rnn_step_backward(
-    dh: np.ndarray, cache: tuple
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """Backward pass of :func:`rnn_step_forward`.
-
-    Parameters
-    ----------
-    dh : ndarray, shape (N, H)
-        Total gradient ``dL/dh_t`` (from the output and from step t+1); not modified.
-    cache : tuple
-
-    Returns
-    -------
-    dx_t : ndarray, shape (N, D)
-    dh_prev : ndarray, shape (N, H)
-    dw_xh : ndarray, shape (D, H)
-    dw_hh : ndarray, shape (H, H)
-    db : ndarray of shape (H,), or None
-    """
-    x_t, h_prev, w_xh, w_hh, z, h, act, has_bias = cache
-    with np.errstate(all="ignore"):
-        dz = _activation_backward(dh, z, h, act)
-        dx = dz @ w_xh.T
-        dh_prev = dz @ w_hh.T
-        dw_xh = x_t.T @ dz
-        dw_hh = h_prev.T @ dz
-        db = dz.sum(axis=0) if has_bias else None
-    return dx, dh_prev, dw_xh, dw_hh, db
-
-
-def rnn_forward(
-    x: np.ndarray,
-    w_xh: np.ndarray,
-    w_hh: np.ndarray,
-    b: np.ndarray | None,
-    act: Activation,
-) -> tuple[np.ndarray, tuple]:
-    """Vanilla RNN over a whole sequence, vectorised over the batch.
-
-    The input projection ``x_t w_xh + b`` of all time steps is one GEMM; only the recurrence
-    ``h_{t-1} w_hh`` runs in a Python loop over time (never over samples).
-
-    Parameters
-    ----------
-    x : ndarray, shape (N, T, D)
-    w_xh : ndarray, shape (D, H)
-    w_hh : ndarray, shape (H, H)
-    b : ndarray of shape (H,), or None
-    act : Activation
-
-    Returns
-    -------
-    h : ndarray, shape (N, T, H)
-        Hidden states; a view of time-major storage of shape (T, N, H).
-    cache : tuple
-        ``(x_tm, z_tm, h_tm, w_xh, w_hh, act, has_bias)`` with time-major arrays ``x_tm``
-        (T, N, D), ``z_tm`` and ``h_tm`` (T, N, H).
-    """
-    x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
-    z_tm, h_tm = _rnn_forward_tm(x_tm, w_xh, w_hh, b, act)
-    return h_tm.transpose(1, 0, 2), (x_tm, z_tm, h_tm, w_xh, w_hh, act, b is not None)
-
-
-def _rnn_forward_tm(
-    x_tm: np.ndarray,
-    w_xh: np.ndarray,
-    w_hh: np.ndarray,
-    b: np.ndarray | None,
-    act: Activation,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Time-major recurrence: x_tm (T, N, D) -> (z_tm, h_tm), each (T, N, H)."""
-    t_steps, n, d = x_tm.shape
-    hidden = w_hh.shape[0]
-    with np.errstate(all="ignore"):
-        z_tm = (x_tm.reshape(t_steps * n, d) @ w_xh).reshape(t_steps, n, hidden)
-        if b is not None:
-            z_tm += b
-        h_tm = np.empty_like(z_tm)
-        h_tm[0] = act.f(z_tm[0])
-        for t in range(1, t_steps):
-            z_tm[t] += h_tm[t - 1] @ w_hh
-            h_tm[t] = act.f(z_tm[t])
-    return z_tm, h_tm
-
-
-def rnn_backward(
-    dh: np.ndarray, cache: tuple, *, need_dx: bool = True
-) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, np.ndarray | None, np.ndarray, np.ndarray]:
-    """Backpropagation through time for :func:`rnn_forward`, vectorised over the batch.
-
-    ``dL/dh_t = dh[:, t] + dL/dz_{t+1} w_hh^T``; ``dL/dz_t = dL/dh_t * f'(z_t)``;
-    ``dw_hh = sum_t h_{t-1}^T dz_t``, ``dw_xh = sum_t x_t^T dz_t`` (each one GEMM after the loop).
-
-    Parameters
-    ----------
-    dh : ndarray, shape (N, T, H)
-        Gradient arriving at every hidden state from outside the recurrence (from the layer
-        above or the output layer); not modified.
-    cache : tuple
-        From :func:`rnn_forward`.
-    need_dx : bool
-        Skip the input gradient when False.
-
-    Returns
-    -------
-    dx : ndarray of shape (N, T, D), or None
-    dw_xh : ndarray, shape (D, H)
-    dw_hh : ndarray, shape (H, H)
-    db : ndarray of shape (H,), or None
-    dz : ndarray, shape (N, T, H)
-        ``dL/dz_t`` (view of time-major storage).
-    dh_total : ndarray, shape (N, T, H)
-        Total ``dL/dh_t`` including the path through later time steps (view of time-major
-        storage).
-    """
-    x_tm, z_tm, h_tm, w_xh, w_hh, act, has_bias = cache
-    dh_tm = dh.transpose(1, 0, 2)
-    dx_tm, dw_xh, dw_hh, db, dz_tm, dht_tm = _rnn_backward_tm(
-        dh_tm, x_tm, z_tm, h_tm, w_xh, w_hh, act, has_bias, need_dx
-    )
-    dx = dx_tm.transpose(1, 0, 2) if dx_tm is not None else None
-    return dx, dw_xh, dw_hh, db, dz_tm.transpose(1, 0, 2), dht_tm.transpose(1, 0, 2)
-
-
-def _rnn_backward_tm(
-    dh_tm: np.ndarray | None,
-    x_tm: np.ndarray,
-    z_tm: np.ndarray,
-    h_tm: np.ndarray,
-    w_xh: np.ndarray,
-    w_hh: np.ndarray,
-    act: Activation,
-    has_bias: bool,
-    need_dx: bool,
-    dh_last: np.ndarray | None = None,
-) -> tuple:
-    """Time-major BPTT. ``dh_tm`` (T, N, H) or None with ``dh_last`` (N, H) at the last step."""
-    t_steps, n, hidden = z_tm.shape
-    d = x_tm.shape[-1]
-    with np.errstate(all="ignore"):
-        dz_tm = np.empty_like(z_tm)
-        dht_tm = np.empty_like(z_tm)
-        carry = None
-        for t in range(t_steps - 1, -1, -1):
-            if dh_tm is not None:
-                dht_tm[t] = dh_tm[t]
-            elif t == t_steps - 1:
-                dht_tm[t] = dh_last
-            else:
-                dht_tm[t] = 0.0
-            if carry is not None:
-                dht_tm[t] += carry
-            dz_tm[t] = _activation_backward(dht_tm[t], z_tm[t], h_tm[t], act)
-            carry = dz_tm[t] @ w_hh.T
-        dz2 = dz_tm.reshape(t_steps * n, hidden)
-        dw_xh = x_tm.reshape(t_steps * n, d).T @ dz2
-        if t_steps > 1:
-            dw_hh = h_tm[:-1].reshape((t_steps - 1) * n, hidden).T @ dz_tm[1:].reshape(-1, hidden)
-        else:
-            dw_hh = np.zeros_like(w_hh)
-        db = dz2.sum(axis=0) if has_bias else None
-        dx_tm = (dz2 @ w_xh.T).reshape(t_steps, n, d) if need_dx else None
-    return dx_tm, dw_xh, dw_hh, db, dz_tm, dht_tm
-
-
-def residual_forward(
-    x: np.ndarray, w: np.ndarray, b: np.ndarray | None, act: Activation, alpha: float = 1.0
-) -> tuple[np.ndarray, tuple]:
-    """Residual block ``out = x + alpha * f(x @ w + b)``.
-
-    ``alpha = 0`` makes the block the identity at initialization (ReZero; Fixup's zero branch).
-
-    Parameters
-    ----------
-    x : ndarray, shape (N, d)
-    w : ndarray, shape (d, d)
-    b : ndarray of shape (d,), or None
-    act : Activation
-    alpha : float
-        Branch scale.
-
-    Returns
-    -------
-    out : ndarray, shape (N, d)
-    cache : tuple
-        ``(x, w, z, act, alpha, has_bias)``; ``z`` (N, d) is the branch pre-activation.
-    """
-    with np.errstate(all="ignore"):
-        z = x @ w
-        if b is not None:
-            z += b
-        out = np.asarray(act.f(z), dtype=np.float64)
-        if out is z or not out.flags.writeable:
-            out = out.copy()
-        out *= alpha
-        out += x
-    return out, (x, w, z, act, alpha, b is not None)
-
-
-def residual_backward(
-    dout: np.ndarray, cache: tuple, *, need_dx: bool = True
-) -> tuple[np.ndarray | None, np.ndarray, np.ndarray | None, np.ndarray]:
-    """Backward pass of :func:`residual_forward`.
-
-    ``dz = alpha * dout * f'(z)``; ``dx = dout + dz @ w.T``; ``dw = x.T @ dz``.
-
-    Parameters
-    ----------
-    dout : ndarray, shape (N, d)
-        Upstream gradient; not modified.
-    cache : tuple
-    need_dx : bool
-
-    Returns
-    -------
-    dx : ndarray of shape (N, d), or None
-    dw : ndarray, shape (d, d)
-    db : ndarray of shape (d,), or None
-    dz : ndarray, shape (N, d)
-        Gradient w.r.t. the branch pre-activation.
-    """
-    x, w, z, act, alpha, has_bias = cache
-    with np.errstate(all="ignore"):
-        dz = _activation_backward(dout, z, None, act)
-        if alpha != 1.0:
-            dz *= alpha
-        dw = x.T @ dz
-        db = dz.sum(axis=0) if has_bias else None
-        dx = None
-        if need_dx:
-            dx = dz @ w.T
-            dx += dout
-    return dx, dw, db, dz
+    registry.validate_params(str(init), init_params)
 
 
 # --------------------------------------------------------------------------------------------
@@ -883,19 +318,8 @@ class BackwardTrace:
 # --------------------------------------------------------------------------------------------
 
 
-def _check_int(name: str, value: object, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    value = int(value)
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
-    return value
-
-
 def _check_kind(kind: object) -> str:
-    if kind not in KINDS:
-        raise ValueError(f"unknown network kind {kind!r}; valid kinds: {', '.join(KINDS)}")
-    return str(kind)
+    return check_choice(kind, KINDS, "network kind", "kinds")
 
 
 def _check_input_shape(kind: str, input_shape: object) -> tuple[int, ...]:
@@ -1184,64 +608,46 @@ class Network:
         n = x.shape[0]
         zs: list[np.ndarray] = []
         as_: list[np.ndarray] = []
-        with np.errstate(all="ignore"):
-            if self.kind in ("mlp", "cnn"):
-                if self.kind == "mlp":
-                    per_layer: tuple[int, ...] = (n, self.width)
-                else:
-                    per_layer = (n, *self.input_shape[:2], self.width)
-                z_blk = np.empty((len(hidden), *per_layer)) if record else None
-                a_blk = np.empty((len(hidden), *per_layer)) if record else None
-                h = x
-                for i, p in enumerate(hidden):
-                    z_out = z_blk[i] if z_blk is not None else None
-                    if self.kind == "mlp":
-                        z = np.matmul(h, p["w"], out=z_out)
-                    else:
-                        z = _conv_same(h, p["w"], out=z_out)
-                    if "b" in p:
-                        z += p["b"]
-                    h = _apply_activation(z, act, out=a_blk[i] if a_blk is not None else None)
-                    if record:
-                        zs.append(z)
-                        as_.append(h)
-                features = h if self.kind == "mlp" else h.mean(axis=(1, 2))
-            elif self.kind == "rnn":
-                h_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
-                for p in hidden:
-                    z_tm, h_tm = _rnn_forward_tm(h_tm, p["w_xh"], p["w_hh"], p.get("b"), act)
-                    if record:
-                        zs.append(z_tm.transpose(1, 0, 2))
-                        as_.append(h_tm.transpose(1, 0, 2))
-                features = h_tm[-1]
-            else:  # resmlp
+        if self.kind == "rnn":
+            h_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
+            for p in hidden:
+                z_tm, h_tm = layers.rnn_forward_tm(h_tm, p["w_xh"], p["w_hh"], p.get("b"), act)
+                if record:
+                    zs.append(z_tm.transpose(1, 0, 2))
+                    as_.append(h_tm.transpose(1, 0, 2))
+            features = h_tm[-1]
+        else:
+            h = x
+            if self.kind == "resmlp":  # linear input projection
                 p0 = hidden[0]
-                h = x @ p0["w"]
-                if "b" in p0:
-                    h += p0["b"]
+                h, _ = layers.dense_forward(x, p0["w"], p0.get("b"))
+                hidden = hidden[1:]
                 if record:
                     zs.append(h)
                     as_.append(h)
-                n_blocks = len(hidden) - 1
-                z_blk = np.empty((n_blocks, n, self.width)) if record else None
-                a_blk = np.empty((n_blocks, n, self.width)) if record else None
-                for i, p in enumerate(hidden[1:]):
-                    z = np.matmul(h, p["w"], out=z_blk[i] if z_blk is not None else None)
-                    if "b" in p:
-                        z += p["b"]
-                    fz = _apply_activation(z, act, out=a_blk[i] if a_blk is not None else None)
-                    if self.alpha != 1.0:
-                        fz *= self.alpha
-                    fz += h
-                    h = fz
-                    if record:
-                        zs.append(z)
-                        as_.append(h)
-                features = h
-            out_p = self.params[-1]
-            output = features @ out_p["w"]
-            if "b" in out_p:
-                output += out_p["b"]
+            per_layer: tuple[int, ...] = (n, self.width)
+            if self.kind == "cnn":
+                per_layer = (n, *self.input_shape[:2], self.width)
+            z_blk = np.empty((len(hidden), *per_layer)) if record else None
+            a_blk = np.empty((len(hidden), *per_layer)) if record else None
+            for i, p in enumerate(hidden):
+                z_out = z_blk[i] if z_blk is not None else None
+                a_out = a_blk[i] if a_blk is not None else None
+                if self.kind == "resmlp":
+                    h, cache = layers.residual_forward(
+                        h, p["w"], p.get("b"), act, self.alpha, z_out=z_out, out=a_out
+                    )
+                    z = cache.act_cache.z
+                else:
+                    forward = layers.dense_forward if self.kind == "mlp" else layers.conv_forward
+                    z, _ = forward(h, p["w"], p.get("b"), out=z_out)
+                    h, _ = layers.activation_forward(z, act, out=a_out)
+                if record:
+                    zs.append(z)
+                    as_.append(h)
+            features = layers.global_avg_pool_forward(h)[0] if self.kind == "cnn" else h
+        out_p = self.params[-1]
+        output, _ = layers.dense_forward(features, out_p["w"], out_p.get("b"))
         if not record:
             return output
         zs.append(output)
@@ -1291,108 +697,113 @@ class Network:
         das: list[np.ndarray] = [None] * n_layers  # type: ignore[list-item]
         dx: np.ndarray | None = None
 
-        def store(i: int, dw: np.ndarray, dz: np.ndarray, axes: tuple[int, ...]) -> None:
+        def store(i: int, dw: np.ndarray, db: np.ndarray | None) -> None:
             grads[i]["w"] = dw
-            if "b" in self.params[i]:
-                grads[i]["b"] = dz.sum(axis=axes)
+            if db is not None:
+                grads[i]["b"] = db
 
-        with np.errstate(all="ignore"):
-            out_p = self.params[-1]
-            dzs[-1] = dout
-            das[-1] = dout.copy()
-            store(n_layers - 1, trace.features.T @ dout, dout, (0,))
-            if self.kind in ("mlp", "cnn"):
-                dz_blk = np.empty((len(hidden), *trace.z[0].shape))
-                da_blk = np.empty_like(dz_blk)
+        out_p = self.params[-1]
+        dzs[-1] = dout
+        das[-1] = dout.copy()
+        out_cache = layers.DenseCache(trace.features, out_p["w"], "b" in out_p)
+        if self.kind == "rnn":
+            d_feat, dw, db = layers.dense_backward(dout, out_cache)
+            store(n_layers - 1, dw, db)
+            dh_tm: np.ndarray | None = None
+            dh_last: np.ndarray | None = d_feat
+            for i in range(len(hidden) - 1, -1, -1):
+                p = hidden[i]
+                # Time-major views (contiguous) of the recorded arrays; the raw input is
+                # the only one that needs a transposed copy.
+                x_tm = np.ascontiguousarray(
+                    (trace.a[i - 1] if i > 0 else trace.x).transpose(1, 0, 2)
+                )
+                z_tm = trace.z[i].transpose(1, 0, 2)
+                h_tm = trace.a[i].transpose(1, 0, 2)
+                need = i > 0 or need_input_grad
+                dx_tm, dw_xh, dw_hh, db, dz_tm, dht_tm = layers.rnn_backward_tm(
+                    dh_tm, x_tm, z_tm, h_tm, p["w_xh"], p["w_hh"], act, "b" in p, need,
+                    dh_last=dh_last,
+                )  # fmt: skip
+                grads[i]["w_xh"] = dw_xh
+                grads[i]["w_hh"] = dw_hh
+                if db is not None:
+                    grads[i]["b"] = db
+                dzs[i] = dz_tm.transpose(1, 0, 2)
+                das[i] = dht_tm.transpose(1, 0, 2)
+                dh_tm, dh_last = dx_tm, None
+            dx = dh_tm.transpose(1, 0, 2) if need_input_grad else None
+        elif self.kind in ("mlp", "cnn"):
+            dz_blk = np.empty((len(hidden), *trace.z[0].shape))
+            da_blk = np.empty_like(dz_blk)
+            if self.kind == "mlp":
+                _, dw, db = layers.dense_backward(dout, out_cache, dx_out=da_blk[-1])
+            else:
+                d_feat, dw, db = layers.dense_backward(dout, out_cache)
+                layers.global_avg_pool_backward(
+                    d_feat, layers.PoolCache(da_blk[-1].shape), out=da_blk[-1]
+                )
+            store(n_layers - 1, dw, db)
+            # mlp: dW of layers 1.. (all (width, width)) share one block.
+            dw_blk = None
+            if self.kind == "mlp" and len(hidden) > 1:
+                dw_blk = np.empty((len(hidden) - 1, self.width, self.width))
+            for i in range(len(hidden) - 1, -1, -1):
+                p = hidden[i]
+                das[i] = da_blk[i]
+                dz = layers.activation_backward(
+                    da_blk[i], layers.ActivationCache(trace.z[i], trace.a[i], act), out=dz_blk[i]
+                )
+                dzs[i] = dz
+                h_in = trace.a[i - 1] if i > 0 else trace.x
+                dst = da_blk[i - 1] if i > 0 else None
+                need = i > 0 or need_input_grad
                 if self.kind == "mlp":
-                    np.matmul(dout, out_p["w"].T, out=da_blk[-1])
-                    axes: tuple[int, ...] = (0,)
+                    d_prev, dw, db = layers.dense_backward(
+                        dz,
+                        layers.DenseCache(h_in, p["w"], "b" in p),
+                        need_dx=need,
+                        dx_out=dst,
+                        dw_out=dw_blk[i - 1] if i > 0 and dw_blk is not None else None,
+                    )
                 else:
-                    hw = da_blk.shape[2] * da_blk.shape[3]
-                    da_blk[-1] = ((dout @ out_p["w"].T) / hw)[:, None, None, :]
-                    axes = (0, 1, 2)
-                # mlp: dW of layers 1.. (all (width, width)) share one block.
-                dw_blk = None
-                if self.kind == "mlp" and len(hidden) > 1:
-                    dw_blk = np.empty((len(hidden) - 1, self.width, self.width))
-                for i in range(len(hidden) - 1, -1, -1):
-                    p = hidden[i]
-                    da = da_blk[i]
-                    das[i] = da
-                    dz = _activation_backward(da, trace.z[i], trace.a[i], act, out=dz_blk[i])
-                    dzs[i] = dz
-                    h_in = trace.a[i - 1] if i > 0 else trace.x
-                    if self.kind == "mlp":
-                        if i > 0:
-                            dw = np.matmul(h_in.T, dz, out=dw_blk[i - 1])
-                            np.matmul(dz, p["w"].T, out=da_blk[i - 1])
-                        else:
-                            dw = h_in.T @ dz
-                            dx = dz @ p["w"].T if need_input_grad else None
-                    else:
-                        kh, kw = p["w"].shape[:2]
-                        dw = _conv_weight_grad(h_in, dz, kh, kw)
-                        if i > 0 or need_input_grad:
-                            w_back = np.ascontiguousarray(p["w"][::-1, ::-1].transpose(0, 1, 3, 2))
-                            dst = da_blk[i - 1] if i > 0 else None
-                            res = _conv_same(dz, w_back, out=dst)
-                            if i == 0:
-                                dx = res
-                    store(i, dw, dz, axes)
-            elif self.kind == "rnn":
-                dh_tm: np.ndarray | None = None
-                dh_last: np.ndarray | None = dout @ out_p["w"].T
-                for i in range(len(hidden) - 1, -1, -1):
-                    p = hidden[i]
-                    # Time-major views (contiguous) of the recorded arrays; the raw input is
-                    # the only one that needs a transposed copy.
-                    x_tm = np.ascontiguousarray(
-                        (trace.a[i - 1] if i > 0 else trace.x).transpose(1, 0, 2)
+                    d_prev, dw, db = layers.conv_backward(
+                        dz, layers.ConvCache(h_in, p["w"], "b" in p), need_dx=need, dx_out=dst
                     )
-                    z_tm = trace.z[i].transpose(1, 0, 2)
-                    h_tm = trace.a[i].transpose(1, 0, 2)
-                    need = i > 0 or need_input_grad
-                    dx_tm, dw_xh, dw_hh, db, dz_tm, dht_tm = _rnn_backward_tm(
-                        dh_tm,
-                        x_tm,
-                        z_tm,
-                        h_tm,
-                        p["w_xh"],
-                        p["w_hh"],
-                        act,
-                        "b" in p,
-                        need,
-                        dh_last=dh_last,
-                    )
-                    grads[i]["w_xh"] = dw_xh
-                    grads[i]["w_hh"] = dw_hh
-                    if db is not None:
-                        grads[i]["b"] = db
-                    dzs[i] = dz_tm.transpose(1, 0, 2)
-                    das[i] = dht_tm.transpose(1, 0, 2)
-                    dh_tm, dh_last = dx_tm, None
-                dx = dh_tm.transpose(1, 0, 2) if need_input_grad else None
-            else:  # resmlp
-                n_blocks = len(hidden) - 1
-                dz_blk = np.empty((n_blocks, n, self.width))
-                da_blk = np.empty((n_blocks + 1, n, self.width))
-                dw_blk = np.empty((n_blocks, self.width, self.width))
-                np.matmul(dout, out_p["w"].T, out=da_blk[-1])
-                for i in range(n_blocks, 0, -1):
-                    p = hidden[i]
-                    dh = da_blk[i]
-                    das[i] = dh
-                    dz = _activation_backward(dh, trace.z[i], None, act, out=dz_blk[i - 1])
-                    if self.alpha != 1.0:
-                        dz *= self.alpha
-                    dzs[i] = dz
-                    store(i, np.matmul(trace.a[i - 1].T, dz, out=dw_blk[i - 1]), dz, (0,))
-                    np.matmul(dz, p["w"].T, out=da_blk[i - 1])
-                    da_blk[i - 1] += dh
-                p0 = hidden[0]
-                das[0] = dzs[0] = da_blk[0]
-                store(0, trace.x.T @ da_blk[0], da_blk[0], (0,))
-                dx = da_blk[0] @ p0["w"].T if need_input_grad else None
+                if i == 0:
+                    dx = d_prev
+                store(i, dw, db)
+        else:  # resmlp
+            n_blocks = len(hidden) - 1
+            dz_blk = np.empty((n_blocks, n, self.width))
+            da_blk = np.empty((n_blocks + 1, n, self.width))
+            dw_blk = np.empty((n_blocks, self.width, self.width))
+            _, dw, db = layers.dense_backward(dout, out_cache, dx_out=da_blk[-1])
+            store(n_layers - 1, dw, db)
+            for i in range(n_blocks, 0, -1):
+                p = hidden[i]
+                das[i] = da_blk[i]
+                cache = layers.ResidualCache(
+                    trace.a[i - 1],
+                    p["w"],
+                    layers.ActivationCache(trace.z[i], None, act),
+                    self.alpha,
+                    "b" in p,
+                )
+                _, dw, db, dzs[i] = layers.residual_backward(
+                    da_blk[i],
+                    cache,
+                    dz_out=dz_blk[i - 1],
+                    dx_out=da_blk[i - 1],
+                    dw_out=dw_blk[i - 1],
+                )
+                store(i, dw, db)
+            p0 = hidden[0]
+            das[0] = dzs[0] = da_blk[0]
+            dx, dw, db = layers.dense_backward(
+                da_blk[0], layers.DenseCache(trace.x, p0["w"], "b" in p0), need_dx=need_input_grad
+            )
+            store(0, dw, db)
         # Keep the documented key order of params (w..., b).
         grads = [{k: g[k] for k in p} for g, p in zip(grads, self.params, strict=True)]
         return grads, BackwardTrace(dz=dzs, da=das, dx=dx)
@@ -1542,23 +953,15 @@ def build(
         If ``rng`` is not a ``numpy.random.Generator``.
     """
     kind = _check_kind(kind)  # type: ignore[assignment]
-    depth = _check_int("depth", depth, 1, MAX_DEPTH)
-    width = _check_int("width", width, 1, MAX_WIDTH)
-    n_outputs = _check_int("n_outputs", n_outputs, 1, MAX_WIDTH)
+    depth = check_int("depth", depth, 1, MAX_DEPTH)
+    width = check_int("width", width, 1, MAX_WIDTH)
+    n_outputs = check_int("n_outputs", n_outputs, 1, MAX_WIDTH)
     shape = _check_input_shape(kind, input_shape)
-    if isinstance(alpha, bool) or not isinstance(alpha, int | float | np.floating | np.integer):
-        raise ValueError(f"alpha must be a real number, got {alpha!r}")
-    if not math.isfinite(float(alpha)):
-        raise ValueError(f"alpha must be finite, got {alpha!r}")
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(f"rng must be a numpy.random.Generator, got {type(rng).__name__}")
-    act = (
-        activation
-        if isinstance(activation, Activation)
-        else get_activation(activation, negative_slope=negative_slope)
-    )
+    alpha = check_real("alpha", alpha)
+    check_rng(rng)
+    act = check_activation(activation, negative_slope)
     kwargs = dict(init_params or {})
-    _check_init(kind, init, kwargs)
+    validate_init(kind, init, kwargs)
     count = n_parameters(
         kind, input_shape=shape, n_outputs=n_outputs, depth=depth, width=width, bias=bias
     )
@@ -1576,7 +979,7 @@ def build(
             if name == "b":
                 p[name] = np.zeros(s)
             else:
-                p[name] = _init_weight(init, s, kind=kind, rng=rng, init_params=kwargs)
+                p[name] = draw_weight(init, s, kind=kind, rng=rng, init_params=kwargs)
         params.append(p)
     return Network(
         kind=kind,

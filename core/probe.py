@@ -5,6 +5,10 @@ of unit-variance inputs forward through ``depth`` identical layers, inject a uni
 gradient at the top, backpropagate it, and record per layer how the activations, the
 pre-activations and the gradients are distributed.
 
+Every layer is computed by :mod:`core.layers`, the same forward/backward code the networks
+use; the probe only adds preallocated blocks (f'(z) kept from the forward pass and overwritten
+in place by dL/dz) and the statistics.
+
 Set-ups (``f`` = activation, all layers ``width`` wide, no output layer):
 
 * ``mlp``: x (batch, width); ``depth`` dense layers ``h_l = f(h_{l-1} W_l [+ b_l])``.
@@ -55,8 +59,9 @@ from typing import Literal, get_args
 
 import numpy as np
 
+from core import layers
+from core._checks import check_activation, check_choice, check_int, check_real
 from core.activations import Activation
-from core.activations import get as get_activation
 from core.networks import (
     CONV_KERNEL,
     KINDS,
@@ -65,14 +70,8 @@ from core.networks import (
     MAX_TRACE_ELEMENTS,
     MAX_WIDTH,
     Kind,
-    _apply_activation,
-    _check_init,
-    _conv_same,
-    _conv_weight_grad,
-    _derivative,
-    _init_weight,
-    _rnn_backward_tm,
-    _rnn_forward_tm,
+    draw_weight,
+    validate_init,
 )
 
 InputKind = Literal["gaussian", "uniform"]
@@ -308,15 +307,6 @@ def _log_range(max_abs: np.ndarray, rms: np.ndarray) -> tuple[float, float, int]
 # --------------------------------------------------------------------------------------------
 
 
-def _check_int(name: str, value: object, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    value = int(value)
-    if not low <= value <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
-    return value
-
-
 def propagate(
     *,
     network: Kind,
@@ -386,29 +376,22 @@ def propagate(
         Unknown network/activation/initializer/inputs, out-of-range sizes, or a probe whose
         recorded arrays or weights would exceed ``MAX_TRACE_ELEMENTS`` / ``MAX_PARAMETERS``.
     """
-    if network not in KINDS:
-        raise ValueError(f"unknown network {network!r}; valid networks: {', '.join(KINDS)}")
-    if inputs not in INPUTS:
-        raise ValueError(f"unknown inputs {inputs!r}; valid inputs: {', '.join(INPUTS)}")
-    depth = _check_int("depth", depth, 1, MAX_DEPTH)
-    width = _check_int("width", width, 1, MAX_WIDTH)
-    batch = _check_int("batch", batch, 1, MAX_BATCH)
-    seed = _check_int("seed", seed, 0, 2**63 - 1)
-    image_size = _check_int("image_size", image_size, 1, MAX_IMAGE_SIZE)
-    n_bins = _check_int("n_bins", n_bins, 1, 1000)
-    hist_max_values = _check_int("hist_max_values", hist_max_values, 1, 2**31)
-    for name, val in (("alpha", alpha), ("bias_std", bias_std)):
-        if not isinstance(val, int | float | np.floating | np.integer) or not math.isfinite(val):
-            raise ValueError(f"{name} must be a finite number, got {val!r}")
+    check_choice(network, KINDS, "network", "networks")
+    check_choice(inputs, INPUTS, "inputs", "inputs")
+    depth = check_int("depth", depth, 1, MAX_DEPTH)
+    width = check_int("width", width, 1, MAX_WIDTH)
+    batch = check_int("batch", batch, 1, MAX_BATCH)
+    seed = check_int("seed", seed, 0, 2**63 - 1)
+    image_size = check_int("image_size", image_size, 1, MAX_IMAGE_SIZE)
+    n_bins = check_int("n_bins", n_bins, 1, 1000)
+    hist_max_values = check_int("hist_max_values", hist_max_values, 1, 2**31)
+    alpha = check_real("alpha", alpha)
+    bias_std = check_real("bias_std", bias_std)
     if bias_std < 0:
         raise ValueError(f"bias_std must be >= 0, got {bias_std}")
-    act = (
-        activation
-        if isinstance(activation, Activation)
-        else get_activation(activation, negative_slope=negative_slope)
-    )
+    act = check_activation(activation, negative_slope)
     kwargs = dict(init_params or {})
-    _check_init(network, init, kwargs)
+    validate_init(network, init, kwargs)
     spatial = image_size * image_size if network == "cnn" else 1
     per_layer = batch * spatial * width
     # Arrays of depth * per_layer values held at once: activations and f'(z) -> dL/dz (mlp, cnn,
@@ -436,8 +419,8 @@ def propagate(
             return in_rng.standard_normal(shape)
         return in_rng.uniform(-math.sqrt(3.0), math.sqrt(3.0), shape)
 
-    def draw_weight(shape: tuple[int, ...]) -> np.ndarray:
-        return _init_weight(init, shape, kind=network, rng=w_rng, init_params=kwargs)
+    def new_weight(shape: tuple[int, ...]) -> np.ndarray:
+        return draw_weight(init, shape, kind=network, rng=w_rng, init_params=kwargs)
 
     def draw_bias() -> np.ndarray | None:
         if not bias:
@@ -460,24 +443,26 @@ def propagate(
         if network == "rnn":
             x_tm = draw_inputs((depth, batch, width))
             input_std = _moments(x_tm).std
-            w_xh = draw_weight((width, width))
-            w_hh = draw_weight((width, width))
+            w_xh = new_weight((width, width))
+            w_hh = new_weight((width, width))
             b = draw_bias()
-            z_tm, h_tm = _rnn_forward_tm(x_tm, w_xh, w_hh, b, act)
+            z_tm, h_tm = layers.rnn_forward_tm(x_tm, w_xh, w_hh, b, act)
             for t in range(depth):
                 z_m.append(_moments(z_tm[t]))
                 a_m.append(_moments(h_tm[t]))
-                df = _derivative(z_tm[t], h_tm[t], act)
+                df = layers.activation_derivative(z_tm[t], act, fz=h_tm[t])
                 sat[t], dead[t] = _derivative_fractions(z_tm[t], df, act)
                 acts.append(h_tm[t])
             g = g_rng.standard_normal((batch, width))
-            _, _, _, _, dz_tm, _ = _rnn_backward_tm(
+            _, _, _, _, dz_tm, _ = layers.rnn_backward_tm(
                 None, x_tm, z_tm, h_tm, w_xh, w_hh, act, b is not None, False, dh_last=g
             )
             for t in range(depth):
                 grads[t] = dz_tm[t]
                 g_m[t] = _moments(dz_tm[t])
-                wg = x_tm[t].T @ dz_tm[t]
+                _, wg, _ = layers.dense_backward(
+                    dz_tm[t], layers.DenseCache(x_tm[t], w_xh, False), need_dx=False
+                )
                 wg /= batch
                 wg_m[t] = _moments(wg)
         else:
@@ -493,26 +478,27 @@ def propagate(
             a_blk = np.empty((depth, *shape))
             g_blk = np.empty((depth, *shape))
             z = np.empty(shape)
-            weights: list[np.ndarray] = []
+            caches: list[tuple] = []
             h = x
             for i in range(depth):
-                w = draw_weight(w_shape)
+                w = new_weight(w_shape)
                 b = draw_bias()
-                weights.append(w)
-                if network == "cnn":
-                    _conv_same(h, w, out=z)
-                else:
-                    np.matmul(h, w, out=z)
-                if b is not None:
-                    z += b
-                z_m.append(_moments(z))
-                a = _apply_activation(z, act, out=a_blk[i])
-                df = _derivative(z, a, act, out=g_blk[i])
-                sat[i], dead[i] = _derivative_fractions(z, df, act)
                 if network == "resmlp":
-                    if alpha != 1.0:
-                        a *= alpha
-                    a += h
+                    a, cache = layers.residual_forward(
+                        h, w, b, act, alpha, z_out=z, out=a_blk[i], derivative_out=g_blk[i]
+                    )
+                    df = cache.act_cache.df
+                else:
+                    forward = layers.conv_forward if network == "cnn" else layers.dense_forward
+                    _, cache = forward(h, w, b, out=z)
+                    a, act_cache = layers.activation_forward(
+                        z, act, out=a_blk[i], derivative_out=g_blk[i]
+                    )
+                    df = act_cache.df
+                    cache = (cache, act_cache)
+                caches.append(cache)
+                z_m.append(_moments(z))
+                sat[i], dead[i] = _derivative_fractions(z, df, act)
                 a_m.append(_moments(a))
                 acts.append(a)
                 h = a
@@ -521,28 +507,21 @@ def propagate(
             da = g_rng.standard_normal(shape)
             spare = np.empty(shape)
             for i in range(depth - 1, -1, -1):
-                dz = np.multiply(g_blk[i], da, out=g_blk[i])
-                if act.name == "relu" and not np.isfinite(dz.sum()):
-                    dz[acts[i] <= 0.0] = 0.0  # as in networks: inactive ReLUs pass exactly 0
-                if network == "resmlp" and alpha != 1.0:
-                    dz *= alpha
+                need = i > 0
+                if network == "resmlp":
+                    da_prev, wg, _, dz = layers.residual_backward(
+                        da, caches[i], need_dx=need, dz_out=g_blk[i], dx_out=spare
+                    )
+                else:
+                    layer_cache, act_cache = caches[i]
+                    dz = layers.activation_backward(da, act_cache, out=g_blk[i])
+                    backward = layers.conv_backward if network == "cnn" else layers.dense_backward
+                    da_prev, wg, _ = backward(dz, layer_cache, need_dx=need, dx_out=spare)
                 grads[i] = dz
                 g_m[i] = _moments(dz)
-                a_prev = acts[i - 1] if i > 0 else x
-                if network == "cnn":  # noqa: SIM108 (parallel structure with the branch below)
-                    wg = _conv_weight_grad(a_prev, dz, kh, kw)
-                else:
-                    wg = a_prev.T @ dz
                 wg /= batch
                 wg_m[i] = _moments(wg)
-                if i > 0:
-                    if network == "cnn":
-                        w_back = np.ascontiguousarray(weights[i][::-1, ::-1].transpose(0, 1, 3, 2))
-                        da_prev = _conv_same(dz, w_back, out=spare)
-                    else:
-                        da_prev = np.matmul(dz, weights[i].T, out=spare)
-                    if network == "resmlp":
-                        da_prev += da
+                if need:
                     spare, da = da, da_prev
         # Histograms on shared bins.
         act_max = np.array([m.max_abs for m in a_m])

@@ -65,10 +65,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from core import activations as _activations
+from core._checks import check_activation, check_int, check_nonnegative_array
 from core.activations import Activation
+from core.quadrature import ARC_NODES, normal_rule, radial_rule
 
 __all__ = [
-    "JacobianSpectrum",
     "PhaseDiagram",
     "PredictedStats",
     "chi1",
@@ -76,8 +77,9 @@ __all__ = [
     "correlation_map",
     "critical_sigma_w2",
     "depth_scales",
-    "jacobian_singular_values",
     "length_map",
+    "mean_square",
+    "mean_square_derivative",
     "phase_diagram",
     "predicted_stats",
     "q_star",
@@ -98,30 +100,32 @@ _HOMOGENEOUS = ("linear", "relu", "leaky_relu")
 # --------------------------------------------------------------------------------------------
 # Input handling
 # --------------------------------------------------------------------------------------------
-def _act(activation: ActivationLike) -> Activation:
-    if isinstance(activation, Activation):
-        return activation
-    return _activations.get(activation)
-
-
-def _variance(name: str, value: object) -> Array:
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a number or an array of numbers, got {value!r}") from None
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise ValueError(f"{name} must be finite and >= 0, got {value!r}")
-    return arr
+_act = check_activation
+_variance = check_nonnegative_array
 
 
 def _positive_int(name: str, value: object, high: int = 100_000) -> int:
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, np.integer))
-        or not 1 <= value <= high
-    ):
-        raise ValueError(f"{name} must be an integer in [1, {high}], got {value!r}")
-    return int(value)
+    return check_int(name, value, 1, high)
+
+
+def _scalar_args(
+    activation: ActivationLike, sigma_w2: object, sigma_b2: object
+) -> tuple[Activation, float, float]:
+    """The activation record and the scalar variances ``(sigma_w2, sigma_b2)``, validated."""
+    return (
+        _act(activation),
+        float(_variance("sigma_w2", sigma_w2)),
+        float(_variance("sigma_b2", sigma_b2)),
+    )
+
+
+def _iterate(step: Callable[[float], float], x: float, n: int) -> Array:
+    """The orbit ``step(x), step(step(x)), ...`` of ``n`` iterations as an array."""
+    out = np.empty(n)
+    for i in range(n):
+        x = step(x)
+        out[i] = x
+    return out
 
 
 def _out(arr: Array) -> float | Array:
@@ -141,45 +145,9 @@ def _kappa(a: Activation) -> float:
 # --------------------------------------------------------------------------------------------
 # Gaussian expectations
 # --------------------------------------------------------------------------------------------
-@functools.lru_cache(maxsize=8)
-def _half_line(per_panel: int, length: float) -> tuple[Array, Array]:
-    """Composite Gauss-Legendre nodes/weights on [0, length] (plain dx, no density).
-
-    Panels are graded geometrically towards 0 (breakpoints 4^-10, ..., 1/4, 1, then unit panels)
-    because f(sqrt(q) z) changes on the scale 1/sqrt(q) around the kink or the steep part at
-    z = 0; with 10 nodes per panel, E[f'(sqrt q z)^2] is accurate to ~1e-9 up to q = 1e8.
-    """
-    t, v = np.polynomial.legendre.leggauss(per_panel)
-    breaks = np.concatenate([[0.0], 4.0 ** -np.arange(10.0, 0.0, -1.0), np.arange(1.0, length + 1)])
-    lo, hi = breaks[:-1, None], breaks[1:, None]
-    x = (lo + (hi - lo) * (t + 1.0) / 2.0).reshape(-1)
-    w = ((hi - lo) * v / 2.0).reshape(-1)
-    x.setflags(write=False)
-    w.setflags(write=False)
-    return x, w
-
-
-@functools.lru_cache(maxsize=8)
-def _normal_rule(per_panel: int = 10, length: float = 16.0) -> tuple[Array, Array]:
-    """Nodes x and weights w with E[g(z)] ~= sum w g(x), z ~ N(0, 1), split at z = 0.
-
-    Gauss-Hermite is not used for the mean-field integrals: it converges only algebraically when
-    the integrand has a kink at 0 (relu-like f, softsign's f') and fails when f(sqrt(q) z) is
-    steep (tanh at q = 100: 90 % error with 100 nodes). Composite Gauss-Legendre on each half
-    line, graded towards 0, is exact to ~1e-14 for moderate q. The normal tail beyond 16 is
-    below 1e-57.
-    """
-    h, v = _half_line(per_panel, length)
-    x = np.concatenate([-h[::-1], h])
-    w = np.concatenate([v[::-1], v]) * np.exp(-0.5 * x * x) / math.sqrt(2.0 * math.pi)
-    x.setflags(write=False)
-    w.setflags(write=False)
-    return x, w
-
-
 def _expect(g: Callable[[Array], Array], q: Array) -> Array:
     """E_z[g(sqrt(q) z)], z ~ N(0, 1), for every entry of q (any shape); q clipped to > 0."""
-    x, w = _normal_rule()
+    x, w = normal_rule()
     q = np.asarray(q, dtype=np.float64)
     r = np.sqrt(np.maximum(q, _TINY_Q)).reshape(-1, 1)
     out = np.empty(r.shape[0])
@@ -228,19 +196,6 @@ def _arccos_kernel(c: Array) -> Array:
     return (np.sqrt(1.0 - c * c) + (math.pi - np.arccos(c)) * c) / (2.0 * math.pi)
 
 
-@functools.lru_cache(maxsize=1)
-def _radial_rule() -> tuple[Array, Array]:
-    """Radial nodes r and weights for E over the plane in polar coordinates (r e^{-r^2/2} dr)."""
-    r, v = _half_line(8, 12.0)
-    w = v * r * np.exp(-0.5 * r * r)
-    r.setflags(write=False)
-    w.setflags(write=False)
-    return r, w
-
-
-_ARC_NODES = np.polynomial.legendre.leggauss(16)
-
-
 def _pair_expect(a: Activation, q: float, c: Array, derivative: bool = False) -> Array:
     """E[g(u1) g(u2)] with g = f (or f'), Var u = q, corr(u1, u2) = c; c any shape in [-1, 1].
 
@@ -256,8 +211,8 @@ def _pair_expect(a: Activation, q: float, c: Array, derivative: bool = False) ->
             return (1.0 - s) ** 2 * (math.pi - np.arccos(c)) / (2.0 * math.pi) + s
         return q * ((1.0 - s) ** 2 * _arccos_kernel(c) + s * c)
     g = a.df if derivative else a.f
-    r, wr = _radial_rule()
-    t, v = _ARC_NODES
+    r, wr = radial_rule()
+    t, v = ARC_NODES
     sq = math.sqrt(max(q, _TINY_Q))
     flat = c.reshape(-1)
     out = np.empty(flat.shape[0])
@@ -313,7 +268,7 @@ def _table(name: str, slope: float | None) -> _Table:
     m = _m2(a, _QGRID)
     d = _d2(a, _QGRID)
     # Longer range and more nodes: He_k(z)^2 exp(-z^2/2) reaches |z| ~ 2 sqrt(k) = 16 at k = 64.
-    x, wx = _normal_rule(12, 22.0)
+    x, wx = normal_rule(12, 22.0)
     basis = _hermite_basis(x, wx, _K)
     fx = np.empty((_QGRID.size, _K + 1))
     for i in range(0, _QGRID.size, 512):
@@ -488,6 +443,38 @@ def _clip_q(q: Array) -> Array:
     return np.where(np.isinf(q), _BIG_Q, np.maximum(q, _TINY_Q))
 
 
+def mean_square(activation: ActivationLike, q: float) -> float:
+    r"""Return :math:`\mathbb E_z[f(\sqrt q z)^2]`, :math:`z \sim \mathcal N(0, 1)`.
+
+    Parameters
+    ----------
+    activation : str or Activation
+    q : float
+        Pre-activation variance (>= 0; ``inf`` gives the large-q limit where it exists).
+
+    Returns
+    -------
+    float
+    """
+    return float(_m2(_act(activation), np.array(q)))
+
+
+def mean_square_derivative(activation: ActivationLike, q: float) -> float:
+    r"""Return :math:`\mathbb E_z[f'(\sqrt q z)^2]` (``q = 0`` and ``inf`` give the limits).
+
+    Parameters
+    ----------
+    activation : str or Activation
+    q : float
+        Pre-activation variance.
+
+    Returns
+    -------
+    float
+    """
+    return float(_d2(_act(activation), _clip_q(np.array(q))))
+
+
 def length_map(
     activation: ActivationLike,
     sigma_w2: float,
@@ -521,16 +508,14 @@ def length_map(
     ValueError
         Outside the domain above.
     """
-    a = _act(activation)
-    w = float(_variance("sigma_w2", sigma_w2))
-    b = float(_variance("sigma_b2", sigma_b2))
+    a, w, b = _scalar_args(activation, sigma_w2, sigma_b2)
     q = float(_variance("q0", q0))
     n = _positive_int("n_layers", n_layers)
-    out = np.empty(n)
-    for i in range(n):
-        q = math.inf if q > _Q_OVERFLOW else w * float(_m2(a, np.array(q))) + b
-        out[i] = q
-    return out
+
+    def step(q: float) -> float:
+        return math.inf if q > _Q_OVERFLOW else w * float(_m2(a, np.array(q))) + b
+
+    return _iterate(step, q, n)
 
 
 def chi1(
@@ -721,17 +706,11 @@ def correlation_map(
     ValueError
         Outside the domain above.
     """
-    a = _act(activation)
-    w = float(_variance("sigma_w2", sigma_w2))
-    b = float(_variance("sigma_b2", sigma_b2))
+    a, w, b = _scalar_args(activation, sigma_w2, sigma_b2)
     c = _corr(c0)
     n = _positive_int("n_layers", n_layers)
     q = float(_q_star_flat(a, np.array([w]), np.array([b]), 1.0)[0])
-    out = np.empty(n)
-    for i in range(n):
-        c = float(_corr_step(a, w, b, q, np.array(c)))
-        out[i] = c
-    return out
+    return _iterate(lambda c: float(_corr_step(a, w, b, q, np.array(c))), c, n)
 
 
 def _corr(c0: object) -> float:
@@ -803,9 +782,7 @@ def correlation_fixed_point(
     ValueError
         Outside the domain.
     """
-    a = _act(activation)
-    w = float(_variance("sigma_w2", sigma_w2))
-    b = float(_variance("sigma_b2", sigma_b2))
+    a, w, b = _scalar_args(activation, sigma_w2, sigma_b2)
     return _fixed_scalar(a, w, b)[2:4]
 
 
@@ -1091,12 +1068,12 @@ class PredictedStats:
 def _init_scales(
     init: str, shapes: list[tuple[int, int]], params: Mapping[str, object]
 ) -> tuple[Array, Array, bool, str]:
-    """(fan_in Var W, fan_out Var W) per shape, and applicability, from core.initializers."""
-    from core import initializers  # imported lazily: theory itself only needs numpy
+    """(fan_in Var W, fan_out Var W) per shape, and applicability, from core.registry."""
+    from core import registry  # imported lazily: theory itself only needs numpy
 
-    fwd = np.array([initializers.sigma_w2(init, s, **params) for s in shapes])
+    fwd = np.array([registry.sigma_w2(init, s, **params) for s in shapes])
     bwd = np.array([fwd[i] * s[1] / s[0] for i, s in enumerate(shapes)])
-    family = initializers.REGISTRY[init].family
+    family = registry.REGISTRY[init].family
     if family in ("constant", "identity") and init != "zeros":
         note = (
             f"{init} weights are not zero-mean random: mean-field theory does not apply "
@@ -1214,165 +1191,10 @@ def predicted_stats(
     )
 
 
-# --------------------------------------------------------------------------------------------
-# Input-output Jacobian spectrum (dynamical isometry)
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class JacobianSpectrum:
-    r"""Singular values of the input-output Jacobian of a deep MLP at one input.
+def __getattr__(name: str) -> object:
+    """Jacobian spectra moved to :mod:`core.spectra`; the old names still resolve here."""
+    if name in ("JacobianSpectrum", "jacobian_singular_values"):
+        from core import spectra
 
-    Attributes
-    ----------
-    singular_values : ndarray, shape (width,)
-        Descending. Values outside the float64 range are 0 or inf (see the log values).
-    log10_singular_values : ndarray, shape (width,)
-        Exact even when the values themselves under/overflow (``-inf`` for exact zeros).
-    log10_mean_squared : float
-        :math:`\log_{10}` of the mean of :math:`s^2` = :math:`\mathrm{tr}(JJ^\top)/n`.
-    predicted_log10_mean_squared : float
-        Theory: :math:`\log_{10}\prod_l \sigma_{w,l}^2\, \mathbb E[f'(\sqrt{q^l} z)^2]` along
-        the predicted length map (Pennington et al. 2017; :math:`\chi_1^L` at the fixed point).
-    chi1 : float
-        At the fixed point of the hidden layers' ``sigma_w2``.
-    depth, width : int
-    nonfinite_layer : int or None
-        First layer whose forward pass overflowed (results are then nan), else None.
-    """
-
-    singular_values: Array
-    log10_singular_values: Array
-    log10_mean_squared: float
-    predicted_log10_mean_squared: float
-    chi1: float
-    depth: int
-    width: int
-    nonfinite_layer: int | None
-
-
-def jacobian_singular_values(
-    activation: ActivationLike,
-    init: str | Callable[..., Array],
-    *,
-    depth: int,
-    width: int,
-    rng: np.random.Generator,
-    init_params: Mapping[str, object] | None = None,
-    sigma_b2: float = 0.0,
-    q_in: float = 1.0,
-) -> JacobianSpectrum:
-    r"""Singular values of :math:`J = \partial h^L / \partial h^0 = \prod_l D_l W_l^\top`.
-
-    For one input :math:`h^0 = x \sim \mathcal N(0, q_{in} I_n)` through ``depth`` square layers
-    :math:`z^l = h^{l-1} W^l + b^l`, :math:`h^l = f(z^l)`, with :math:`D_l =
-    \mathrm{diag}\, f'(z^l)`. Dynamical isometry (Pennington et al. 2017) asks for the whole
-    spectrum, not just its mean square, to sit near 1: orthogonal weights achieve it for tanh
-    near the edge of chaos with small :math:`q^*`, never for relu (:math:`D_l` has ~half zeros),
-    and Gaussian weights never at depth. The product is renormalized every layer (log scale
-    accumulated), so deep Jacobians do not overflow; only the forward pass can.
-
-    Parameters
-    ----------
-    activation : str or Activation
-    init : str or callable
-        A key of :data:`core.initializers.REGISTRY` (weights from
-        :func:`core.initializers.initialize`), or ``init(shape, rng=rng)`` returning an array.
-    depth : int
-        1 to 1000 layers.
-    width : int
-        1 to 2048.
-    rng : numpy.random.Generator
-        Source of the weights, biases and input.
-    init_params : mapping, optional
-        Initializer parameters.
-    sigma_b2 : float, default 0
-    q_in : float, default 1
-        Variance of the input entries (> 0).
-
-    Returns
-    -------
-    JacobianSpectrum
-
-    Raises
-    ------
-    ValueError
-        Bad sizes, variances or initializer.
-    TypeError
-        ``rng`` is not a numpy Generator.
-    """
-    a = _act(activation)
-    depth = _positive_int("depth", depth, high=1000)
-    width = _positive_int("width", width, high=2048)
-    b2 = float(_variance("sigma_b2", sigma_b2))
-    qin = _q0(q_in)
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError("rng must be a numpy.random.Generator")
-    params = dict(init_params or {})
-    if callable(init):
-
-        def draw(shape: tuple[int, int]) -> Array:
-            return np.asarray(init(shape, rng=rng), dtype=np.float64)
-
-        sw2s = None
-    else:
-        from core import initializers
-
-        def draw(shape: tuple[int, int]) -> Array:
-            return initializers.initialize(init, shape, rng=rng, **params)
-
-        sw2s = initializers.sigma_w2(init, (width, width), **params)
-    h = rng.standard_normal(width) * math.sqrt(qin)
-    j = np.eye(width)
-    log_scale = 0.0
-    log_pred = 0.0
-    q = qin
-    bad: int | None = None
-    measured_sw2 = 0.0
-    for layer in range(1, depth + 1):
-        wmat = draw((width, width))
-        if sw2s is None:
-            measured_sw2 = width * float(np.mean(wmat * wmat))
-        sw2 = sw2s if sw2s is not None else measured_sw2
-        bias = rng.standard_normal(width) * math.sqrt(b2) if b2 > 0 else 0.0
-        with np.errstate(over="ignore", invalid="ignore"):
-            z = h @ wmat + bias
-        if not np.all(np.isfinite(z)):
-            bad = layer
-            break
-        # prediction along the length map (first layer sees the raw input)
-        q = sw2 * (q if layer == 1 else float(_m2(a, np.array(q)))) + b2
-        dq = float(_d2(a, _clip_q(np.array(q))))
-        log_pred += math.log(sw2 * dq) if sw2 * dq > 0 else -math.inf
-        h = a.f(z)
-        j = a.df(z)[:, None] * (wmat.T @ j)
-        norm = float(np.linalg.norm(j))
-        if norm == 0.0:
-            log_scale = -math.inf
-            break
-        j /= norm
-        log_scale += math.log(norm)
-    sv_pred_chi = float(chi1(a, sw2s if sw2s is not None else measured_sw2, b2))
-    if bad is not None:
-        nan = np.full(width, np.nan)
-        return JacobianSpectrum(nan, nan, math.nan, math.nan, sv_pred_chi, depth, width, bad)
-    if math.isinf(log_scale):
-        s = np.zeros(width)
-        logs = np.full(width, -np.inf)
-        lms = -math.inf
-    else:
-        s_norm = np.linalg.svd(j, compute_uv=False)
-        with np.errstate(divide="ignore"):
-            logs = np.log10(s_norm) + log_scale / math.log(10.0)
-        with np.errstate(over="ignore", under="ignore"):
-            s = 10.0**logs
-        # mean of s^2 = ||J||_F^2 / n; the normalized J has unit Frobenius norm
-        lms = 2.0 * log_scale / math.log(10.0) - math.log10(width)
-    return JacobianSpectrum(
-        singular_values=s,
-        log10_singular_values=logs,
-        log10_mean_squared=lms,
-        predicted_log10_mean_squared=log_pred / math.log(10.0),
-        chi1=sv_pred_chi,
-        depth=depth,
-        width=width,
-        nonfinite_layer=None,
-    )
+        return getattr(spectra, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

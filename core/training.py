@@ -29,6 +29,7 @@ from typing import Literal, get_args
 import numpy as np
 
 from core import networks, symmetry
+from core._checks import check_int, check_positive
 from core.networks import Network
 
 Optimizer = Literal["sgd", "momentum", "adam"]
@@ -192,31 +193,6 @@ def _weight_keys(p: dict[str, np.ndarray]) -> list[str]:
     return [k for k in p if k.startswith("w")]
 
 
-def _check_positive(name: str, value: object, *, allow_zero: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float | np.integer | np.floating):
-        raise ValueError(f"{name} must be a number, got {value!r}")
-    v = float(value)
-    if not math.isfinite(v) or v < 0 or (v == 0 and not allow_zero):
-        raise ValueError(f"{name} must be a finite number > 0, got {value!r}")
-    return v
-
-
-def _check_int(name: str, value: object, low: int, high: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer):
-        raise ValueError(f"{name} must be an integer, got {value!r}")
-    if not low <= int(value) <= high:
-        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
-    return int(value)
-
-
-def _counts(net: Network, atol: float) -> list[int]:
-    # Neurons are the last axis of every hidden weight; flatten the rest (conv receptive field).
-    return [
-        int(symmetry.distinct_neurons(w.reshape(-1, w.shape[-1]), atol=atol))
-        for w in net.hidden_weights()
-    ]
-
-
 def train(
     net: Network,
     x: np.ndarray,
@@ -332,17 +308,17 @@ def train(
         raise ValueError(
             f"unknown optimizer {optimizer!r}; valid optimizers: {', '.join(OPTIMIZERS)}"
         )
-    lr = _check_positive("lr", lr)
-    steps = _check_int("steps", steps, 1, MAX_STEPS)
-    record_every = _check_int("record_every", record_every, 1, MAX_STEPS)
+    lr = check_positive("lr", lr)
+    steps = check_int("steps", steps, 1, MAX_STEPS)
+    record_every = check_int("record_every", record_every, 1, MAX_STEPS)
     if symmetry_every is None:
         symmetry_every = max(1, math.ceil(steps / DEFAULT_SYMMETRY_POINTS))
-    symmetry_every = _check_int("symmetry_every", symmetry_every, 1, MAX_STEPS)
-    symmetry_atol = _check_positive("symmetry_atol", symmetry_atol, allow_zero=True)
-    clip_value = None if clip is None else _check_positive("clip", clip)
-    eps = _check_positive("eps", eps)
-    mu = _check_positive("momentum", momentum, allow_zero=True)
-    b1, b2 = (_check_positive("betas", b, allow_zero=True) for b in betas)
+    symmetry_every = check_int("symmetry_every", symmetry_every, 1, MAX_STEPS)
+    symmetry_atol = check_positive("symmetry_atol", symmetry_atol, allow_zero=True)
+    clip_value = None if clip is None else check_positive("clip", clip)
+    eps = check_positive("eps", eps)
+    mu = check_positive("momentum", momentum, allow_zero=True)
+    b1, b2 = (check_positive("betas", b, allow_zero=True) for b in betas)
     if mu >= 1 or b1 >= 1 or b2 >= 1:
         raise ValueError(f"momentum and betas must lie in [0, 1), got {momentum}, {betas}")
     x = np.asarray(x)
@@ -354,7 +330,7 @@ def train(
         )
     x = np.ascontiguousarray(x, dtype=np.float64)
     if batch_size is not None:
-        batch_size = _check_int("batch_size", batch_size, 1, 10**9)
+        batch_size = check_int("batch_size", batch_size, 1, 10**9)
     full_batch = batch_size is None or batch_size >= n
     rng = None if full_batch else np.random.default_rng(seed)
     classification = loss == "cross_entropy"
@@ -426,7 +402,7 @@ def train(
 
             if t % symmetry_every == 0:
                 sym_step.append(t)
-                sym_counts.append(_counts(net, symmetry_atol))
+                sym_counts.append(symmetry.summarize(net, symmetry_atol).tolist())
 
             # ---- loss and gradients -----------------------------------------------------
             trace = net.forward(xb)
@@ -513,7 +489,7 @@ def train(
         # ---- the end state ----------------------------------------------------------------
         if not sym_step or sym_step[-1] != steps_run:  # a diverged step was already counted
             sym_step.append(steps_run)
-            sym_counts.append(_counts(net, symmetry_atol))
+            sym_counts.append(symmetry.summarize(net, symmetry_atol).tolist())
         out = _predict(net, x)
         final_loss = networks.loss_value(out, y, loss)
         final_acc = float(np.mean(np.argmax(out, axis=1) == y)) if classification else math.nan

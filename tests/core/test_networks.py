@@ -10,24 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from core import networks as nets
-from core.activations import get as get_activation
 from core.networks import (
     KINDS,
     MAX_DEPTH,
     MAX_WIDTH,
     build,
-    conv_backward,
-    conv_forward,
-    dense_backward,
-    dense_forward,
     loss_and_output_grad,
     loss_value,
-    residual_backward,
-    residual_forward,
-    rnn_backward,
-    rnn_forward,
-    rnn_step_backward,
-    rnn_step_forward,
     supported_inits,
 )
 from core.symmetry import summarize
@@ -110,151 +99,6 @@ def test_gradients_match_finite_differences(kind, loss, activation):
         )
         ana.append(bt.dx[ix])
     assert rel_err(num, ana) < 1e-6
-
-
-def _fd_layer(fwd, inputs, dout, rng, eps=EPS):
-    """Numerical gradient of sum(fwd(*inputs) * dout) w.r.t. random entries of each input."""
-    out = {}
-    for j, arr in enumerate(inputs):
-        if arr is None:
-            continue
-        idx = random_indices(arr.shape, rng)
-        vals = []
-        for ix in idx:
-            old = arr[ix]
-            arr[ix] = old + eps
-            lp = np.sum(fwd(*inputs) * dout)
-            arr[ix] = old - eps
-            lm = np.sum(fwd(*inputs) * dout)
-            arr[ix] = old
-            vals.append((lp - lm) / (2 * eps))
-        out[j] = (idx, np.array(vals))
-    return out
-
-
-def _check(fd, j, grad):
-    idx, num = fd[j]
-    assert rel_err(num, [grad[ix] for ix in idx]) < 1e-6
-
-
-def test_layer_functions_dense_conv_residual():
-    rng = np.random.default_rng(1)
-    act = get_activation("tanh")
-    x, w, b = rng.standard_normal((3, 4)), rng.standard_normal((4, 5)), rng.standard_normal(5)
-    dout = rng.standard_normal((3, 5))
-    dcopy = dout.copy()
-    dx, dw, db = dense_backward(dout, dense_forward(x, w, b)[1])
-    np.testing.assert_array_equal(dout, dcopy)  # incoming gradient never mutated
-    fd = _fd_layer(lambda x, w, b: dense_forward(x, w, b)[0], [x, w, b], dout, rng)
-    _check(fd, 0, dx), _check(fd, 1, dw), _check(fd, 2, db)
-
-    x, w, b = (
-        rng.standard_normal((2, 5, 4, 3)),
-        rng.standard_normal((3, 3, 3, 2)),
-        rng.standard_normal(2),
-    )
-    dout = rng.standard_normal((2, 5, 4, 2))
-    dx, dw, db = conv_backward(dout, conv_forward(x, w, b)[1])
-    fd = _fd_layer(lambda x, w, b: conv_forward(x, w, b)[0], [x, w, b], dout, rng)
-    _check(fd, 0, dx), _check(fd, 1, dw), _check(fd, 2, db)
-
-    x, w, b = rng.standard_normal((3, 4)), rng.standard_normal((4, 4)), rng.standard_normal(4)
-    dout = rng.standard_normal((3, 4))
-    dx, dw, db, _ = residual_backward(dout, residual_forward(x, w, b, act, 0.3)[1])
-    fd = _fd_layer(lambda x, w, b: residual_forward(x, w, b, act, 0.3)[0], [x, w, b], dout, rng)
-    _check(fd, 0, dx), _check(fd, 1, dw), _check(fd, 2, db)
-
-
-def test_layer_functions_rnn_sequence_and_step():
-    rng = np.random.default_rng(2)
-    act = get_activation("tanh")
-    x = rng.standard_normal((3, 5, 2))
-    w_xh, w_hh, b = (
-        rng.standard_normal((2, 4)),
-        0.5 * rng.standard_normal((4, 4)),
-        rng.standard_normal(4),
-    )
-    dout = rng.standard_normal((3, 5, 4))
-    dout_copy = dout.copy()
-    h, cache = rnn_forward(x, w_xh, w_hh, b, act)
-    dx, dw_xh, dw_hh, db, _, _ = rnn_backward(dout, cache)
-    np.testing.assert_array_equal(dout, dout_copy)
-    fd = _fd_layer(
-        lambda x, a, c, b: rnn_forward(x, a, c, b, act)[0], [x, w_xh, w_hh, b], dout, rng
-    )
-    _check(fd, 0, dx), _check(fd, 1, dw_xh), _check(fd, 2, dw_hh), _check(fd, 3, db)
-    # Step functions give the same states and the same gradients.
-    hs, caches, hp = [], [], np.zeros((3, 4))
-    for t in range(5):
-        hp, c = rnn_step_forward(x[:, t], hp, w_xh, w_hh, b, act)
-        hs.append(hp)
-        caches.append(c)
-    np.testing.assert_allclose(np.stack(hs, axis=1), h, rtol=1e-12, atol=1e-14)
-    carry = np.zeros((3, 4))
-    g = [np.zeros_like(w_xh), np.zeros_like(w_hh), np.zeros_like(b)]
-    for t in range(4, -1, -1):
-        dxt, carry, a1, a2, a3 = rnn_step_backward(dout[:, t] + carry, caches[t])
-        np.testing.assert_allclose(dxt, dx[:, t], rtol=1e-10, atol=1e-12)
-        g[0] += a1
-        g[1] += a2
-        g[2] += a3
-    for got, want in zip(g, [dw_xh, dw_hh, db], strict=True):
-        np.testing.assert_allclose(got, want, rtol=1e-10, atol=1e-12)
-
-
-@pytest.mark.parametrize("name", ["tanh", "sigmoid", "relu", "linear", "elu"])
-def test_activation_backward_matches_derivative_including_tails(name):
-    # The output forms 1 - a^2 and a (1 - a) are only used where well conditioned; the tails
-    # keep the exact, tiny but non-zero derivative (e.g. tanh'(30) ~ 3.5e-26).
-    act = get_activation(name)
-    z = np.concatenate([np.linspace(-60, 60, 20001), [np.inf, -np.inf, 0.0, 1e300, -1e300]])
-    da = np.random.default_rng(0).standard_normal(z.shape)
-    da_copy = da.copy()
-    got = nets._activation_backward(da, z, act.f(z), act)
-    want = act.df(z) * da
-    np.testing.assert_array_equal(da, da_copy)
-    np.testing.assert_allclose(got, want, rtol=1e-13, atol=0.0)
-    if act.saturating:
-        assert 0.0 < abs(got[np.searchsorted(z[:20001], 30.0)]) < 1e-12
-
-
-def test_relu_backward_passes_exact_zero_at_inactive_units_even_for_inf():
-    act = get_activation("relu")
-    z = np.array([1.0, -1.0, 0.0, 2.0, np.nan, -3.0])
-    da = np.array([np.inf, np.inf, np.nan, 1.0, 5.0, np.nan])
-    got = nets._activation_backward(da, z, act.f(z), act)
-    np.testing.assert_array_equal(got, [np.inf, 0.0, 0.0, 1.0, 0.0, 0.0])
-
-
-def test_conv_matches_explicit_loops():
-    rng = np.random.default_rng(3)
-    x, w, b = (
-        rng.standard_normal((2, 4, 5, 3)),
-        rng.standard_normal((3, 3, 3, 2)),
-        rng.standard_normal(2),
-    )
-    out, _ = conv_forward(x, w, b)
-    xp = np.pad(x, ((0, 0), (1, 1), (1, 1), (0, 0)))
-    ref = np.zeros((2, 4, 5, 2))
-    for n in range(2):
-        for i in range(4):
-            for j in range(5):
-                for o in range(2):
-                    ref[n, i, j, o] = np.sum(xp[n, i : i + 3, j : j + 3, :] * w[..., o]) + b[o]
-    np.testing.assert_allclose(out, ref, rtol=1e-12, atol=1e-12)
-
-
-def test_conv_chunking_gives_same_result(monkeypatch):
-    rng = np.random.default_rng(4)
-    x, w = rng.standard_normal((5, 4, 4, 3)), rng.standard_normal((3, 3, 3, 2))
-    dout = rng.standard_normal((5, 4, 4, 2))
-    full = conv_forward(x, w)[0]
-    dfull = conv_backward(dout, conv_forward(x, w)[1])
-    monkeypatch.setattr(nets, "_IM2COL_CHUNK", 4 * 4 * 9 * 3 * 2)  # 2 images per chunk
-    np.testing.assert_allclose(conv_forward(x, w)[0], full, rtol=1e-13, atol=1e-13)
-    for a, b in zip(conv_backward(dout, conv_forward(x, w)[1]), dfull, strict=True):
-        if a is not None:
-            np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
 # --------------------------------------------------------------------------------------------
