@@ -256,33 +256,21 @@ st.markdown(
     "fan_in = k·k·c_in. Type your layer's sizes."
 )
 default_kernel = 3 if config.network == "cnn" else 1
-c1, c2, c3 = st.columns(3)
-n_in = c1.number_input(
-    "Inputs (units or input channels)",
-    min_value=1,
-    max_value=100_000,
-    value=config.width,
-    step=1,
-    key="home_fan_in",
-    help="1 to 100,000.",
+# (label, largest value, default, key, help) of the three sizes.
+FAN_INPUTS = (
+    ("Inputs (units or input channels)", 100_000, config.width, "home_fan_in", "1 to 100,000."),
+    ("Outputs (units or output channels)", 100_000, config.width, "home_fan_out", "1 to 100,000."),
+    (
+        "Kernel size k (1 = dense layer)",
+        15,
+        default_kernel,
+        "home_kernel",
+        "Side of a square k x k convolution kernel, 1 to 15.",
+    ),
 )
-n_out = c2.number_input(
-    "Outputs (units or output channels)",
-    min_value=1,
-    max_value=100_000,
-    value=config.width,
-    step=1,
-    key="home_fan_out",
-    help="1 to 100,000.",
-)
-kernel = c3.number_input(
-    "Kernel size k (1 = dense layer)",
-    min_value=1,
-    max_value=15,
-    value=default_kernel,
-    step=1,
-    key="home_kernel",
-    help="Side of a square k x k convolution kernel, 1 to 15.",
+n_in, n_out, kernel = (
+    column.number_input(label, min_value=1, max_value=top, value=value, step=1, key=key, help=tip)
+    for column, (label, top, value, key, tip) in zip(st.columns(3), FAN_INPUTS, strict=True)
 )
 fans, fan_in, fan_out = lesson.fan_table(
     int(n_in), int(n_out), int(kernel), config.init, config.init_params

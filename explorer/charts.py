@@ -74,6 +74,15 @@ def _distance_to(color: str, others: Sequence[str]) -> float:
     )
 
 
+def _finish(
+    chart: alt.TopLevelMixin, title: str | None, height: int | None = None
+) -> alt.TopLevelMixin:
+    """Set a chart's height (when given) and title (when there is one)."""
+    if height is not None:
+        chart = chart.properties(height=height)
+    return chart.properties(title=title) if title else chart
+
+
 def series_scale(series: Sequence[str]) -> alt.Scale:
     """A colour scale for the given series names.
 
@@ -205,8 +214,7 @@ def per_layer_lines(
         .mark_text(dy=-10, fontSize=10, color=_STATUS_COLOR)
         .encode(y=alt.Y("plot_value:Q", scale=y_scale), text="status:N")
     )
-    chart = alt.layer(lines, bad, bad_text).properties(height=height)
-    return chart.properties(title=title) if title else chart
+    return _finish(alt.layer(lines, bad, bad_text), title, height)
 
 
 def layer_heatmap(
@@ -249,9 +257,8 @@ def layer_heatmap(
                 alt.Tooltip("fraction:Q", title="share", format=".1%"),
             ],
         )
-        .properties(height=height)
     )
-    return chart.properties(title=title) if title else chart
+    return _finish(chart, title, height)
 
 
 def training_curves(
@@ -312,8 +319,7 @@ def training_curves(
             .encode(x="step:Q", y=alt.value(0), text=alt.value("diverged (NaN/∞)"))
         )
         layers += [rules, labels]
-    chart = alt.layer(*layers).properties(height=height)
-    return chart.properties(title=title) if title else chart
+    return _finish(alt.layer(*layers), title, height)
 
 
 def weight_heatmap(
@@ -355,9 +361,8 @@ def weight_heatmap(
                 alt.Tooltip("weight:Q", format=".4g"),
             ],
         )
-        .properties(height=height)
     )
-    return chart.properties(title=title) if title else chart
+    return _finish(chart, title, height)
 
 
 def decision_boundary(
@@ -405,7 +410,7 @@ def decision_boundary(
         )
     )
     chart = alt.layer(cells, dots).properties(height=height, width=height)
-    return chart.properties(title=title) if title else chart
+    return _finish(chart, title)
 
 
 def spectrum(
@@ -438,9 +443,8 @@ def spectrum(
                 alt.Tooltip("density:Q", format=".2%"),
             ],
         )
-        .properties(height=height)
     )
-    return chart.properties(title=title) if title else chart
+    return _finish(chart, title, height)
 
 
 def phase_diagram(
@@ -512,8 +516,7 @@ def phase_diagram(
         .mark_text(align="left", dx=9, dy=-9, fontSize=12, fontWeight="bold")
         .encode(x="sw2:Q", y="sb2:Q", text="label:N")
     )
-    chart = alt.layer(cells, line, marks, labels).properties(height=height)
-    return chart.properties(title=title) if title else chart
+    return _finish(alt.layer(cells, line, marks, labels), title, height)
 
 
 def bars_by_layer(
@@ -549,9 +552,8 @@ def bars_by_layer(
                 alt.Tooltip(f"{y}:Q", format=".1%" if percent else ".3g"),
             ],
         )
-        .properties(height=height)
     )
-    return chart.properties(title=title) if title else chart
+    return _finish(chart, title, height)
 
 
 # ---- Page 8: reference ----------------------------------------------------------------------
@@ -598,9 +600,8 @@ def sigma_vs_fan(
                 alt.Tooltip("std:Q", title="σ", format=".4g"),
             ],
         )
-        .properties(height=height)
     )
-    return chart.properties(title=title) if title else chart
+    return _finish(chart, title, height)
 
 
 # ---- Page 1: symmetry ------------------------------------------------------------------------
@@ -649,9 +650,8 @@ def distinct_neurons_lines(
                 alt.Tooltip("distinct:Q", title="distinct neurons"),
             ],
         )
-        .properties(height=height)
     )
-    return chart.properties(title=title) if title else chart
+    return _finish(chart, title, height)
 
 
 def with_legend_columns(chart: alt.TopLevelMixin, columns: int) -> alt.TopLevelMixin:
@@ -701,8 +701,7 @@ def neuron_bars(
         .mark_tick(color="#999999", thickness=2)
         .encode(x="neuron:O", y=alt.Y(f"{y}:Q"))
     )
-    chart = alt.layer(bars, zero_ticks).properties(height=height)
-    return chart.properties(title=title) if title else chart
+    return _finish(alt.layer(bars, zero_ticks), title, height)
 
 
 # ---- Page 6: playground ---------------------------------------------------------------------
@@ -827,7 +826,7 @@ def class_regions(
         )
     )
     chart = alt.layer(cells, dots).properties(height=height, width=height)
-    return chart.properties(title=title) if title else chart
+    return _finish(chart, title)
 
 
 def with_y_domain(chart: alt.LayerChart, low: float, high: float, *, log: bool) -> alt.LayerChart:
@@ -942,8 +941,7 @@ def growth_sweep(
             .encode(x=x, y=alt.Y("ypix:Q", scale=None), text="label:N")
         )
         layers += [rules, labels]
-    chart = alt.layer(*layers).properties(height=height)
-    return chart.properties(title=title) if title else chart
+    return _finish(alt.layer(*layers), title, height)
 
 
 # ---- Page 7: edge of chaos ----
@@ -1023,5 +1021,4 @@ def trainable_depth_chart(
             .mark_rule(color="gray", strokeDash=[5, 4])
             .encode(x="sw2:Q", tooltip=[alt.Tooltip("sw2:Q", title="critical σ_w²")])
         )
-    chart = alt.layer(*layers).properties(height=height)
-    return chart.properties(title=title) if title else chart
+    return _finish(alt.layer(*layers), title, height)

@@ -394,6 +394,36 @@ def text_param(
 # ---------------------------------------------------------------------------------------------
 
 
+def compared_against(
+    config: state.Config,
+    series: tuple[tuple[str, str, state.InitParams], ...],
+    *,
+    key: str,
+    label: str,
+) -> tuple[list[str], tuple[tuple[str, str, state.InitParams], ...]]:
+    """The picker of a page whose protagonist ``series[0]`` is compared with other schemes.
+
+    ``series[1:]`` is the page's default comparison, the protagonist is not offered, and an
+    empty choice shows the default (see :func:`compare_picker`).
+
+    Returns
+    -------
+    chosen : list of str
+        The compared initializers (registry keys), in selection order.
+    series : tuple of (label, init, params)
+        The protagonist followed by the chosen initializers.
+    """
+    chosen = compare_picker(
+        config,
+        key=key,
+        default=[init for _, init, _ in series[1:]],
+        exclude=[series[0][1]],
+        label=label,
+        empty_means_default=True,
+    )
+    return chosen, series[:1] + state.compare_series(config, chosen)
+
+
 def compare_picker(
     config: state.Config,
     *,

@@ -22,15 +22,9 @@ config = page.setup(
 unit = {"rnn": "time step", "resmlp": "block"}.get(config.network, "layer")
 last = config.depth
 series = lesson.vanishing_series(config.init, config.init_params, config.activation, config.network)
-chosen = sidebar.compare_picker(
-    config,
-    key="p2_compare",
-    default=[init for _, init, _ in series[1:]],
-    exclude=[lesson.SMALL_RANDOM],
-    label="Compared with small random N(0, 0.01²)",
-    empty_means_default=True,
+chosen, series = sidebar.compared_against(
+    config, series, key="p2_compare", label="Compared with small random N(0, 0.01²)"
 )
-series = series[:1] + state.compare_series(config, chosen)
 with st.spinner("Measuring the networks…"):
     layers, summary = lesson.vanishing_probe(
         config.network, config.activation, series, config.depth, config.width, config.seed

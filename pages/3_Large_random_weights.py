@@ -31,15 +31,9 @@ config = page.setup(
 # ---- cached computations -------------------------------------------------------------------
 net, act, depth, width, seed = config.network, config.activation, *config.size
 series = lesson.large_weight_series(act, config.init, config.init_params)
-chosen = sidebar.compare_picker(
-    config,
-    key="p3_compare",
-    default=[init for _, init, _ in series[1:]],
-    exclude=[lesson.LARGE_INIT],
-    label="Compared with N(0, 1)",
-    empty_means_default=True,
+chosen, series = sidebar.compared_against(
+    config, series, key="p3_compare", label="Compared with N(0, 1)"
 )
-series = series[:1] + state.compare_series(config, chosen)
 large_label, usual_init = series[0][0], experiments.well_scaled_init(act)
 usual_label = experiments.initializer_label(usual_init)
 with st.spinner("Measuring the networks…"):

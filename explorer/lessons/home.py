@@ -14,13 +14,10 @@ from explorer.experiments import (
     InitParams,
     critical_sigma_w2,
     hidden_fan_in,
-    init_sigma_w2,
     quick_stats,
     series_stats,
-    small_signal_slope2,
     stats_frame,
     summarize_layers,
-    summary_row,
     variance_scaling_params,
 )
 from explorer.lessons.reference import calculator_frame, catalogue_frame
@@ -83,32 +80,28 @@ def scale_sweep(
         rule_gap (act_factor / rule_factor - 1).
     """
     crit = critical_sigma_w2(activation)
-    slope2 = small_signal_slope2(activation)
-    runs: list[tuple[str, float, str, InitParams]] = [
-        (scale_label(m), m, "variance_scaling", variance_scaling_params(m * m * crit))
+    series = tuple(
+        (scale_label(m), "variance_scaling", variance_scaling_params(m * m * crit))
         for m in HOME_MULTIPLIERS
-    ]
-    runs.append((initializers.REGISTRY[user_init].label, math.nan, user_init, user_params))
-    frames = []
-    rows = []
-    for label, m, init, params in runs:
-        stats = quick_stats(network, activation, init, params, depth, width, seed)
-        frames.append(stats_frame(stats, label))
-        sw2 = init_sigma_w2(network, init, params, width)
-        rows.append(
-            {
-                "series": label,
-                "multiplier": m,
-                "sigma_w2": sw2,
-                "sigma_sqrt_n": math.sqrt(sw2),
-                "rule_factor": math.sqrt(sw2 * slope2),
-                **summary_row(summarize_layers(stats)),
-            }
-        )
-    frame = pd.DataFrame(rows)
+    ) + ((initializers.REGISTRY[user_init].label, user_init, user_params),)
+    return _with_scale_columns(
+        *series_stats(network, activation, series, depth, width, seed),
+        multipliers=[*HOME_MULTIPLIERS, math.nan],
+    )
+
+
+def _with_scale_columns(
+    layers: pd.DataFrame, summary: pd.DataFrame, *, multipliers: list[float]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Home's summary columns on a :func:`series_stats` summary (see :func:`scale_sweep`)."""
+    if summary.empty:
+        return layers, summary
+    summary = summary.drop(columns="init")
+    summary.insert(1, "multiplier", multipliers)
+    summary.insert(3, "sigma_sqrt_n", np.sqrt(summary["sigma_w2"]))
     with np.errstate(all="ignore"):
-        frame["rule_gap"] = frame["act_factor"] / frame["rule_factor"] - 1.0
-    return pd.concat(frames, ignore_index=True), frame
+        summary["rule_gap"] = summary["act_factor"] / summary["rule_factor"] - 1.0
+    return layers, summary
 
 
 #: Extra seeds that redraw the normal weights on Home, to measure seed-to-seed variation.
@@ -249,15 +242,10 @@ def init_sweep(
     summary : DataFrame
         One row per series with :func:`scale_sweep`'s summary columns (multiplier NaN).
     """
-    layers, summary = series_stats(network, activation, series, depth, width, seed)
-    if summary.empty:
-        return layers, summary
-    summary = summary.drop(columns="init")
-    summary.insert(1, "multiplier", math.nan)
-    summary.insert(3, "sigma_sqrt_n", np.sqrt(summary["sigma_w2"]))
-    with np.errstate(all="ignore"):
-        summary["rule_gap"] = summary["act_factor"] / summary["rule_factor"] - 1.0
-    return layers, summary
+    return _with_scale_columns(
+        *series_stats(network, activation, series, depth, width, seed),
+        multipliers=[math.nan] * len(series),
+    )
 
 
 def replace_series(base: pd.DataFrame, drop: Sequence[str], added: pd.DataFrame) -> pd.DataFrame:
