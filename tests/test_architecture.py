@@ -39,12 +39,30 @@ FILES = _project_files()
 MODULES = {name for name in FILES if name.startswith(PACKAGES)}
 
 
+def _facade_nodes(tree: ast.Module) -> set[int]:
+    """ids of the nodes inside a module-level ``__getattr__`` (PEP 562 lazy re-exports).
+
+    ``core.initializers`` keeps ``REGISTRY`` and ``initialize`` importable (the public API)
+    although they live in ``core.registry``, which is built on the initializers: the names
+    are resolved on first access, so they are a facade, not a dependency of the module.
+    """
+    return {
+        id(inner)
+        for node in tree.body
+        if isinstance(node, ast.FunctionDef) and node.name == "__getattr__"
+        for inner in ast.walk(node)
+    }
+
+
 def _imports(name: str, path: Path) -> list[tuple[str, list[str]]]:
     """(imported module, names imported from it) of every import statement in a file."""
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    facade = _facade_nodes(tree)
     found: list[tuple[str, list[str]]] = []
     for node in ast.walk(tree):
+        if id(node) in facade:
+            continue
         if isinstance(node, ast.Import):
             found += [(alias.name, []) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
