@@ -83,10 +83,14 @@ class Session:
         return f"{self.path}?{urlencode(self.query)}"
 
 
+def url_path(page: Path) -> str:
+    """The URL path Streamlit gives a classic page: the file name without its number prefix."""
+    return re.sub(r"^\d+_", "", page.stem)
+
+
 def pages() -> list[str]:
-    """URL paths of Home and every page (classic pages: file name without the number)."""
-    found = sorted((ROOT / "pages").glob("[0-9]*_*.py"))
-    return ["", *(re.sub(r"^\d+_", "", p.stem) for p in found)]
+    """URL paths of Home and every page."""
+    return ["", *(url_path(p) for p in sorted((ROOT / "pages").glob("[0-9]*_*.py")))]
 
 
 def sessions(count: int) -> list[Session]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -43,3 +44,33 @@ def number(text: str) -> float:
 def notices(at: AppTest) -> str:
     """All "What to notice" captions of the page, one per line."""
     return "\n".join(c.value for c in at.caption if "What to notice" in c.value)
+
+
+def download_id(button) -> str:  # noqa: ANN001
+    """Where a download button's data is registered: its URL, or its deferred file id."""
+    return button.proto.url or button.proto.deferred_file_id
+
+
+def runner(name: str) -> Callable[..., AppTest]:
+    """``run(query=None)`` for one page script (``name`` as for :func:`script`)."""
+    path = script(name)
+
+    def run(query: dict[str, str] | None = None) -> AppTest:
+        return run_page(path, query)
+
+    return run
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """Every st.metric of the page: label -> value."""
+    return {m.label: m.value for m in at.metric}
+
+
+def captions(at: AppTest) -> str:
+    """All captions of the page, one per line."""
+    return "\n".join(c.value for c in at.caption)
+
+
+def text(at: AppTest) -> str:
+    """All markdown of the page, then all captions."""
+    return "\n".join(m.value for m in at.markdown) + captions(at)

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
-from apptest_helpers import metric, notices, number, run_page
-from streamlit.testing.v1 import AppTest
+from apptest_helpers import metric, notices, number, runner
 
-SCRIPT = str(Path(__file__).resolve().parents[2] / "pages" / "3_Large_random_weights.py")
-TIMEOUT = 60
-
-
-def run(query: dict[str, str] | None = None) -> AppTest:
-    return run_page(SCRIPT, query, timeout=TIMEOUT)
+run = runner("3_Large_random_weights.py")
 
 
 def test_first_visit_tanh_saturates() -> None:

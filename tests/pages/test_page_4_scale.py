@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from apptest_helpers import metric, notices, number, run_page
+from apptest_helpers import metric, notices, number, runner
 from streamlit.testing.v1 import AppTest
 
-SCRIPT = str(Path(__file__).resolve().parents[2] / "pages" / "4_Choosing_the_scale.py")
-TIMEOUT = 60
-
-
-def run(query: dict[str, str] | None = None) -> AppTest:
-    return run_page(SCRIPT, query, timeout=TIMEOUT)
+run = runner("4_Choosing_the_scale.py")
 
 
 def q(at: AppTest, name: str) -> str:

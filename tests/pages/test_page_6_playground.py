@@ -12,8 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from apptest_helpers import run_page
-from streamlit.runtime.media_file_manager import MediaFileManager
+from apptest_helpers import download_id, run_page
 from streamlit.testing.v1 import AppTest
 
 from core import datasets, initializers, networks, training
@@ -37,37 +36,6 @@ DIVERGING = {
     "train_depth": "10",
     "steps": "100",
 }
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[bytes, str | None]]:
-    """Capture the bytes behind every download button: URL or deferred id -> (data, file name)."""
-    captured: dict[str, tuple[bytes, str | None]] = {}
-    original = MediaFileManager.add
-
-    def spy(self, path_or_data, mimetype, coordinates, file_name=None, **kwargs):  # noqa: ANN001, ANN202
-        url = original(self, path_or_data, mimetype, coordinates, file_name=file_name, **kwargs)
-        captured[url] = (path_or_data, file_name)
-        return url
-
-    original_deferred = MediaFileManager.add_deferred
-
-    def spy_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):  # noqa: ANN001, ANN202
-        # Built only on click in the app; the test builds it here to read it.
-        file_id = original_deferred(
-            self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs
-        )
-        captured[file_id] = (data_callable(), file_name)
-        return file_id
-
-    monkeypatch.setattr(MediaFileManager, "add", spy)
-    monkeypatch.setattr(MediaFileManager, "add_deferred", spy_deferred)
-    return captured
-
-
-def download_id(button) -> str:  # noqa: ANN001
-    """Where a download button's data is registered: its URL, or its deferred file id."""
-    return button.proto.url or button.proto.deferred_file_id
 
 
 def run(query: dict[str, str] | None = None) -> AppTest:

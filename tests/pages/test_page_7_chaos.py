@@ -3,25 +3,11 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
-from apptest_helpers import run_page
-from streamlit.testing.v1 import AppTest
+from apptest_helpers import metrics, runner, text
 
-PAGE = Path(__file__).resolve().parents[2] / "pages" / "7_Edge_of_chaos.py"
-
-
-def run(query: dict[str, str] | None = None) -> AppTest:
-    return run_page(str(PAGE), query, timeout=60)
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def text(at: AppTest) -> str:
-    return "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
+run = runner("7_Edge_of_chaos.py")
 
 
 def test_tanh_glorot_without_bias_is_critical() -> None:
