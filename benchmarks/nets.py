@@ -23,14 +23,5 @@ def make_net(
     """``networks.build`` with positional arguments; ``rng`` a generator or a seed."""
     if not isinstance(rng, np.random.Generator):
         rng = np.random.default_rng(rng)
-    return networks.build(
-        kind,
-        input_shape=tuple(input_shape),
-        n_outputs=n_outputs,
-        depth=depth,
-        width=width,
-        activation=activation,
-        init=init,
-        rng=rng,
-        **kwargs,
-    )
+    kwargs.update(input_shape=tuple(input_shape), n_outputs=n_outputs, depth=depth, width=width)
+    return networks.build(kind, activation=activation, init=init, rng=rng, **kwargs)

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import subprocess
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from benchmarks.load_test import CHROMIUM_ARGS, ROOT, free_port, start_server, url_path
+from benchmarks.load_test import CHROMIUM_ARGS, ROOT, free_port, start_server, stop_server, url_path
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGES = sorted((ROOT / "pages").glob("[0-9]*_*.py"))
@@ -40,12 +39,7 @@ def server() -> Iterator[str]:
         try:
             yield f"http://127.0.0.1:{port}"
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+            stop_server(proc)
 
 
 @pytest.fixture(scope="module")

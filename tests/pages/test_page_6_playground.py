@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from core import datasets, initializers, networks, training
 from explorer import export, state
 from explorer.lessons import playground
+from tests.expected_columns import PLAYGROUND_HISTORY
 
 
 def shared(network: str, init: str) -> state.Config:
@@ -191,11 +192,7 @@ def test_exports_hold_every_recorded_step(downloads: dict) -> None:
     frame = pd.read_csv(io.BytesIO(data))
     layers = ["layer 1", "layer 2", "layer 3", "layer 4", "output"]
     assert list(frame.columns) == [
-        "initializer",
-        "init_key",
-        "step",
-        "loss",
-        "accuracy",
+        *PLAYGROUND_HISTORY,
         *[f"grad_norm {layer}" for layer in layers],
     ]
     assert len(frame) == 2 * 60
