@@ -74,3 +74,16 @@ def captions(at: AppTest) -> str:
 def text(at: AppTest) -> str:
     """All markdown of the page, then all captions."""
     return "\n".join(m.value for m in at.markdown) + captions(at)
+
+
+def query(link: str) -> dict[str, str]:
+    """A share link's query string ("a=1&b=2") as the dict AppTest's query_params take."""
+    return dict(pair.split("=", 1) for pair in link.split("&"))
+
+
+def switch_to_linear(at: AppTest, label_start: str) -> None:
+    """Set the sidebar activation to linear: the rerun must not raise and must change a metric."""
+    before = metric(at, label_start)
+    at.sidebar.selectbox(key="ctl_activation").set_value("linear").run()
+    assert not at.exception
+    assert metric(at, label_start) != before

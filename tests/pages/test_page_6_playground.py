@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from apptest_helpers import download_id, run_page
+from apptest_helpers import download_id, query, run_page
 from streamlit.testing.v1 import AppTest
 
 from core import datasets, initializers, networks, training
@@ -222,19 +222,8 @@ def test_sidebar_initializer_leads_the_default_comparison() -> None:
 
 
 def test_url_sets_the_page_controls() -> None:
-    at = run(
-        {
-            "data": "circles",
-            "inits": "orthogonal,he_uniform",
-            "optimizer": "adam",
-            "lr": "0.003",
-            "steps": "120",
-            "batch": "0",
-            "clip": "3",
-            "train_depth": "6",
-            "train_width": "16",
-        }
-    )
+    link = "data=circles&inits=orthogonal,he_uniform&optimizer=adam&lr=0.003&steps=120"
+    at = run(query(link + "&batch=0&clip=3&train_depth=6&train_width=16"))
     assert not [w.value for w in at.warning]
     assert at.selectbox(key="pg6_data").value == "circles"
     assert at.multiselect(key="pg6_inits").value == ["orthogonal", "he_uniform"]
@@ -249,18 +238,10 @@ def test_url_sets_the_page_controls() -> None:
 
 
 def test_hostile_page_parameters_warn_and_fall_back() -> None:
-    hostile = {
-        "data": "<script>alert(1)</script>",
-        "inits": "nope,=cmd",
-        "optimizer": "rmsprop",
-        "lr": "nan",
-        "steps": "1e9",
-        "batch": "7",
-        "clip": "-3",
-        "train_depth": "-1",
-        "train_width": "abc",
-        "length": "inf",
-    }
+    hostile = query(
+        "data=<script>alert(1)</script>&inits=nope,=cmd&optimizer=rmsprop&lr=nan&steps=1e9"
+        "&batch=7&clip=-3&train_depth=-1&train_width=abc&length=inf"
+    )
     at = run(hostile)
     warnings = "\n".join(w.value for w in at.warning)
     for name in hostile:

@@ -34,9 +34,8 @@ def test_first_visit_shows_fans_of_the_users_layer_and_a_chart() -> None:
     at = run()
     shown = metrics(at)
     # Default config: a 256-wide MLP, Glorot normal: sigma = sqrt(2 / 512).
-    assert shown["fan_in"] == "256"
-    assert shown["fan_out"] == "256"
-    assert shown["Receptive field"] == "1"
+    fans = (shown["fan_in"], shown["fan_out"], shown["Receptive field"])
+    assert fans == ("256", "256", "1")
     assert shown["σ of Glorot (Xavier) normal"] == "0.0625"
     assert len(at.dataframe) == 3  # catalogue, calculator, gains
     assert len(at.latex) >= len(initializers.REGISTRY)  # every formula (plus the panel)
