@@ -39,7 +39,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core.networks import build  # noqa: E402
+from benchmarks.nets import make_net  # noqa: E402
 from core.probe import propagate  # noqa: E402
 
 CLOCK: Callable[[], float] = time.perf_counter
@@ -115,16 +115,8 @@ def bench_mlp(repeats: int) -> list[tuple[str, str, str]]:
     y = rng.integers(0, n_out, batch)
     rows = []
     for act in ("relu", "tanh"):
-        net = build(
-            "mlp",
-            input_shape=(d_in,),
-            n_outputs=n_out,
-            depth=depth,
-            width=width,
-            activation=act,
-            init="he_normal" if act == "relu" else "glorot_normal",
-            rng=rng,
-        )
+        init = "he_normal" if act == "relu" else "glorot_normal"
+        net = make_net("mlp", (d_in,), n_out, depth, width, act, init, rng)
         dout = rng.standard_normal((batch, n_out)) / batch
 
         def fwd_bwd(net=net, dout=dout) -> None:

@@ -26,6 +26,7 @@ import time
 
 import numpy as np
 
+from benchmarks.nets import make_net
 from core import datasets, networks, training
 
 INITS = ("small_random", "lecun_normal", "glorot_uniform", "he_normal")
@@ -33,16 +34,7 @@ TARGET_SECONDS = 2.0
 
 
 def build(init: str) -> networks.Network:
-    return networks.build(
-        "mlp",
-        input_shape=(2,),
-        n_outputs=2,
-        depth=4,
-        width=32,
-        activation="tanh",
-        init=init,
-        rng=np.random.default_rng(0),
-    )
+    return make_net("mlp", (2,), 2, 4, 32, "tanh", init)
 
 
 def bare(net: networks.Network, x: np.ndarray, y: np.ndarray, steps: int) -> tuple[float, float]:

@@ -83,10 +83,14 @@ class Session:
         return f"{self.path}?{urlencode(self.query)}"
 
 
+def url_path(page: Path) -> str:
+    """The URL path Streamlit gives a classic page: the file name without its number prefix."""
+    return re.sub(r"^\d+_", "", page.stem)
+
+
 def pages() -> list[str]:
-    """URL paths of Home and every page (classic pages: file name without the number)."""
-    found = sorted((ROOT / "pages").glob("[0-9]*_*.py"))
-    return ["", *(re.sub(r"^\d+_", "", p.stem) for p in found)]
+    """URL paths of Home and every page."""
+    return ["", *(url_path(p) for p in sorted((ROOT / "pages").glob("[0-9]*_*.py")))]
 
 
 def sessions(count: int) -> list[Session]:
@@ -177,6 +181,16 @@ def start_server(port: int, log: IO[bytes] | int = subprocess.DEVNULL) -> subpro
     raise RuntimeError("streamlit did not start")
 
 
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
+    """Terminate the server; kill it when it has not exited after 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
 async def visit(browser, base: str, session: Session, timeout: float) -> dict[str, object]:  # noqa: ANN001
     """Open one session's link and report what it saw."""
     context = await browser.new_context(viewport={"width": 1300, "height": 900})
@@ -250,11 +264,7 @@ async def _run(args: argparse.Namespace, log: IO[bytes]) -> int:
             peak_mb = max(peak[0], after_mb)
             await browser.close()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
 
     checks = ("own_depth", "own_link", "own_url")
     failures = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from benchmarks.nets import make_net
 from core import datasets
 from core.datasets import DATASETS, MAX_N, SHAPE_CLASSES, load
 
@@ -193,21 +194,11 @@ def test_validate_options_fills_defaults() -> None:
     ("name", "kind"), [(name, kind) for name in NAMES for kind in DATASETS[name].kinds]
 )
 def test_every_listed_network_kind_fits(name: str, kind: str) -> None:
-    from core import networks
 
     spec = DATASETS[name]
     x, y = load(name, 8, seed=0)
     init = "delta_orthogonal" if kind == "cnn" else "orthogonal"
-    net = networks.build(
-        kind,
-        input_shape=spec.input_shape,
-        n_outputs=spec.n_outputs,
-        depth=1,
-        width=4,
-        activation="tanh",
-        init=init,
-        rng=np.random.default_rng(0),
-    )
+    net = make_net(kind, spec.input_shape, spec.n_outputs, 1, 4, "tanh", init)
     value, grads = net.loss_and_grads(x, y, spec.loss)
     assert np.isfinite(value)
     assert len(grads) == len(net.params)

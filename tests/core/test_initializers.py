@@ -120,20 +120,9 @@ def test_calculate_gain_table(name, param, expected):
 
 
 def test_gain_names_cover_pytorch_table():
-    assert set(NONLINEARITIES) == {
-        "linear",
-        "conv1d",
-        "conv2d",
-        "conv3d",
-        "conv_transpose1d",
-        "conv_transpose2d",
-        "conv_transpose3d",
-        "sigmoid",
-        "tanh",
-        "relu",
-        "leaky_relu",
-        "selu",
-    }
+    convs = {f"conv{kind}{d}d" for kind in ("", "_transpose") for d in (1, 2, 3)}
+    others = {"linear", "sigmoid", "tanh", "relu", "leaky_relu", "selu"}
+    assert set(NONLINEARITIES) == others | convs
 
 
 @pytest.mark.parametrize(
@@ -396,13 +385,15 @@ def test_ks_detects_the_wrong_distribution():
     assert stats.kstest(w.ravel(), frozen("truncated_normal", std).cdf).pvalue < 1e-10
 
 
+# (scale, mode, distribution): LeCun 1/fan_in, Glorot 1/fan_avg, He 2/fan_in; normal, uniform.
 PRESET_TABLE = {
-    "lecun_normal": (1.0, "fan_in", "normal"),
-    "lecun_uniform": (1.0, "fan_in", "uniform"),
-    "glorot_normal": (1.0, "fan_avg", "normal"),
-    "glorot_uniform": (1.0, "fan_avg", "uniform"),
-    "he_normal": (2.0, "fan_in", "normal"),
-    "he_uniform": (2.0, "fan_in", "uniform"),
+    f"{family}_{distribution}": (scale, mode, distribution)
+    for family, scale, mode in [
+        ("lecun", 1, "fan_in"),
+        ("glorot", 1, "fan_avg"),
+        ("he", 2, "fan_in"),
+    ]
+    for distribution in ("normal", "uniform")
 }
 
 

@@ -97,15 +97,16 @@ def test_layer_functions_dense_conv_residual():
     _check(fd, 0, dx), _check(fd, 1, dw), _check(fd, 2, db)
 
 
+def _rnn_inputs(rng):
+    """x (batch 3, 5 steps, 2 features), w_xh, w_hh (spectral radius below 1) and b of width 4."""
+    x = rng.standard_normal((3, 5, 2))
+    return x, rng.standard_normal((2, 4)), 0.5 * rng.standard_normal((4, 4)), rng.standard_normal(4)
+
+
 def test_layer_functions_rnn_sequence_and_step():
     rng = np.random.default_rng(2)
     act = get_activation("tanh")
-    x = rng.standard_normal((3, 5, 2))
-    w_xh, w_hh, b = (
-        rng.standard_normal((2, 4)),
-        0.5 * rng.standard_normal((4, 4)),
-        rng.standard_normal(4),
-    )
+    x, w_xh, w_hh, b = _rnn_inputs(rng)
     dout = rng.standard_normal((3, 5, 4))
     dout_copy = dout.copy()
     h, cache = rnn_forward(x, w_xh, w_hh, b, act)
@@ -298,12 +299,7 @@ def test_global_avg_pool_finite_differences():
 def test_rnn_time_major_kernels_match_batch_major_wrappers():
     rng = np.random.default_rng(15)
     act = get_activation("tanh")
-    x = rng.standard_normal((3, 5, 2))
-    w_xh, w_hh, b = (
-        rng.standard_normal((2, 4)),
-        0.5 * rng.standard_normal((4, 4)),
-        rng.standard_normal(4),
-    )
+    x, w_xh, w_hh, b = _rnn_inputs(rng)
     h, cache = rnn_forward(x, w_xh, w_hh, b, act)
     x_tm = np.ascontiguousarray(x.transpose(1, 0, 2))
     z_tm, h_tm = rnn_forward_tm(x_tm, w_xh, w_hh, b, act)

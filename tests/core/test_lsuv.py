@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from benchmarks.nets import make_net
 from core import datasets, networks
 from core.lsuv import LSUVReport, lsuv
 
@@ -136,16 +137,7 @@ def test_bad_arguments_raise(kwargs: dict, match: str) -> None:
 
 
 def test_rnn_is_rejected() -> None:
-    net = networks.build(
-        "rnn",
-        input_shape=(5, 1),
-        n_outputs=2,
-        depth=1,
-        width=4,
-        activation="tanh",
-        init="orthogonal",
-        rng=np.random.default_rng(0),
-    )
+    net = make_net("rnn", (5, 1), 2, 1, 4, "tanh", "orthogonal")
     x, _ = datasets.load("parity", 8, seed=0, length=5)
     with pytest.raises(ValueError, match="mlp, cnn, resmlp"):
         lsuv(net, x, rng=np.random.default_rng(0))

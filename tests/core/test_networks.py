@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from benchmarks.nets import make_net
 from core import networks as nets
 from core.networks import (
     KINDS,
@@ -165,16 +166,7 @@ def test_random_init_gives_distinct_neurons(kind):
 
 
 def test_parameter_layout_and_initialization():
-    net = build(
-        "rnn",
-        input_shape=(7, 3),
-        n_outputs=2,
-        depth=3,
-        width=6,
-        activation="tanh",
-        init="orthogonal",
-        rng=np.random.default_rng(0),
-    )
+    net = make_net("rnn", (7, 3), 2, 3, 6, "tanh", "orthogonal")
     assert [sorted(p) for p in net.params] == [["b", "w_hh", "w_xh"]] * 3 + [["b", "w"]]
     assert net.params[0]["w_xh"].shape == (3, 6)
     assert net.params[1]["w_xh"].shape == (6, 6)
@@ -182,17 +174,7 @@ def test_parameter_layout_and_initialization():
         np.testing.assert_allclose(p["w_hh"].T @ p["w_hh"], np.eye(6), atol=1e-12)
         assert np.all(p["b"] == 0.0)
     assert [w.shape for w in net.hidden_weights()] == [(9, 6), (12, 6), (12, 6)]
-    nb = build(
-        "mlp",
-        input_shape=(3,),
-        n_outputs=2,
-        depth=2,
-        width=4,
-        activation="relu",
-        init="he_normal",
-        rng=np.random.default_rng(0),
-        bias=False,
-    )
+    nb = make_net("mlp", (3,), 2, 2, 4, "relu", "he_normal", bias=False)
     assert all("b" not in p for p in nb.params)
     _, g = nb.loss_and_grads(np.ones((2, 3)), np.array([0, 1]), "cross_entropy")
     assert all("b" not in d for d in g)
@@ -207,33 +189,14 @@ def test_same_seed_same_network():
 
 
 def test_resmlp_alpha_zero_is_identity():
-    net = build(
-        "resmlp",
-        input_shape=(3,),
-        n_outputs=2,
-        depth=4,
-        width=5,
-        activation="tanh",
-        init="large_random",
-        rng=np.random.default_rng(0),
-        alpha=0.0,
-    )
+    net = make_net("resmlp", (3,), 2, 4, 5, "tanh", "large_random", alpha=0.0)
     tr = net.forward(np.random.default_rng(1).standard_normal((4, 3)))
     for a in tr.a[1:-1]:
         np.testing.assert_array_equal(a, tr.a[0])
 
 
 def test_cnn_delta_orthogonal_and_incompatible_inits():
-    net = build(
-        "cnn",
-        input_shape=(6, 6, 3),
-        n_outputs=2,
-        depth=3,
-        width=4,
-        activation="tanh",
-        init="delta_orthogonal",
-        rng=np.random.default_rng(0),
-    )
+    net = make_net("cnn", (6, 6, 3), 2, 3, 4, "tanh", "delta_orthogonal")
     w = net.params[1]["w"]
     assert np.count_nonzero(w[[0, 0, 2, 2], [0, 2, 0, 2]]) == 0
     np.testing.assert_allclose(w[1, 1].T @ w[1, 1], np.eye(4), atol=1e-12)
@@ -331,17 +294,7 @@ def configs(draw):
 def test_shapes_property(cfg):
     kind, shape, depth, width, n_out, batch, bias, act = cfg
     rng = np.random.default_rng(0)
-    net = build(
-        kind,
-        input_shape=shape,
-        n_outputs=n_out,
-        depth=depth,
-        width=width,
-        activation=act,
-        init="glorot_uniform",
-        rng=rng,
-        bias=bias,
-    )
+    net = make_net(kind, shape, n_out, depth, width, act, "glorot_uniform", rng, bias=bias)
     x = rng.standard_normal((batch, *shape))
     x_copy = x.copy()
     tr = net.forward(x)
@@ -378,16 +331,7 @@ def test_shapes_property(cfg):
 
 @pytest.mark.parametrize("activation", ["linear", "relu"])
 def test_overflow_at_depth_300_without_warnings(activation):
-    net = build(
-        "mlp",
-        input_shape=(256,),
-        n_outputs=3,
-        depth=300,
-        width=256,
-        activation=activation,
-        init="large_random",
-        rng=np.random.default_rng(0),
-    )
+    net = make_net("mlp", (256,), 3, 300, 256, activation, "large_random")
     x = np.random.default_rng(1).standard_normal((4, 256))
     tr = net.forward(x)
     assert not np.all(np.isfinite(tr.output))
@@ -458,16 +402,7 @@ def test_bad_forward_inputs_and_batch_limit():
     tr = net.forward(np.zeros((2, 3)))
     with pytest.raises(ValueError, match="dout"):
         net.backward(tr, np.zeros((2, 3)))
-    cnn = build(
-        "cnn",
-        input_shape=(64, 64, 1),
-        n_outputs=2,
-        depth=4,
-        width=64,
-        activation="relu",
-        init="he_normal",
-        rng=np.random.default_rng(0),
-    )
+    cnn = make_net("cnn", (64, 64, 1), 2, 4, 64, "relu", "he_normal")
     assert cnn.trace_elements(40) > nets.MAX_TRACE_ELEMENTS
     with pytest.raises(ValueError, match="MAX_TRACE_ELEMENTS"):
         cnn.forward(np.zeros((40, 64, 64, 1)))

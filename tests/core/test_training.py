@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pytest
 
+from benchmarks.nets import make_net
 from core import datasets, initializers, networks, training
 from core.training import History, train
 
@@ -28,18 +29,8 @@ def _mlp(
     bias: bool = True,
     **init_params: float,
 ) -> networks.Network:
-    return networks.build(
-        "mlp",
-        input_shape=(d_in,),
-        n_outputs=n_outputs,
-        depth=depth,
-        width=width,
-        activation=activation,
-        init=init,
-        init_params=init_params or None,
-        rng=np.random.default_rng(seed),
-        bias=bias,
-    )
+    kw = {"init_params": init_params or None, "bias": bias}
+    return make_net("mlp", (d_in,), n_outputs, depth, width, activation, init, seed, **kw)
 
 
 @pytest.fixture(scope="module")
@@ -409,16 +400,7 @@ def _input_gradient_ratio(activation: str, recurrence: str, t_steps: int = 30) -
     """||dL/dx_0|| / ||dL/dx_{T-1}|| of a width-32 RNN on the adding problem at initialization."""
     x, y = datasets.load("adding", 128, seed=0, length=t_steps)
     rng = np.random.default_rng(0)
-    net = networks.build(
-        "rnn",
-        input_shape=(t_steps, 2),
-        n_outputs=1,
-        depth=1,
-        width=32,
-        activation=activation,
-        init="glorot_uniform",
-        rng=rng,
-    )
+    net = make_net("rnn", (t_steps, 2), 1, 1, 32, activation, "glorot_uniform", rng)
     if recurrence == "small":
         w_hh = initializers.initialize("normal", (32, 32), rng=rng, std=0.01)
     else:
@@ -448,16 +430,7 @@ def test_rnn_recurrence_carries_gradient_through_time(activation: str, good: str
 
 def test_rnn_trains_on_the_adding_problem() -> None:
     x, y = datasets.load("adding", 128, seed=0, length=10)
-    net = networks.build(
-        "rnn",
-        input_shape=(10, 2),
-        n_outputs=1,
-        depth=1,
-        width=16,
-        activation="tanh",
-        init="orthogonal",
-        rng=np.random.default_rng(0),
-    )
+    net = make_net("rnn", (10, 2), 1, 1, 16, "tanh", "orthogonal")
     h = train(net, x, y, loss="mse", optimizer="adam", lr=0.01, steps=60, batch_size=32)
     assert h.diverged_at is None
     assert h.distinct_neurons.shape[1] == 1

@@ -9,35 +9,19 @@ Set ``SCREENSHOT_DIR`` to keep a full-page PNG of every page.
 from __future__ import annotations
 
 import os
-import re
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from benchmarks.load_test import CHROMIUM_ARGS, ROOT, free_port, start_server, stop_server, url_path
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGES = sorted((ROOT / "pages").glob("[0-9]*_*.py"))
 
 pytestmark = pytest.mark.browser
-
-
-def url_path(page: Path) -> str:
-    """The URL path Streamlit gives a classic page: the file name without its number prefix."""
-    return re.sub(r"^\d+_", "", page.stem)
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -45,39 +29,17 @@ def server() -> Iterator[str]:
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian chromium is not installed (/usr/bin/chromium); .ci/run installs it")
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    port = _free_port()
-    command = [
-        sys.executable, "-m", "streamlit", "run", "Home.py", "--server.port", str(port),
-        "--server.address", "127.0.0.1", "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    port = free_port()
     with tempfile.TemporaryFile() as log:
-        proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
         try:
-            while not _healthy(base):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    pytest.fail(f"streamlit did not start:\n{log.read().decode()[-3000:]}")
-                time.sleep(0.3)
-            yield base
+            proc = start_server(port, log)
+        except RuntimeError:
+            log.seek(0)
+            pytest.fail(f"streamlit did not start:\n{log.read().decode()[-3000:]}")
+        try:
+            yield f"http://127.0.0.1:{port}"
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
-
-
-def _healthy(base: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
+            stop_server(proc)
 
 
 @pytest.fixture(scope="module")
@@ -86,17 +48,7 @@ def browser(server: str) -> Iterator[object]:
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         yield browser
         browser.close()

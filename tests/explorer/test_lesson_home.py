@@ -9,6 +9,7 @@ import pytest
 from core import initializers
 from explorer import experiments as E
 from explorer.lessons import home as H
+from tests.expected_columns import SUMMARY_ROW
 
 SUMMARY_COLUMNS = [
     "series",
@@ -16,16 +17,7 @@ SUMMARY_COLUMNS = [
     "sigma_w2",
     "sigma_sqrt_n",
     "rule_factor",
-    "depth",
-    "act_first",
-    "act_last",
-    "act_ratio",
-    "act_factor",
-    "grad_first",
-    "grad_last",
-    "grad_ratio",
-    "grad_factor",
-    "first_nonfinite",
+    *SUMMARY_ROW,
     "rule_gap",
 ]
 

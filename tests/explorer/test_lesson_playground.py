@@ -15,6 +15,7 @@ import pytest
 from core import datasets, initializers
 from explorer import state
 from explorer.lessons import playground as P
+from tests.expected_columns import PLAYGROUND_HISTORY
 
 
 def label(init):
@@ -613,11 +614,7 @@ def test_playground_history_frame():
     b = fake_run("B", task="regression", init="small_random")
     frame = P.playground_history_frame([a, b])
     assert list(frame.columns) == [
-        "initializer",
-        "init_key",
-        "step",
-        "loss",
-        "accuracy",
+        *PLAYGROUND_HISTORY,
         "grad_norm layer 1",
         "grad_norm output",
         "r2",

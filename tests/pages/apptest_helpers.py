@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -43,3 +44,46 @@ def number(text: str) -> float:
 def notices(at: AppTest) -> str:
     """All "What to notice" captions of the page, one per line."""
     return "\n".join(c.value for c in at.caption if "What to notice" in c.value)
+
+
+def download_id(button) -> str:  # noqa: ANN001
+    """Where a download button's data is registered: its URL, or its deferred file id."""
+    return button.proto.url or button.proto.deferred_file_id
+
+
+def runner(name: str) -> Callable[..., AppTest]:
+    """``run(query=None)`` for one page script (``name`` as for :func:`script`)."""
+    path = script(name)
+
+    def run(query: dict[str, str] | None = None) -> AppTest:
+        return run_page(path, query)
+
+    return run
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    """Every st.metric of the page: label -> value."""
+    return {m.label: m.value for m in at.metric}
+
+
+def captions(at: AppTest) -> str:
+    """All captions of the page, one per line."""
+    return "\n".join(c.value for c in at.caption)
+
+
+def text(at: AppTest) -> str:
+    """All markdown of the page, then all captions."""
+    return "\n".join(m.value for m in at.markdown) + captions(at)
+
+
+def query(link: str) -> dict[str, str]:
+    """A share link's query string ("a=1&b=2") as the dict AppTest's query_params take."""
+    return dict(pair.split("=", 1) for pair in link.split("&"))
+
+
+def switch_to_linear(at: AppTest, label_start: str) -> None:
+    """Set the sidebar activation to linear: the rerun must not raise and must change a metric."""
+    before = metric(at, label_start)
+    at.sidebar.selectbox(key="ctl_activation").set_value("linear").run()
+    assert not at.exception
+    assert metric(at, label_start) != before

@@ -48,23 +48,21 @@ with warnings.catch_warnings(), contextlib.suppress(ImportError):
     warnings.simplefilter("ignore")
     import hypothesis.extra._patching  # noqa: F401
 
-_PHASES = (Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink)
-CORE = settings(
-    derandomize=True,
-    phases=_PHASES,
-    deadline=None,
-    database=None,
-    max_examples=150,
-    suppress_health_check=[HealthCheck.too_slow],
-)
-PAGES = settings(
-    derandomize=True,
-    phases=_PHASES,
-    deadline=None,
-    database=None,
-    max_examples=8,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
-)
+
+def _settings(max_examples: int, *health_checks: HealthCheck) -> settings:
+    """Derandomized, no deadline, no example database; slow examples are fine."""
+    return settings(
+        derandomize=True,
+        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
+        deadline=None,
+        database=None,
+        max_examples=max_examples,
+        suppress_health_check=[HealthCheck.too_slow, *health_checks],
+    )
+
+
+CORE = _settings(150)
+PAGES = _settings(8, HealthCheck.function_scoped_fixture)
 
 # ---------------------------------------------------------------------------------------------
 # Strategies

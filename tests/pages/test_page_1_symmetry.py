@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from apptest_helpers import metric, run_page
+from apptest_helpers import captions, metric, runner
 from streamlit.testing.v1 import AppTest
 
-SCRIPT = str(Path(__file__).resolve().parents[2] / "pages" / "1_Zero_and_constant.py")
-TIMEOUT = 60
-
-
-def run(query: dict[str, str] | None = None) -> AppTest:
-    return run_page(SCRIPT, query, timeout=TIMEOUT)
+run = runner("1_Zero_and_constant.py")
 
 
 def distinct(at: AppTest, steps: int = 200) -> list[str]:
     """The three "distinct neurons" metrics: zero, constant, random."""
     return [m.value for m in at.metric if m.label == f"Distinct neurons after {steps} steps"]
-
-
-def captions(at: AppTest) -> str:
-    return "\n".join(c.value for c in at.caption)
 
 
 @pytest.fixture(scope="module")

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from apptest_helpers import metric, run_page
+from apptest_helpers import captions, metric, runner
 from streamlit.testing.v1 import AppTest
 
-SCRIPT = str(Path(__file__).resolve().parents[2] / "pages" / "2_Small_random_weights.py")
-TIMEOUT = 60
-
-
-def run(query: dict[str, str] | None = None) -> AppTest:
-    return run_page(SCRIPT, query, timeout=TIMEOUT)
+run = runner("2_Small_random_weights.py")
 
 
 def number(at: AppTest, label_start: str) -> float:
     return float(metric(at, label_start))
-
-
-def captions(at: AppTest) -> str:
-    return "\n".join(c.value for c in at.caption)
 
 
 @pytest.fixture(scope="module")

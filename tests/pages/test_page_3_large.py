@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
-from apptest_helpers import metric, notices, number, run_page
-from streamlit.testing.v1 import AppTest
+from apptest_helpers import metric, notices, number, runner, switch_to_linear
 
-SCRIPT = str(Path(__file__).resolve().parents[2] / "pages" / "3_Large_random_weights.py")
-TIMEOUT = 60
-
-
-def run(query: dict[str, str] | None = None) -> AppTest:
-    return run_page(SCRIPT, query, timeout=TIMEOUT)
+run = runner("3_Large_random_weights.py")
 
 
 def test_first_visit_tanh_saturates() -> None:
@@ -50,11 +43,8 @@ def test_relu_depth_50_explodes_and_clipping_prevents_divergence() -> None:
 
 def test_activation_and_depth_change_the_metrics() -> None:
     at = run()
-    before = metric(at, "Saturated units, layer 10")
-    at.sidebar.selectbox(key="ctl_activation").set_value("linear").run()
-    assert not at.exception
+    switch_to_linear(at, "Saturated units, layer 10")
     assert number(metric(at, "Saturated units, layer 10")) == 0
-    assert metric(at, "Saturated units, layer 10") != before
     at.sidebar.slider(key="ctl_depth").set_value(7).run()
     assert not at.exception
     assert any(m.label == "Activation std, layer 7" for m in at.metric)

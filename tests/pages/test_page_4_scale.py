@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
-from apptest_helpers import metric, notices, number, run_page
+from apptest_helpers import metric, notices, number, runner, switch_to_linear
 from streamlit.testing.v1 import AppTest
 
-SCRIPT = str(Path(__file__).resolve().parents[2] / "pages" / "4_Choosing_the_scale.py")
-TIMEOUT = 60
-
-
-def run(query: dict[str, str] | None = None) -> AppTest:
-    return run_page(SCRIPT, query, timeout=TIMEOUT)
+run = runner("4_Choosing_the_scale.py")
 
 
 def q(at: AppTest, name: str) -> str:
@@ -95,10 +89,7 @@ def test_non_square_layer_and_he_correction() -> None:
 
 def test_sidebar_changes_change_the_metrics() -> None:
     at = run()
-    before = metric(at, "Var(z), layer 10")
-    at.sidebar.selectbox(key="ctl_activation").set_value("linear").run()
-    assert not at.exception
-    assert metric(at, "Var(z), layer 10") != before
+    switch_to_linear(at, "Var(z), layer 10")
     at.sidebar.selectbox(key="ctl_init").set_value("large_random").run()
     assert number(metric(at, "Your sidebar initializer as k")) == 256  # 256 * 1^2
     at.sidebar.slider(key="ctl_depth").set_value(5).run()

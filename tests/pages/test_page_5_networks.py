@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from apptest_helpers import notices
+from apptest_helpers import notices, query
 from streamlit.testing.v1 import AppTest
 
 PAGE = Path(__file__).resolve().parents[2] / "pages" / "5_Network_types.py"
@@ -80,15 +80,7 @@ def test_cnn_network_opens_the_cnn_tab_with_its_fans() -> None:
 
 
 def test_rnn_tab_spectral_radius_decides_the_linear_gradient() -> None:
-    at = run(
-        {
-            "network": "rnn",
-            "activation": "linear",
-            "init": "orthogonal",
-            "depth": "30",
-            "width": "64",
-        }
-    )
+    at = run(query("network=rnn&activation=linear&init=orthogonal&depth=30&width=64"))
     shown = metrics(at)
     assert shown["ρ(W_hh), Orthogonal"] == "1.000"
     assert shown["σ_max(W_hh), Orthogonal"] == "1.000"

@@ -12,13 +12,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from apptest_helpers import run_page
-from streamlit.runtime.media_file_manager import MediaFileManager
+from apptest_helpers import download_id, query, run_page
 from streamlit.testing.v1 import AppTest
 
 from core import datasets, initializers, networks, training
 from explorer import export, state
 from explorer.lessons import playground
+from tests.expected_columns import PLAYGROUND_HISTORY
 
 
 def shared(network: str, init: str) -> state.Config:
@@ -37,37 +37,6 @@ DIVERGING = {
     "train_depth": "10",
     "steps": "100",
 }
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[bytes, str | None]]:
-    """Capture the bytes behind every download button: URL or deferred id -> (data, file name)."""
-    captured: dict[str, tuple[bytes, str | None]] = {}
-    original = MediaFileManager.add
-
-    def spy(self, path_or_data, mimetype, coordinates, file_name=None, **kwargs):  # noqa: ANN001, ANN202
-        url = original(self, path_or_data, mimetype, coordinates, file_name=file_name, **kwargs)
-        captured[url] = (path_or_data, file_name)
-        return url
-
-    original_deferred = MediaFileManager.add_deferred
-
-    def spy_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):  # noqa: ANN001, ANN202
-        # Built only on click in the app; the test builds it here to read it.
-        file_id = original_deferred(
-            self, data_callable, mimetype, coordinates, file_name=file_name, **kwargs
-        )
-        captured[file_id] = (data_callable(), file_name)
-        return file_id
-
-    monkeypatch.setattr(MediaFileManager, "add", spy)
-    monkeypatch.setattr(MediaFileManager, "add_deferred", spy_deferred)
-    return captured
-
-
-def download_id(button) -> str:  # noqa: ANN001
-    """Where a download button's data is registered: its URL, or its deferred file id."""
-    return button.proto.url or button.proto.deferred_file_id
 
 
 def run(query: dict[str, str] | None = None) -> AppTest:
@@ -223,11 +192,7 @@ def test_exports_hold_every_recorded_step(downloads: dict) -> None:
     frame = pd.read_csv(io.BytesIO(data))
     layers = ["layer 1", "layer 2", "layer 3", "layer 4", "output"]
     assert list(frame.columns) == [
-        "initializer",
-        "init_key",
-        "step",
-        "loss",
-        "accuracy",
+        *PLAYGROUND_HISTORY,
         *[f"grad_norm {layer}" for layer in layers],
     ]
     assert len(frame) == 2 * 60
@@ -257,19 +222,8 @@ def test_sidebar_initializer_leads_the_default_comparison() -> None:
 
 
 def test_url_sets_the_page_controls() -> None:
-    at = run(
-        {
-            "data": "circles",
-            "inits": "orthogonal,he_uniform",
-            "optimizer": "adam",
-            "lr": "0.003",
-            "steps": "120",
-            "batch": "0",
-            "clip": "3",
-            "train_depth": "6",
-            "train_width": "16",
-        }
-    )
+    link = "data=circles&inits=orthogonal,he_uniform&optimizer=adam&lr=0.003&steps=120"
+    at = run(query(link + "&batch=0&clip=3&train_depth=6&train_width=16"))
     assert not [w.value for w in at.warning]
     assert at.selectbox(key="pg6_data").value == "circles"
     assert at.multiselect(key="pg6_inits").value == ["orthogonal", "he_uniform"]
@@ -284,18 +238,10 @@ def test_url_sets_the_page_controls() -> None:
 
 
 def test_hostile_page_parameters_warn_and_fall_back() -> None:
-    hostile = {
-        "data": "<script>alert(1)</script>",
-        "inits": "nope,=cmd",
-        "optimizer": "rmsprop",
-        "lr": "nan",
-        "steps": "1e9",
-        "batch": "7",
-        "clip": "-3",
-        "train_depth": "-1",
-        "train_width": "abc",
-        "length": "inf",
-    }
+    hostile = query(
+        "data=<script>alert(1)</script>&inits=nope,=cmd&optimizer=rmsprop&lr=nan&steps=1e9"
+        "&batch=7&clip=-3&train_depth=-1&train_width=abc&length=inf"
+    )
     at = run(hostile)
     warnings = "\n".join(w.value for w in at.warning)
     for name in hostile:

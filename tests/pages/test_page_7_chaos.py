@@ -3,57 +3,43 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
-from apptest_helpers import run_page
+from apptest_helpers import metrics, runner, text
 from streamlit.testing.v1 import AppTest
 
-PAGE = Path(__file__).resolve().parents[2] / "pages" / "7_Edge_of_chaos.py"
+run = runner("7_Edge_of_chaos.py")
 
 
-def run(query: dict[str, str] | None = None) -> AppTest:
-    return run_page(str(PAGE), query, timeout=60)
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
-
-
-def text(at: AppTest) -> str:
-    return "\n".join(m.value for m in at.markdown) + "\n".join(c.value for c in at.caption)
+def phase_of(link: dict[str, str], sigma_w2: str, phase: str, where: str) -> tuple[AppTest, dict]:
+    """Run the page: the metric shows ``sigma_w2``, the text names ``phase`` and ``where`` it is."""
+    at = run(link)
+    shown = metrics(at)
+    assert shown["σ_w² of your init"] == sigma_w2
+    assert f"**{phase}**" in text(at)
+    assert where in text(at)
+    return at, shown
 
 
 def test_tanh_glorot_without_bias_is_critical() -> None:
-    at = run()
-    shown = metrics(at)
-    assert shown["σ_w² of your init"] == "1"
+    at, shown = phase_of({}, "1", "critical", "on the line")
     assert shown["χ₁"] == "1.000"
     assert shown["ξ_c (correlation depth scale)"] == "∞"
-    assert "**critical**" in text(at)
-    assert "on the line" in text(at)
     assert at.query_params["sb2"] in ("0", ["0"])
 
 
 def test_he_init_puts_tanh_in_the_chaotic_phase() -> None:
-    at = run({"init": "he_normal"})
-    shown = metrics(at)
-    assert shown["σ_w² of your init"] == "2"
+    _, shown = phase_of({"init": "he_normal"}, "2", "chaotic", "right of the line")
     assert float(shown["χ₁"]) > 1.05
-    assert "**chaotic**" in text(at)
-    assert "right of the line" in text(at)
 
 
 def test_small_weights_are_ordered_with_a_finite_trainable_depth() -> None:
-    at = run({"init": "small_random", "depth": "50"})
-    shown = metrics(at)
     # N(0, 0.01^2) on 256 units: sigma_w^2 = 0.0256, chi_1 = sigma_w^2 at q* = 0 for tanh.
-    assert shown["σ_w² of your init"] == "0.0256"
+    link = {"init": "small_random", "depth": "50"}
+    _, shown = phase_of(link, "0.0256", "ordered", "beyond it")
     assert float(shown["χ₁"]) == pytest.approx(0.0256, abs=1e-3)
     trainable = float(shown["Trainable depth ≈ 6 ξ_c"])
     assert trainable == pytest.approx(-6.0 / math.log(0.0256), rel=1e-2)
-    assert "**ordered**" in text(at)
-    assert "beyond it" in text(at)
 
 
 def test_relu_gets_the_homogeneous_explanation() -> None:

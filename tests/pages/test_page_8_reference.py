@@ -5,47 +5,22 @@ from __future__ import annotations
 import csv
 import io
 import math
-from pathlib import Path
 
 import pandas as pd
 import pytest
-from apptest_helpers import run_page
-from streamlit.runtime.media_file_manager import MediaFileManager
+from apptest_helpers import download_id, metrics, runner
 from streamlit.testing.v1 import AppTest
 
 from core import initializers
 from explorer import export
 from explorer.lessons import reference
 
-PAGE = str(Path(__file__).resolve().parents[2] / "pages" / "8_Reference.py")
-
-
-@pytest.fixture
-def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, tuple[bytes, str | None]]:
-    """Capture the bytes behind every download button: URL -> (data, file name)."""
-    captured: dict[str, tuple[bytes, str | None]] = {}
-    original = MediaFileManager.add
-
-    def spy(self, path_or_data, mimetype, coordinates, file_name=None, **kwargs):  # noqa: ANN001, ANN202
-        url = original(self, path_or_data, mimetype, coordinates, file_name=file_name, **kwargs)
-        captured[url] = (path_or_data, file_name)
-        return url
-
-    monkeypatch.setattr(MediaFileManager, "add", spy)
-    return captured
-
-
-def run(query: dict[str, str] | None = None) -> AppTest:
-    return run_page(PAGE, query, timeout=60)
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+run = runner("8_Reference.py")
 
 
 def download(at: AppTest, captured: dict, key: str) -> tuple[bytes, str | None]:
     button = next(b for b in at.download_button if b.key == key)
-    return captured[button.proto.url]
+    return captured[download_id(button)]
 
 
 def read_csv(data: bytes) -> pd.DataFrame:
@@ -59,9 +34,8 @@ def test_first_visit_shows_fans_of_the_users_layer_and_a_chart() -> None:
     at = run()
     shown = metrics(at)
     # Default config: a 256-wide MLP, Glorot normal: sigma = sqrt(2 / 512).
-    assert shown["fan_in"] == "256"
-    assert shown["fan_out"] == "256"
-    assert shown["Receptive field"] == "1"
+    fans = (shown["fan_in"], shown["fan_out"], shown["Receptive field"])
+    assert fans == ("256", "256", "1")
     assert shown["σ of Glorot (Xavier) normal"] == "0.0625"
     assert len(at.dataframe) == 3  # catalogue, calculator, gains
     assert len(at.latex) >= len(initializers.REGISTRY)  # every formula (plus the panel)

@@ -3,26 +3,16 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pytest
-from apptest_helpers import metric, run_page
+from apptest_helpers import ROOT, captions, metric, runner
 from streamlit.testing.v1 import AppTest
 
-SCRIPT = str(Path(__file__).resolve().parents[2] / "Home.py")
-TIMEOUT = 60
-
-
-def run(query: dict[str, str] | None = None) -> AppTest:
-    return run_page(SCRIPT, query, timeout=TIMEOUT)
+run = runner("Home.py")
 
 
 def metric_delta(at: AppTest, label_start: str) -> str:
     return next(m for m in at.metric if m.label.startswith(label_start)).delta
-
-
-def captions(at: AppTest) -> str:
-    return "\n".join(c.value for c in at.caption)
 
 
 def percent(delta: str) -> float:
@@ -117,5 +107,5 @@ def test_relu_he_keeps_the_signal_and_depth_relabels() -> None:
 
 def test_page_links_to_every_lesson(home: AppTest) -> None:
     links = home.get("page_link")
-    pages = sorted((Path(SCRIPT).parent / "pages").glob("[0-9]*_*.py"))
+    pages = sorted((ROOT / "pages").glob("[0-9]*_*.py"))
     assert len(links) == len(pages)
