@@ -1191,9 +1191,10 @@ def predicted_stats(
 
 
 def __getattr__(name: str) -> object:
-    """Jacobian spectra moved to :mod:`core.spectra`; the old names still resolve here."""
-    if name in ("JacobianSpectrum", "jacobian_singular_values"):
-        from core import spectra
+    """Names of :mod:`core.spectra` (moved there) and :mod:`core.regime` also resolve here."""
+    from core import regime, spectra  # lazy: both import this module
 
-        return getattr(spectra, name)
+    for module in (spectra, regime):
+        if name in module.__all__:
+            return getattr(module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
