@@ -214,11 +214,11 @@ def regime(activation: str | Activation, sigma_w2: float, sigma_b2: float = 0.0)
             if x1 <= 1.0:
                 c, chi_c = 1.0, x1
             c = 0.0 if abs(c) < 1e-12 else c
-            if abs(chi_c - 1.0) <= _EXACT or (x1 > 1.0 and c >= 1.0):
-                decay, chi_c = "polynomial", 1.0  # marginal: algebraic approach
+            if chi_c >= 1.0 - _EXACT or (x1 > 1.0 and c >= 1.0):
+                decay, chi_c = "polynomial", 1.0  # marginal (to rounding): algebraic approach
             else:
                 decay = "exponential"
-            if x1 > 1.0:
+            if x1 > 1.0 and decay == "exponential":
                 notes.append(
                     f"Chaotic: nearby inputs decorrelate towards c* = {c:.3g} within about "
                     f"{_xi(chi_c):.3g} layers, and gradients grow by chi1 = {x1:.3g} per layer."

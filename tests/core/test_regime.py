@@ -289,3 +289,23 @@ def test_regime_is_reexported_from_theory():
     assert theory.CRITICAL_TOLERANCE == CRITICAL_TOLERANCE
     with pytest.raises(AttributeError):
         theory.no_such_name  # noqa: B018
+
+
+@pytest.mark.parametrize(("act", "sb2"), [("tanh", 0.05), ("softsign", 1.0), ("sigmoid", 0.0)])
+def test_just_above_the_edge_is_critical_and_never_reports_a_growing_chi_c(act, sb2):
+    edge = regime(act, 1.0, sb2).edge_sigma_w2
+    assert edge is not None
+    for eps in (1e-6, 1e-3):
+        r = regime(act, edge * (1.0 + eps), sb2)
+        assert r.phase == "critical"
+        assert r.chi1 > 1.0
+        assert r.chi_c <= 1.0  # c* is the stable fixed point
+        assert r.xi_c > 100.0
+        assert not any("inf layers" in n for n in r.notes)
+
+
+def test_no_weights_forget_the_input_at_once():
+    r = regime("tanh", 0.0, 0.5)
+    assert r.chi1 == 0.0
+    assert r.xi_c == 0.0
+    assert r.decay == "exponential"
