@@ -67,7 +67,7 @@ import numpy as np
 from core import activations as _activations
 from core._checks import check_activation, check_int, check_nonnegative_array
 from core.activations import Activation
-from core.quadrature import ARC_NODES, normal_rule, radial_rule
+from core.quadrature import normal_rule, radial_rule
 
 __all__ = [
     "PhaseDiagram",
@@ -202,7 +202,7 @@ def _pair_expect(a: Activation, q: float, c: Array, derivative: bool = False) ->
     Polar coordinates z = r (cos phi, sin phi), u1 = sqrt(q) r cos phi,
     u2 = sqrt(q) r cos(phi - theta), c = cos theta. The kinks of relu-like functions lie on the
     four rays where cos phi = 0 or cos(phi - theta) = 0; Gauss-Legendre on each of the four arcs
-    between them and a graded composite rule in r keep the integrand smooth on every cell.
+    between them (graded towards both ends) and a graded composite rule in r resolve the cells.
     """
     c = np.clip(np.asarray(c, dtype=np.float64), -1.0, 1.0)
     if a.name in _HOMOGENEOUS:
@@ -212,7 +212,12 @@ def _pair_expect(a: Activation, q: float, c: Array, derivative: bool = False) ->
         return q * ((1.0 - s) ** 2 * _arccos_kernel(c) + s * c)
     g = a.df if derivative else a.f
     r, wr = radial_rule()
-    t, v = ARC_NODES
+    # 8 nodes per panel, panels graded to 4^-10 at both ends: steep f next to a ray (q ~ 1e4)
+    x, v = np.polynomial.legendre.leggauss(8)
+    half = np.concatenate([[0.0], 4.0 ** -np.arange(10.0, 0.0, -1.0), [1.0]])
+    br = np.concatenate([half - 1.0, 1.0 - half[-2::-1]])
+    d = np.diff(br)[:, None]
+    t, v = (br[:-1, None] + d * (x + 1.0) / 2.0).reshape(-1), (d * v / 2.0).reshape(-1)
     sq = math.sqrt(max(q, _TINY_Q))
     flat = c.reshape(-1)
     out = np.empty(flat.shape[0])
@@ -735,26 +740,20 @@ def _xi(rate: Array) -> Array:
 
 
 def _c_star_scalar(a: Activation, w: float, b: float, q: float) -> float:
-    """Stable correlation fixed point c* < 1 in the chaotic phase, by bisection on [0, 1).
+    """Stable correlation fixed point c* < 1 when chi1 > 1: Newton on h = g(c) - c from c = 0.
 
-    The correlation function has nonnegative Hermite coefficients, so on [0, 1] the map is
-    convex and nondecreasing with g(0) >= 0; with slope chi1 > 1 at c = 1 it crosses the
-    diagonal exactly once in [0, 1).
+    g is convex, nondecreasing on [0, 1] (nonnegative Hermite coefficients), g'(1) = chi1 > 1:
+    Newton rises monotonically to the one root in [0, 1). g' = sw2 q E[f'f'] / q* (Price).
     """
-    # Below 1 - 1e-7, h(c) = g(c) - c is still resolved above rounding unless chi1 - 1 < ~1e-8;
-    # closer fixed points are reported as c* = 1.
-    lo, hi = 0.0, 1.0 - 1e-7
-    if float(_corr_step(a, w, b, q, np.array(lo))) <= lo:
-        return 0.0
-    if float(_corr_step(a, w, b, q, np.array(hi))) >= hi:
-        return 1.0
-    for _ in range(55):
-        mid = 0.5 * (lo + hi)
-        if float(_corr_step(a, w, b, q, np.array(mid))) > mid:
-            lo = mid
-        else:
-            hi = mid
-    return 0.5 * (lo + hi)
+    qq = float(_clip_q(np.array(q)))
+    den, c = w * float(_pair_expect(a, qq, np.array(1.0))) + b, 0.0
+    for _ in range(200):
+        h = (w * float(_pair_expect(a, qq, np.array(c))) + b) / den - c
+        dh = w * qq * float(_pair_expect(a, qq, np.array(c), derivative=True)) / den - 1.0
+        if h <= 0.0 or dh >= 0.0 or h < -1e-14 * dh:  # at c* up to rounding
+            return c if h <= 0.0 or dh >= 0.0 else min(c - h / dh, 1.0)
+        c = min(c - h / dh, 1.0)
+    return c
 
 
 def correlation_fixed_point(
@@ -1192,9 +1191,10 @@ def predicted_stats(
 
 
 def __getattr__(name: str) -> object:
-    """Jacobian spectra moved to :mod:`core.spectra`; the old names still resolve here."""
-    if name in ("JacobianSpectrum", "jacobian_singular_values"):
-        from core import spectra
+    """Names of :mod:`core.spectra` (moved there) and :mod:`core.regime` also resolve here."""
+    from core import regime, spectra  # lazy: both import this module
 
-        return getattr(spectra, name)
+    for module in (spectra, regime):
+        if name in module.__all__:
+            return getattr(module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
