@@ -340,41 +340,22 @@ _SYMMETRY_REF = (
 _SYMMETRY_URL = "https://www.deeplearningbook.org/contents/optimization.html"
 
 
-def _preset_entry(
-    name: str,
-    *,
-    label: str,
-    formula: str,
-    designed_for: str,
-    reference: str,
-    reference_url: str,
-    fan_mode: str,
-    pytorch: str,
-    keras: str,
-    jax: str,
-) -> InitSpec:
+def _preset_entry(name: str, **fields: str) -> InitSpec:
     """Entry of the gain preset ``name`` of :func:`core.initializers.variance_scaling`.
 
     Every preset (LeCun, Glorot, He; normal and uniform) has the same sampler (the function of
     that name), exact scale (:func:`core.initializers.preset_scale`), single ``gain`` parameter,
-    family and rank limit; the arguments are what tells the presets apart.
+    family and rank limit; ``fields`` are the :class:`InitSpec` text fields that tell the presets
+    apart (label, formula, designed_for, reference, reference_url, fan_mode, pytorch, keras, jax).
     """
     return InitSpec(
         name=name,
         function=getattr(initializers, name),
         scale=_preset_scale(name),
-        label=label,
-        formula=formula,
-        designed_for=designed_for,
-        reference=reference,
-        reference_url=reference_url,
         params=(_GAIN,),
         family="variance_scaling",
-        fan_mode=fan_mode,
-        pytorch=pytorch,
-        keras=keras,
-        jax=jax,
         min_rank=2,
+        **fields,
     )
 
 
