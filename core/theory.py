@@ -531,9 +531,8 @@ def chi1(
 
     Parameters
     ----------
-    activation : str or Activation
-    sigma_w2, sigma_b2 : float or array_like
-        Finite, >= 0, broadcastable.
+    activation, sigma_w2, sigma_b2
+        As for :func:`q_star`.
 
     Returns
     -------
@@ -815,9 +814,8 @@ def depth_scales(
 
     Parameters
     ----------
-    activation : str or Activation
-    sigma_w2, sigma_b2 : float or array_like
-        Finite, >= 0, broadcastable.
+    activation, sigma_w2, sigma_b2
+        As for :func:`q_star`.
 
     Returns
     -------
