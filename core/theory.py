@@ -531,8 +531,9 @@ def chi1(
 
     Parameters
     ----------
-    activation, sigma_w2, sigma_b2
-        As for :func:`q_star`.
+    activation : str or Activation
+    sigma_w2, sigma_b2 : float or array_like
+        Finite, >= 0, broadcastable.
 
     Returns
     -------
@@ -814,8 +815,9 @@ def depth_scales(
 
     Parameters
     ----------
-    activation, sigma_w2, sigma_b2
-        As for :func:`q_star`.
+    activation : str or Activation
+    sigma_w2, sigma_b2 : float or array_like
+        Finite, >= 0, broadcastable.
 
     Returns
     -------
