@@ -659,42 +659,55 @@ def uniform(shape: Shape, *, rng: np.random.Generator, limit: float) -> np.ndarr
     return check_rng(rng).uniform(-limit, limit, size=as_shape(shape))
 
 
-def small_random(shape: Shape, *, rng: np.random.Generator) -> np.ndarray:
+_FIXED_NORMAL_SECTIONS = """
+
+    Parameters
+    ----------
+    shape : sequence of int
+        Any rank.
+    rng : numpy.random.Generator
+
+    Returns
+    -------
+    ndarray of float64, shape ``shape``
+    """
+
+
+def _fixed_normal(name: str, std: float, doc: str) -> Callable[..., np.ndarray]:
+    """Build ``name(shape, *, rng)``: :func:`normal` with the std fixed at ``std``.
+
+    The fixed-std schemes differ only in ``std`` and in the description, so the numpy-style
+    sections of their docstrings are shared.
+    """
+
+    def sampler(shape: Shape, *, rng: np.random.Generator) -> np.ndarray:
+        return normal(shape, rng=rng, std=std)
+
+    sampler.__name__ = sampler.__qualname__ = name
+    sampler.__doc__ = doc.rstrip() + _FIXED_NORMAL_SECTIONS
+    return sampler
+
+
+small_random = _fixed_normal(
+    "small_random",
+    0.01,
     r"""The classic "small random numbers": :math:`\mathcal{N}(0, 0.01^2)`.
 
     Breaks the symmetry, but in a deep net the activation std is multiplied by roughly
     :math:`0.01\sqrt{n}` per layer, so activations and gradients vanish.
-
-    Parameters
-    ----------
-    shape : sequence of int
-        Any rank.
-    rng : numpy.random.Generator
-
-    Returns
-    -------
-    ndarray of float64, shape ``shape``
-    """
-    return normal(shape, rng=rng, std=0.01)
+    """,
+)
 
 
-def large_random(shape: Shape, *, rng: np.random.Generator) -> np.ndarray:
+large_random = _fixed_normal(
+    "large_random",
+    1.0,
     r"""Unit Gaussian regardless of layer size: :math:`\mathcal{N}(0, 1)`.
 
     Pre-activations grow like :math:`\sqrt{\text{fan\_in}}`: tanh and sigmoid saturate (so their
     gradients vanish anyway) and ReLU/linear nets explode.
-
-    Parameters
-    ----------
-    shape : sequence of int
-        Any rank.
-    rng : numpy.random.Generator
-
-    Returns
-    -------
-    ndarray of float64, shape ``shape``
-    """
-    return normal(shape, rng=rng, std=1.0)
+    """,
+)
 
 
 # --------------------------------------------------------------------------------------------

@@ -667,10 +667,8 @@ def rnn_forward_tm(
     Parameters
     ----------
     x_tm : ndarray, shape (T, N, D)
-    w_xh : ndarray, shape (D, H)
-    w_hh : ndarray, shape (H, H)
-    b : ndarray of shape (H,), or None
-    act : Activation
+    w_xh, w_hh, b, act
+        As for :func:`rnn_step_forward`.
 
     Returns
     -------
@@ -777,10 +775,8 @@ def rnn_forward(
     Parameters
     ----------
     x : ndarray, shape (N, T, D)
-    w_xh : ndarray, shape (D, H)
-    w_hh : ndarray, shape (H, H)
-    b : ndarray of shape (H,), or None
-    act : Activation
+    w_xh, w_hh, b, act
+        As for :func:`rnn_step_forward`.
 
     Returns
     -------

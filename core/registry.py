@@ -339,6 +339,26 @@ _SYMMETRY_REF = (
 )
 _SYMMETRY_URL = "https://www.deeplearningbook.org/contents/optimization.html"
 
+
+def _preset_entry(name: str, **fields: str) -> InitSpec:
+    """Entry of the gain preset ``name`` of :func:`core.initializers.variance_scaling`.
+
+    Every preset (LeCun, Glorot, He; normal and uniform) has the same sampler (the function of
+    that name), exact scale (:func:`core.initializers.preset_scale`), single ``gain`` parameter,
+    family and rank limit; ``fields`` are the :class:`InitSpec` text fields that tell the presets
+    apart (label, formula, designed_for, reference, reference_url, fan_mode, pytorch, keras, jax).
+    """
+    return InitSpec(
+        name=name,
+        function=getattr(initializers, name),
+        scale=_preset_scale(name),
+        params=(_GAIN,),
+        family="variance_scaling",
+        min_rank=2,
+        **fields,
+    )
+
+
 _KJ = "jax.nn.initializers"
 _KK = "keras.initializers"
 
@@ -459,10 +479,8 @@ _SPECS: tuple[InitSpec, ...] = (
         keras=f"{_KK}.RandomNormal(mean=0.0, stddev=1.0)",
         jax=f"{_KJ}.normal(stddev=1.0)",
     ),
-    InitSpec(
-        name="lecun_normal",
-        function=initializers.lecun_normal,
-        scale=_preset_scale("lecun_normal"),
+    _preset_entry(
+        "lecun_normal",
         label="LeCun normal",
         formula=r"W_{ij} \sim \mathcal{N}\!\left(0,\ \frac{g^2}{n_\mathrm{in}}\right)",
         designed_for=(
@@ -471,8 +489,6 @@ _SPECS: tuple[InitSpec, ...] = (
         ),
         reference=_LECUN_REF,
         reference_url=_LECUN_URL,
-        params=(_GAIN,),
-        family="variance_scaling",
         fan_mode="fan_in",
         pytorch=(
             'nn.init.kaiming_normal_(w, mode="fan_in", nonlinearity="linear")  # then w *= gain'
@@ -482,12 +498,9 @@ _SPECS: tuple[InitSpec, ...] = (
             'distribution="untruncated_normal")  # LecunNormal() is truncated'
         ),
         jax=f'{_KJ}.variance_scaling(gain**2, "fan_in", "normal")  # lecun_normal() is truncated',
-        min_rank=2,
     ),
-    InitSpec(
-        name="lecun_uniform",
-        function=initializers.lecun_uniform,
-        scale=_preset_scale("lecun_uniform"),
+    _preset_entry(
+        "lecun_uniform",
         label="LeCun uniform",
         formula=(r"W_{ij} \sim \mathcal{U}(-a,\ a), \qquad a = g\sqrt{\frac{3}{n_\mathrm{in}}}"),
         designed_for=(
@@ -496,8 +509,6 @@ _SPECS: tuple[InitSpec, ...] = (
         ),
         reference=_LECUN_REF,
         reference_url=_LECUN_URL,
-        params=(_GAIN,),
-        family="variance_scaling",
         fan_mode="fan_in",
         pytorch=(
             'nn.init.kaiming_uniform_(w, mode="fan_in", nonlinearity="linear")  # then w *= gain'
@@ -507,12 +518,9 @@ _SPECS: tuple[InitSpec, ...] = (
             'distribution="uniform")'
         ),
         jax=f'{_KJ}.variance_scaling(gain**2, "fan_in", "uniform")  # = lecun_uniform() at gain 1',
-        min_rank=2,
     ),
-    InitSpec(
-        name="glorot_normal",
-        function=initializers.glorot_normal,
-        scale=_preset_scale("glorot_normal"),
+    _preset_entry(
+        "glorot_normal",
         label="Glorot (Xavier) normal",
         formula=(
             r"W_{ij} \sim \mathcal{N}\!\left(0,\ "
@@ -524,8 +532,6 @@ _SPECS: tuple[InitSpec, ...] = (
         ),
         reference=_GLOROT_REF,
         reference_url=_GLOROT_URL,
-        params=(_GAIN,),
-        family="variance_scaling",
         fan_mode="fan_avg",
         pytorch="nn.init.xavier_normal_(w, gain=gain)",
         keras=(
@@ -535,12 +541,9 @@ _SPECS: tuple[InitSpec, ...] = (
         jax=(
             f'{_KJ}.variance_scaling(gain**2, "fan_avg", "normal")  # glorot_normal() is truncated'
         ),
-        min_rank=2,
     ),
-    InitSpec(
-        name="glorot_uniform",
-        function=initializers.glorot_uniform,
-        scale=_preset_scale("glorot_uniform"),
+    _preset_entry(
+        "glorot_uniform",
         label="Glorot (Xavier) uniform",
         formula=(
             r"W_{ij} \sim \mathcal{U}(-a,\ a), \qquad "
@@ -552,8 +555,6 @@ _SPECS: tuple[InitSpec, ...] = (
         ),
         reference=_GLOROT_REF,
         reference_url=_GLOROT_URL,
-        params=(_GAIN,),
-        family="variance_scaling",
         fan_mode="fan_avg",
         pytorch="nn.init.xavier_uniform_(w, gain=gain)",
         keras=(
@@ -563,12 +564,9 @@ _SPECS: tuple[InitSpec, ...] = (
         jax=(
             f'{_KJ}.variance_scaling(gain**2, "fan_avg", "uniform")  # = glorot_uniform() at gain 1'
         ),
-        min_rank=2,
     ),
-    InitSpec(
-        name="he_normal",
-        function=initializers.he_normal,
-        scale=_preset_scale("he_normal"),
+    _preset_entry(
+        "he_normal",
         label="He (Kaiming) normal",
         formula=r"W_{ij} \sim \mathcal{N}\!\left(0,\ \frac{2 g^2}{n_\mathrm{in}}\right)",
         designed_for=(
@@ -577,8 +575,6 @@ _SPECS: tuple[InitSpec, ...] = (
         ),
         reference=_HE_REF,
         reference_url=_HE_URL,
-        params=(_GAIN,),
-        family="variance_scaling",
         fan_mode="fan_in",
         pytorch='nn.init.kaiming_normal_(w, mode="fan_in", nonlinearity="relu")  # then w *= gain',
         keras=(
@@ -589,12 +585,9 @@ _SPECS: tuple[InitSpec, ...] = (
             f'{_KJ}.variance_scaling(2.0 * gain**2, "fan_in", "normal")  '
             "# he_normal() is truncated; this matches PyTorch's kaiming_normal_"
         ),
-        min_rank=2,
     ),
-    InitSpec(
-        name="he_uniform",
-        function=initializers.he_uniform,
-        scale=_preset_scale("he_uniform"),
+    _preset_entry(
+        "he_uniform",
         label="He (Kaiming) uniform",
         formula=(r"W_{ij} \sim \mathcal{U}(-a,\ a), \qquad a = g\sqrt{\frac{6}{n_\mathrm{in}}}"),
         designed_for=(
@@ -603,8 +596,6 @@ _SPECS: tuple[InitSpec, ...] = (
         ),
         reference=_HE_REF,
         reference_url=_HE_URL,
-        params=(_GAIN,),
-        family="variance_scaling",
         fan_mode="fan_in",
         pytorch='nn.init.kaiming_uniform_(w, mode="fan_in", nonlinearity="relu")  # then w *= gain',
         keras=(
@@ -615,7 +606,6 @@ _SPECS: tuple[InitSpec, ...] = (
             f'{_KJ}.variance_scaling(2.0 * gain**2, "fan_in", "uniform")  '
             "# = he_uniform() at gain 1"
         ),
-        min_rank=2,
     ),
     InitSpec(
         name="variance_scaling",

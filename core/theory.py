@@ -695,12 +695,10 @@ def correlation_map(
 
     Parameters
     ----------
-    activation : str or Activation
-    sigma_w2, sigma_b2 : float
-        Finite, >= 0.
+    activation, sigma_w2, sigma_b2, n_layers
+        As for :func:`length_map`.
     c0 : float
         Input correlation in [-1, 1].
-    n_layers : int, default 10
 
     Returns
     -------
@@ -768,9 +766,8 @@ def correlation_fixed_point(
 
     Parameters
     ----------
-    activation : str or Activation
-    sigma_w2, sigma_b2 : float
-        Finite, >= 0.
+    activation, sigma_w2, sigma_b2
+        As for :func:`length_map`.
 
     Returns
     -------
