@@ -50,11 +50,7 @@ st.markdown(
 
 with st.spinner("Measuring the networks…"):
     layers, summary = lesson.scale_sweep(
-        config.network,
-        config.activation,
-        config.depth,
-        config.width,
-        config.seed,
+        config.net,
         config.init,
         config.init_params,
     )
@@ -66,11 +62,7 @@ chosen = sidebar.compare_picker(
 )
 with st.spinner("Measuring the networks…"):
     compared, compared_summary = lesson.init_sweep(
-        config.network,
-        config.activation,
-        config.depth,
-        config.width,
-        config.seed,
+        config.net,
         state.compare_series(config, chosen),
     )
 shown = lesson.replace_series(layers, [config.init_label], compared)
@@ -204,9 +196,7 @@ st.markdown(
     "same seed:"
 )
 with st.spinner("Measuring the networks…"):
-    fam_layers, fam = lesson.family_comparison(
-        config.network, config.activation, config.depth, config.width, config.seed
-    )
+    fam_layers, fam = lesson.family_comparison(config.net)
 cols = st.columns(len(fam))
 for col, row in zip(cols, fam.itertuples(index=False), strict=True):
     extra = f"a = {page.fmt(row.bound)}" if row.distribution == "uniform" else ""

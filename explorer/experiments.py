@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from core import activations, initializers, networks, probe, training
+from explorer.state import Net
 
 #: Cost budget of one probe, in multiply-adds per forward pass (about 0.1-0.3 s here).
 PROBE_BUDGET_MACS = 4e8
@@ -65,13 +66,9 @@ def probe_batch(network: str, depth: int, width: int, *, share: int = 1) -> int:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def layer_stats(
-    network: str,
-    activation: str,
+    net: Net,
     init: str,
     init_params: InitParams,
-    depth: int,
-    width: int,
-    seed: int,
     *,
     bias: bool = False,
     bias_std: float = 0.0,
@@ -82,9 +79,10 @@ def layer_stats(
 
     Parameters
     ----------
-    network, activation, init : str
+    net : Net
+        The network (type, activation, depth, width) and the seed of its weights and inputs.
+    init : str
     init_params : tuple of (name, value) pairs
-    depth, width, seed : int
     bias, bias_std, alpha :
         As in :func:`core.probe.propagate`.
     batch : int, optional
@@ -94,6 +92,7 @@ def layer_stats(
     -------
     core.probe.LayerStats
     """
+    network, activation, depth, width, seed = net
     return probe.propagate(
         network=network,
         activation=activation,
@@ -338,23 +337,16 @@ def well_scaled_init(activation: str) -> str:
 
 
 def quick_stats(
-    network: str,
-    activation: str,
+    net: Net,
     init: str,
     init_params: InitParams,
-    depth: int,
-    width: int,
-    seed: int,
 ) -> probe.LayerStats:
     """:func:`layer_stats` with a quarter of the probe batch (cached through it)."""
+    network, activation, depth, width, seed = net
     return layer_stats(
-        network,
-        activation,
+        Net(network, activation, depth, width, seed),
         init,
         init_params,
-        depth,
-        width,
-        seed,
         batch=probe_batch(network, depth, width, share=QUICK_SHARE),
     )
 
@@ -398,12 +390,8 @@ def rule_factor(sigma_w2: float, activation: str) -> float:
 
 
 def series_stats(
-    network: str,
-    activation: str,
+    net: Net,
     series: tuple[tuple[str, str, InitParams], ...],
-    depth: int,
-    width: int,
-    seed: int,
     *,
     slope2: float | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -411,9 +399,9 @@ def series_stats(
 
     Parameters
     ----------
-    network, activation : str
+    net : Net
+        The network (type, activation, depth, width) and the seed of its weights and inputs.
     series : tuple of (label, init, params)
-    depth, width, seed : int
     slope2 : float, optional
         E[f'^2] of the per-layer rule; defaults to the small-signal slope
         (:func:`small_signal_slope2`).
@@ -426,11 +414,12 @@ def series_stats(
         One row per series: series, init, sigma_w2 (fan_in * Var(W)), rule_factor
         (sqrt(sigma_w2 * slope2)) and the :func:`summary_row` fields.
     """
+    network, activation, depth, width, seed = net
     slope2 = small_signal_slope2(activation) if slope2 is None else slope2
     frames = []
     rows = []
     for label, init, params in series:
-        stats = quick_stats(network, activation, init, params, depth, width, seed)
+        stats = quick_stats(Net(network, activation, depth, width, seed), init, params)
         frames.append(stats_frame(stats, label))
         sw2 = init_sigma_w2(network, init, params, width)
         rows.append(
@@ -448,18 +437,15 @@ def series_stats(
 
 
 def build_network(
-    kind: str,
-    activation: str,
+    net: Net,
     init: str,
     init_params: InitParams,
-    depth: int,
-    width: int,
-    seed: int,
     *,
     input_shape: tuple[int, ...] = (2,),
     n_outputs: int = 2,
 ) -> networks.Network:
     """:func:`core.networks.build` from small primitives (the weights drawn from ``seed``)."""
+    kind, activation, depth, width, seed = net
     return networks.build(
         kind,
         input_shape=input_shape,

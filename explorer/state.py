@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, NamedTuple
 
 from core import activations, datasets, initializers, networks, training
 
@@ -112,6 +112,26 @@ _MAX_SHOWN_CHARS = 40
 # ---------------------------------------------------------------------------------------------
 
 
+class Net(NamedTuple):
+    """A probe network and its draw: the small, hashable key of the cached experiments.
+
+    Attributes
+    ----------
+    network : str
+        One of ``core.networks.KINDS``.
+    activation : str
+    depth, width : int
+    seed : int
+        Seeds the weights and the inputs.
+    """
+
+    network: str
+    activation: str
+    depth: int
+    width: int
+    seed: int
+
+
 @dataclass(frozen=True)
 class Config:
     """The shared configuration every page reads.
@@ -143,6 +163,11 @@ class Config:
     def params(self) -> dict[str, float | str]:
         """The initializer's parameters as a dict."""
         return dict(self.init_params)
+
+    @property
+    def net(self) -> Net:
+        """The network this config measures (without its initializer)."""
+        return Net(self.network, self.activation, self.depth, self.width, self.seed)
 
     @property
     def size(self) -> tuple[int, int, int]:

@@ -27,7 +27,8 @@ chosen, series = sidebar.compared_against(
 )
 with st.spinner("Measuring the networks…"):
     layers, summary = lesson.vanishing_probe(
-        config.network, config.activation, series, config.depth, config.width, config.seed
+        config.net,
+        series,
     )
 small = summary.iloc[0]
 other = summary.iloc[-1]
@@ -117,7 +118,9 @@ which = "act" if view == "activation value" else "act_log"
 h1, h2 = st.columns(2)
 for col, (label, init, params) in zip((h1, h2), (series[0], series[-1]), strict=True):
     stats = experiments.quick_stats(
-        config.network, config.activation, init, params, config.depth, config.width, config.seed
+        config.net,
+        init,
+        params,
     )
     with col:
         st.altair_chart(

@@ -37,9 +37,9 @@ chosen, series = sidebar.compared_against(
 large_label, usual_init = series[0][0], experiments.well_scaled_init(act)
 usual_label = experiments.initializer_label(usual_init)
 with st.spinner("Measuring the networks…"):
-    frame = lesson.compare_stats(net, act, series, depth, width, seed)
-    large = experiments.layer_stats(net, act, lesson.LARGE_INIT, (), depth, width, seed)
-    usual = experiments.layer_stats(net, act, usual_init, (), depth, width, seed)
+    frame = lesson.compare_stats(config.net, series)
+    large = experiments.layer_stats(config.net, lesson.LARGE_INIT, ())
+    usual = experiments.layer_stats(config.net, usual_init, ())
 large_rows = frame[frame["series"] == large_label]
 usual_rows = experiments.stats_frame(usual, usual_label)
 unit = "time step" if net == "rnn" else "layer"
@@ -268,15 +268,11 @@ lr = c2.select_slider(
 )
 with st.spinner("Training the three networks…"):
     runs = {
-        "N(0, 1)": lesson.train_demo(
-            net, act, lesson.LARGE_INIT, (), depth, width, seed, lr=lr, clip=None
-        ),
+        "N(0, 1)": lesson.train_demo(config.net, lesson.LARGE_INIT, (), lr=lr, clip=None),
         f"N(0, 1), clip {clip:g}": lesson.train_demo(
-            net, act, lesson.LARGE_INIT, (), depth, width, seed, lr=lr, clip=clip
+            config.net, lesson.LARGE_INIT, (), lr=lr, clip=clip
         ),
-        usual_label: lesson.train_demo(
-            net, act, usual_init, (), depth, width, seed, lr=lr, clip=None
-        ),
+        usual_label: lesson.train_demo(config.net, usual_init, (), lr=lr, clip=None),
     }
 curves = pd.concat([lesson.curve_frame(h, name) for name, h in runs.items()], ignore_index=True)
 diverged = pd.DataFrame(

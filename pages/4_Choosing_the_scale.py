@@ -124,7 +124,7 @@ same_k = math.isclose(user_k, k, rel_tol=1e-9)
 if not same_k:
     inits.append(("sidebar init", config.init, config.init_params))
 with st.spinner("Measuring the per-layer variance…"):
-    profile = lesson.variance_profile(net, act, tuple(inits), depth, width, seed)
+    profile = lesson.variance_profile(config.net, tuple(inits))
 theory_series = [s for s in profile["series"].unique() if s.endswith("theory")]
 profile_chart = charts.per_layer_lines(
     profile,
@@ -139,7 +139,7 @@ st.altair_chart(profile_chart, width="stretch")
 mine = profile[(profile["label"] == label) & (profile["kind"] == "measured")]
 mine_theory = profile[(profile["label"] == label) & (profile["kind"] == "theory")]
 var_first, var_last = float(mine["variance"].iloc[0]), float(mine["variance"].iloc[-1])
-stats = experiments.layer_stats(net, act, "variance_scaling", params, depth, width, seed)
+stats = experiments.layer_stats(config.net, "variance_scaling", params)
 fwd, bwd = lesson.growth_factors(stats)
 if same_k:
     sidebar_text = (

@@ -421,7 +421,10 @@ with tab_res:
             "branch at zero (α = 0): every block is exactly the identity at initialization."
         )
         frame = lesson.residual_compare(
-            res.activation, res.init, res.init_params, res.depth, res.width, res.seed, alpha
+            res.net,
+            res.init,
+            res.init_params,
+            alpha,
         )
         plain = frame[frame["series"] == "Plain MLP"]
         resid = frame[frame["series"] != "Plain MLP"]
@@ -502,7 +505,7 @@ with tab_lsuv:
         net = state.with_network(config, kind)
         with st.spinner("Running LSUV…"):
             report, std = lesson.lsuv_compare(
-                kind, net.activation, net.init, net.init_params, depth, width, net.seed
+                state.Net(kind, net.activation, depth, width, net.seed), net.init, net.init_params
             )
         st.markdown(
             "**Layer-sequential unit variance** (Mishkin & Matas 2015) needs no formula: start "

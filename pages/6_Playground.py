@@ -462,15 +462,11 @@ else:
 st.header("Before training: the same network under each initializer")
 starts = [
     lesson.playground_start(
-        config.network,
-        config.activation,
+        state.Net(config.network, config.activation, settings.depth, settings.width, config.seed),
         name,
         params,
-        settings.depth,
-        settings.width,
         settings.dataset,
         options,
-        config.seed,
     )
     for name, params in runs_args
 ]

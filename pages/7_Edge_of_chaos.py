@@ -221,7 +221,10 @@ with right:
 st.subheader("Theory vs measurement, layer by layer")
 with st.spinner("Probing the network…"):
     frame, info = lesson.mean_field_vs_probe(
-        mlp.activation, mlp.init, mlp.init_params, mlp.depth, mlp.width, mlp.seed, sb2
+        mlp.net,
+        mlp.init,
+        mlp.init_params,
+        sb2,
     )
 measured = frame[frame["series"] == "measured (probe)"]
 predicted = frame[frame["series"] == "theory (mean field)"]

@@ -14,6 +14,7 @@ import streamlit as st
 
 from core import initializers, theory
 from explorer.experiments import InitParams, layer_stats
+from explorer.state import Net
 
 #: Phase-diagram resolution (cells along σ_w² and σ_b²).
 PHASE_CELLS_W, PHASE_CELLS_B = 80, 60
@@ -127,17 +128,15 @@ def depth_scale_curve(activation: str, sb2: float, sw2_max: float) -> pd.DataFra
 
 
 def mean_field_vs_probe(
-    activation: str,
+    net: Net,
     init: str,
     params: InitParams,
-    depth: int,
-    width: int,
-    seed: int,
     sb2: float,
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """Predicted and measured per-layer q^l and gradient scale of an MLP with biases.
 
     The probe draws b ~ N(0, σ_b²) and unit-variance inputs; theory starts from q_in = 1.
+    The network is always an MLP (``net.network`` is not used).
 
     Returns
     -------
@@ -148,8 +147,9 @@ def mean_field_vs_probe(
         applicable (bool), note (str), overflow_layer (int or None), q_ratio_last (measured /
         predicted q at the last layer).
     """
+    _, activation, depth, width, seed = net
     stats = layer_stats(
-        "mlp", activation, init, params, depth, width, seed, bias=True, bias_std=math.sqrt(sb2)
+        Net("mlp", activation, depth, width, seed), init, params, bias=True, bias_std=math.sqrt(sb2)
     )
     pred = _predicted_stats(activation, init, params, depth, width, sb2)
     with np.errstate(all="ignore"):

@@ -21,6 +21,7 @@ from explorer.experiments import (
     variance_scaling_params,
 )
 from explorer.lessons.reference import calculator_frame, catalogue_frame
+from explorer.state import Net
 
 
 def format_change(relative: float) -> str:
@@ -54,11 +55,7 @@ def scale_label(multiplier: float) -> str:
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def scale_sweep(
-    network: str,
-    activation: str,
-    depth: int,
-    width: int,
-    seed: int,
+    net: Net,
     user_init: str,
     user_params: InitParams,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -79,13 +76,14 @@ def scale_sweep(
         per-layer factor), the :class:`LayerSummary` fields (:func:`summary_row`), and
         rule_gap (act_factor / rule_factor - 1).
     """
+    network, activation, depth, width, seed = net
     crit = critical_sigma_w2(activation)
     series = tuple(
         (scale_label(m), "variance_scaling", variance_scaling_params(m * m * crit))
         for m in HOME_MULTIPLIERS
     ) + ((initializers.REGISTRY[user_init].label, user_init, user_params),)
     return _with_scale_columns(
-        *series_stats(network, activation, series, depth, width, seed),
+        *series_stats(Net(network, activation, depth, width, seed), series),
         multipliers=[*HOME_MULTIPLIERS, math.nan],
     )
 
@@ -110,7 +108,7 @@ HOME_EXTRA_SEEDS = 3
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def family_comparison(
-    network: str, activation: str, depth: int, width: int, seed: int
+    net: Net,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Normal, uniform and truncated normal weights at the same (critical) variance.
 
@@ -129,6 +127,7 @@ def family_comparison(
         row: the std over seeds of the normal family's act_last, relative to its mean). A last
         row, series "Normal, σ × 1.1", gives the numbers for a 10% larger std, for scale.
     """
+    network, activation, depth, width, seed = net
     crit = critical_sigma_w2(activation)
     fan_in = hidden_fan_in(network, width)
     frames = []
@@ -137,7 +136,9 @@ def family_comparison(
     runs.append(("normal", "Normal, σ × 1.1", crit * 1.21))
     for distribution, label, sw2 in runs:
         params = variance_scaling_params(sw2, distribution)
-        stats = quick_stats(network, activation, "variance_scaling", params, depth, width, seed)
+        stats = quick_stats(
+            Net(network, activation, depth, width, seed), "variance_scaling", params
+        )
         if label != runs[-1][1]:
             frames.append(stats_frame(stats, label))
         summary = summarize_layers(stats)
@@ -161,7 +162,7 @@ def family_comparison(
     normal = variance_scaling_params(crit, "normal")
     for extra in range(1, HOME_EXTRA_SEEDS + 1):
         stats = quick_stats(
-            network, activation, "variance_scaling", normal, depth, width, seed + extra
+            Net(network, activation, depth, width, seed + extra), "variance_scaling", normal
         )
         draws.append(summarize_layers(stats).act_last)
     summary_frame = pd.DataFrame(rows)
@@ -218,19 +219,14 @@ def fan_table(
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def init_sweep(
-    network: str,
-    activation: str,
-    depth: int,
-    width: int,
-    seed: int,
+    net: Net,
     series: tuple[tuple[str, str, InitParams], ...],
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-layer stats of several initializers on one network, as :func:`scale_sweep` gives them.
 
     Parameters
     ----------
-    network, activation : str
-    depth, width, seed : int
+    net : Net
         Same network, inputs and seed for every series.
     series : tuple of (label, init, params)
         E.g. from ``explorer.state.compare_series``; may be empty.
@@ -242,8 +238,9 @@ def init_sweep(
     summary : DataFrame
         One row per series with :func:`scale_sweep`'s summary columns (multiplier NaN).
     """
+    network, activation, depth, width, seed = net
     return _with_scale_columns(
-        *series_stats(network, activation, series, depth, width, seed),
+        *series_stats(Net(network, activation, depth, width, seed), series),
         multipliers=[math.nan] * len(series),
     )
 

@@ -19,18 +19,15 @@ from explorer.experiments import (
     summarize_layers,
     well_scaled_init,
 )
+from explorer.state import Net
 
 #: The training record the page reports on (re-exported so pages need not import core).
 History = training.History
 
 
 def compare_stats(
-    network: str,
-    activation: str,
+    net: Net,
     inits: tuple[tuple[str, str, InitParams], ...],
-    depth: int,
-    width: int,
-    seed: int,
 ) -> pd.DataFrame:
     """Per-layer stats of several initializers on the same network and seed, stacked.
 
@@ -43,8 +40,9 @@ def compare_stats(
     DataFrame
         :func:`stats_frame` rows of every initializer, ``series`` = its label.
     """
+    network, activation, depth, width, seed = net
     frames = [
-        stats_frame(layer_stats(network, activation, init, params, depth, width, seed), label)
+        stats_frame(layer_stats(Net(network, activation, depth, width, seed), init, params), label)
         for label, init, params in inits
     ]
     return pd.concat(frames, ignore_index=True)
@@ -169,7 +167,7 @@ def activation_contrast(network: str, depth: int, width: int, seed: int) -> pd.D
     """
     rows = []
     for name in CONTRAST_ACTIVATIONS:
-        stats = quick_stats(network, name, LARGE_INIT, (), depth, width, seed)
+        stats = quick_stats(Net(network, name, depth, width, seed), LARGE_INIT, ())
         summary = summarize_layers(stats)
         rows.append(
             {
@@ -188,13 +186,9 @@ def activation_contrast(network: str, depth: int, width: int, seed: int) -> pd.D
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def train_demo(
-    network: str,
-    activation: str,
+    net: Net,
     init: str,
     init_params: InitParams,
-    depth: int,
-    width: int,
-    seed: int,
     *,
     lr: float,
     clip: float | None,
@@ -208,9 +202,10 @@ def train_demo(
 
     Parameters
     ----------
-    network, activation, init : str
+    net : Net
+        The user's network (capped, see above) and the seed of its weights and inputs.
+    init : str
     init_params : tuple of (name, value) pairs
-    depth, width, seed : int
     lr : float
         SGD learning rate.
     clip : float or None
@@ -221,16 +216,13 @@ def train_demo(
     core.training.History
         ``diverged_at`` is the step whose loss or gradient turned inf/NaN, if any.
     """
+    network, activation, depth, width, seed = net
     kind = "resmlp" if network == "resmlp" else "mlp"
     x, y = datasets.load(TRAIN_DATASET, TRAIN_SAMPLES, seed)
     net = build_network(
-        kind,
-        activation,
+        Net(kind, activation, min(depth, TRAIN_DEPTH_MAX), min(width, TRAIN_WIDTH_MAX), seed),
         init,
         init_params,
-        min(depth, TRAIN_DEPTH_MAX),
-        min(width, TRAIN_WIDTH_MAX),
-        seed,
     )
     return fit(net, x, y, optimizer="sgd", lr=lr, steps=TRAIN_STEPS, seed=seed, clip=clip)
 

@@ -13,6 +13,7 @@ import streamlit as st
 
 from core import initializers, lsuv, networks, probe, theory
 from explorer.experiments import InitParams, geometric_factor, layer_stats, stats_frame
+from explorer.state import Net
 
 #: Jacobian spectra: at most this many multiply-adds per spectrum (depth x width^3).
 SPECTRUM_BUDGET_MACS = 2 * 256**3 * 12
@@ -302,7 +303,9 @@ def rnn_through_time(
                 grad = _linear_rnn_grad_std(w_hh, g, steps)
             overflow = -1
         else:
-            stats = layer_stats("rnn", activation, init, params, steps, hidden, seed, batch=batch)
+            stats = layer_stats(
+                Net("rnn", activation, steps, hidden, seed), init, params, batch=batch
+            )
             grad = stats_frame(stats, label)["grad_std"].to_numpy()
             overflow = stats.first_nonfinite_layer or -1
         frames.append(
@@ -416,20 +419,19 @@ def cnn_layer_stats(
 
 
 def residual_compare(
-    activation: str,
+    net: Net,
     init: str,
     params: InitParams,
-    depth: int,
-    width: int,
-    seed: int,
     alpha: float,
 ) -> pd.DataFrame:
     """Per-layer stats of a plain MLP and a residual MLP (branch scale ``alpha``), stacked.
 
-    Series labels are "Plain MLP" and "Residual, α = <alpha>". Both probes are cached.
+    Series labels are "Plain MLP" and "Residual, α = <alpha>". Both probes are cached;
+    ``net.network`` is not used (both kinds are measured).
     """
-    plain = layer_stats("mlp", activation, init, params, depth, width, seed)
-    res = layer_stats("resmlp", activation, init, params, depth, width, seed, alpha=alpha)
+    _, activation, depth, width, seed = net
+    plain = layer_stats(Net("mlp", activation, depth, width, seed), init, params)
+    res = layer_stats(Net("resmlp", activation, depth, width, seed), init, params, alpha=alpha)
     return pd.concat(
         [stats_frame(plain, "Plain MLP"), stats_frame(res, f"Residual, α = {alpha:g}")],
         ignore_index=True,
@@ -445,13 +447,9 @@ def lsuv_size(network: str, depth: int, width: int) -> tuple[str, int, int]:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def lsuv_compare(
-    kind: str,
-    activation: str,
+    net: Net,
     init: str,
     params: InitParams,
-    depth: int,
-    width: int,
-    seed: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """LSUV (orthogonal pre-init, then per-layer rescaling) next to the user's initializer.
 
@@ -461,12 +459,11 @@ def lsuv_compare(
 
     Parameters
     ----------
-    kind : {"mlp", "cnn", "resmlp"}
-    activation, init : str
+    net : Net
+        Its network is one of "mlp", "cnn", "resmlp"; use :func:`lsuv_size` for the caps.
+    init : str
     params : tuple of (name, value)
-        Must fit ``kind`` (see :func:`core.networks.supported_inits`).
-    depth, width, seed : int
-        Use :func:`lsuv_size` for the caps.
+        Must fit the network (see :func:`core.networks.supported_inits`).
 
     Returns
     -------
@@ -477,6 +474,7 @@ def lsuv_compare(
         Columns series ("<init label>" / "LSUV"), layer, preact_std (std of the layer's
         pre-activation z on the batch; inf when it overflowed).
     """
+    kind, activation, depth, width, seed = net
     rng = np.random.default_rng(seed)
     shape = (LSUV_IMAGE, LSUV_IMAGE, width) if kind == "cnn" else (width,)
     net = networks.build(

@@ -16,6 +16,7 @@ from explorer.export import json_number
 from explorer.state import (  # the playground's settings, limits and URL parser live there
     PLAYGROUND_PRESETS,
     DataOptions,
+    Net,
     PlaygroundSettings,
 )
 
@@ -103,25 +104,18 @@ def playground_points(dataset: str, n: int, seed: int, *, limit: int = 200) -> p
 
 
 def _build(
-    network: str,
-    activation: str,
+    net: Net,
     init: str,
     init_params: InitParams,
-    depth: int,
-    width: int,
     dataset: str,
     options: DataOptions,
-    seed: int,
 ) -> networks.Network:
+    network, activation, depth, width, seed = net
     shape, n_out = _data_shapes(dataset, options)
     return build_network(
-        network,
-        activation,
+        Net(network, activation, depth, width, seed),
         init,
         init_params,
-        depth,
-        width,
-        seed,
         input_shape=shape,
         n_outputs=n_out,
     )
@@ -168,37 +162,33 @@ def _target_variance(y: np.ndarray) -> float:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def playground_start(
-    network: str,
-    activation: str,
+    net: Net,
     init: str,
     init_params: InitParams,
-    depth: int,
-    width: int,
     dataset: str,
     options: DataOptions,
-    seed: int,
 ) -> PlaygroundStart:
     """The untrained network of one initializer on the playground's data (cached).
 
     Parameters
     ----------
-    network, activation, init : str
+    net : Net
+        The playground's network and size; its seed seeds the data and the weights (the
+        same for every initializer).
+    init : str
     init_params : tuple of (name, value) pairs
-    depth, width : int
-        The playground's network size.
     dataset : str
     options : tuple of (name, value) pairs
         Data-set options (:meth:`PlaygroundSettings.data_options`).
-    seed : int
-        Seeds the data and the weights (the same for every initializer).
 
     Returns
     -------
     PlaygroundStart
     """
+    network, activation, depth, width, seed = net
     n = PLAYGROUND_PRESETS[network].n
     x, y = playground_data(dataset, options, n, seed)
-    net = _build(network, activation, init, init_params, depth, width, dataset, options, seed)
+    net = _build(Net(network, activation, depth, width, seed), init, init_params, dataset, options)
     label = initializers.REGISTRY[init].label
     with np.errstate(all="ignore"):
         trace = net.forward(x)
@@ -324,7 +314,7 @@ def playground_run(
     n = PLAYGROUND_PRESETS[network].n
     x, y = playground_data(dataset, options, n, seed)
     spec = datasets.DATASETS[dataset]
-    net = _build(network, activation, init, init_params, depth, width, dataset, options, seed)
+    net = _build(Net(network, activation, depth, width, seed), init, init_params, dataset, options)
 
     def callback(step: int, total: int, _history: training.History) -> None:
         if _progress is not None:

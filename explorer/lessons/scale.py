@@ -18,6 +18,7 @@ from explorer.experiments import (
     stats_frame,
     well_scaled_init,
 )
+from explorer.state import Net
 
 # Re-exported for the page's k/n calculator, so pages need not import core.
 MODES = initializers.MODES
@@ -85,12 +86,8 @@ def _theory_variance(
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def variance_profile(
-    network: str,
-    activation: str,
+    net: Net,
     inits: tuple[tuple[str, str, InitParams], ...],
-    depth: int,
-    width: int,
-    seed: int,
 ) -> pd.DataFrame:
     """Measured and predicted per-layer pre-activation variance of several initializers.
 
@@ -105,9 +102,10 @@ def variance_profile(
         ``variance`` (Var z^l; inf where it overflowed or exceeds float64), ``label``, ``kind``
         ("measured"/"theory"). Theory rows only for :data:`THEORY_NETWORKS`.
     """
+    network, activation, depth, width, seed = net
     frames = []
     for label, init, params in inits:
-        stats = layer_stats(network, activation, init, params, depth, width, seed)
+        stats = layer_stats(Net(network, activation, depth, width, seed), init, params)
         with np.errstate(over="ignore"):  # a std above 1.3e154 has no float64 variance: inf
             measured = stats_frame(stats, label)["preact_std"].to_numpy() ** 2
         frames.append(
@@ -189,13 +187,9 @@ def edge_sweep(
     rows = []
     for k in K_SWEEP:
         stats = layer_stats(
-            network,
-            activation,
+            Net(network, activation, depth, width, seed),
             "variance_scaling",
             vs_params(k, mode, distribution),
-            depth,
-            width,
-            seed,
             batch=batch,
         )
         fwd, bwd = growth_factors(stats)

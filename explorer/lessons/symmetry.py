@@ -18,6 +18,7 @@ from explorer.experiments import (
     fit,
     well_scaled_init,
 )
+from explorer.state import Net
 
 #: The symmetry lesson trains small MLPs on two moons (fast enough to run on every visit).
 SYMMETRY_DATA = "moons"
@@ -174,7 +175,7 @@ def _symmetry_run(
     y: np.ndarray,
     heat_layer: int,
 ) -> SymmetryRun:
-    net = build_network("mlp", activation, init, params, depth, width, seed)
+    net = build_network(Net("mlp", activation, depth, width, seed), init, params)
     _, grads0 = net.loss_and_grads(x, y, "cross_entropy")
     # One update on a copy gives the step-1 gradients: at step 0 a constant net's hidden
     # gradients are still exactly 0 (its output units are clones too, so their errors cancel).

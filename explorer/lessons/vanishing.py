@@ -17,6 +17,7 @@ from explorer.experiments import (
     series_stats,
     well_scaled_init,
 )
+from explorer.state import Net
 
 SMALL_RANDOM = "small_random"
 
@@ -64,12 +65,8 @@ def vanishing_series(
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def vanishing_probe(
-    network: str,
-    activation: str,
+    net: Net,
     series: tuple[tuple[str, str, InitParams], ...],
-    depth: int,
-    width: int,
-    seed: int,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-layer stats of the page-2 series on the user's network (same inputs and seed).
 
@@ -87,7 +84,8 @@ def vanishing_probe(
         One row per series: series, init, sigma_w2, rule_factor (sqrt(sigma_w2 E[f'(0)^2]),
         the small-signal per-layer factor) and :func:`summary_row` fields.
     """
-    layers, summary = series_stats(network, activation, series, depth, width, seed)
+    network, activation, depth, width, seed = net
+    layers, summary = series_stats(Net(network, activation, depth, width, seed), series)
     if network == "mlp":
         first = layers[layers["series"] == series[0][0]]
         top = float(first["grad_std"].iloc[-1])
@@ -152,7 +150,9 @@ def stall_training(
     diverged = []
     for label, init, params in series:
         mlp_init = init if init in networks.supported_inits("mlp") else "orthogonal"
-        net = build_network("mlp", activation, mlp_init, params, STALL_DEPTH, STALL_WIDTH, seed)
+        net = build_network(
+            Net("mlp", activation, STALL_DEPTH, STALL_WIDTH, seed), mlp_init, params
+        )
         history = fit(net, x, y, optimizer="momentum", lr=STALL_LR, steps=STALL_STEPS, seed=seed)
         with np.errstate(all="ignore"):
             shown = np.where(history.loss > STALL_LOSS_CAP, np.inf, history.loss)
@@ -202,4 +202,4 @@ def relu_check(network: str, depth: int, width: int, seed: int) -> pd.DataFrame:
     series = tuple(
         (initializer_label(init), init, ()) for init in (SMALL_RANDOM, "lecun_normal", "he_normal")
     )
-    return series_stats(network, "relu", series, depth, width, seed, slope2=0.5)[1]
+    return series_stats(Net(network, "relu", depth, width, seed), series, slope2=0.5)[1]

@@ -7,6 +7,7 @@ import pytest
 
 from core import initializers
 from explorer import experiments as E
+from explorer.state import Net
 from tests.expected_columns import SUMMARY_ROW
 
 ACTS = ("tanh", "relu", "sigmoid", "linear")
@@ -22,7 +23,7 @@ def overflow_stats():
     # N(0, 10^2) weights on a 64-wide linear MLP: the std grows x80 (1.9 decades) per layer,
     # so float64 overflows near layer 162. (large_random + ReLU at width <= 64 grows only
     # x5.7 per layer: 50 layers reach ~1e37, not inf.)
-    return E.layer_stats("mlp", "linear", "normal", (("std", 10.0),), 170, 64, 0, batch=32)
+    return E.layer_stats(Net("mlp", "linear", 170, 64, 0), "normal", (("std", 10.0),), batch=32)
 
 
 # ---------------------------------------------------------------- probe_batch
@@ -74,7 +75,7 @@ def test_probe_batch_non_increasing_in_size(network):
 @pytest.mark.parametrize("activation", ACTS)
 def test_stats_frame_columns_and_rows(network, activation):
     width = small_width(network)
-    stats = E.layer_stats(network, activation, "he_normal", (), 3, width, 1, batch=32)
+    stats = E.layer_stats(Net(network, activation, 3, width, 1), "he_normal", (), batch=32)
     frame = E.stats_frame(stats, "S")
     assert tuple(frame.columns) == E.STATS_COLUMNS
     assert len(frame) == 3
@@ -88,28 +89,28 @@ def test_stats_frame_columns_and_rows(network, activation):
 
 
 def test_layer_stats_default_batch_is_probe_batch():
-    stats = E.layer_stats("mlp", "tanh", "he_normal", (), 4, 16, 0)
+    stats = E.layer_stats(Net("mlp", "tanh", 4, 16, 0), "he_normal", ())
     assert stats.values_per_layer == E.probe_batch("mlp", 4, 16) * 16
 
 
 def test_layer_stats_explicit_batch_and_determinism():
-    a = E.layer_stats("mlp", "tanh", "glorot_normal", (), 3, 16, 5, batch=64)
-    b = E.layer_stats("mlp", "tanh", "glorot_normal", (), 3, 16, 5, batch=64)
-    c = E.layer_stats("mlp", "tanh", "glorot_normal", (), 3, 16, 6, batch=64)
+    a = E.layer_stats(Net("mlp", "tanh", 3, 16, 5), "glorot_normal", (), batch=64)
+    b = E.layer_stats(Net("mlp", "tanh", 3, 16, 5), "glorot_normal", (), batch=64)
+    c = E.layer_stats(Net("mlp", "tanh", 3, 16, 6), "glorot_normal", (), batch=64)
     assert a.values_per_layer == 64 * 16
     np.testing.assert_array_equal(a.act_std, b.act_std)
     assert not np.array_equal(a.act_std, c.act_std)
 
 
 def test_layer_stats_bias_std_turns_on_bias():
-    base = E.layer_stats("mlp", "tanh", "lecun_normal", (), 3, 16, 0, batch=64)
-    biased = E.layer_stats("mlp", "tanh", "lecun_normal", (), 3, 16, 0, bias_std=1.0, batch=64)
+    base = E.layer_stats(Net("mlp", "tanh", 3, 16, 0), "lecun_normal", (), batch=64)
+    biased = E.layer_stats(Net("mlp", "tanh", 3, 16, 0), "lecun_normal", (), bias_std=1.0, batch=64)
     # q = sigma_w2 * E[tanh^2] + sigma_b2: a bias of variance 1 raises every pre-activation.
     assert (biased.preact_std[1:] > base.preact_std[1:]).all()
 
 
 def test_zero_init_gives_exactly_zero_weight_gradients():
-    stats = E.layer_stats("mlp", "tanh", "zeros", (), 4, 8, 0, batch=32)
+    stats = E.layer_stats(Net("mlp", "tanh", 4, 8, 0), "zeros", (), batch=32)
     frame = E.stats_frame(stats, "zeros")
     assert (frame["act_std"] == 0).all()  # tanh(0) = 0 everywhere
     assert (frame["weight_grad_std"] == 0).all()
@@ -121,7 +122,7 @@ def test_he_relu_keeps_per_layer_factor_near_one():
     # Finite-width fluctuation: the layer variance factor has relative std <= sqrt(2 / n)
     # (0.18 at n = 64), so the std's log-factor <= 0.09 per layer; the geometric mean over
     # 9 ratios has std <= 0.03. 0.1 is more than 3 standard errors.
-    stats = E.layer_stats("mlp", "relu", "he_normal", (), 10, 64, 0)
+    stats = E.layer_stats(Net("mlp", "relu", 10, 64, 0), "he_normal", ())
     summary = E.summarize_layers(stats)
     assert summary.act_factor == pytest.approx(1.0, abs=0.1)
     assert summary.grad_factor == pytest.approx(1.0, abs=0.1)
@@ -130,7 +131,7 @@ def test_he_relu_keeps_per_layer_factor_near_one():
 def test_large_random_relu_grows_like_sqrt_half_width():
     # N(0, 1) with ReLU: sigma_w2 = n, factor sqrt(n / 2) = 5.66 at n = 64 (same 3-SE
     # tolerance argument as above, 10 % relative).
-    stats = E.layer_stats("mlp", "relu", "large_random", (), 10, 64, 0)
+    stats = E.layer_stats(Net("mlp", "relu", 10, 64, 0), "large_random", ())
     summary = E.summarize_layers(stats)
     assert summary.act_factor == pytest.approx(math.sqrt(32), rel=0.1)
     assert np.all(np.diff(stats.act_std) > 0)
@@ -138,7 +139,7 @@ def test_large_random_relu_grows_like_sqrt_half_width():
 
 def test_small_random_tanh_shrinks_every_layer():
     # sigma_w2 = 64e-4: factor sqrt(0.0064) = 0.08 per layer in tanh's linear regime.
-    stats = E.layer_stats("mlp", "tanh", "small_random", (), 6, 64, 0)
+    stats = E.layer_stats(Net("mlp", "tanh", 6, 64, 0), "small_random", ())
     act = E.stats_frame(stats, "s")["act_std"].to_numpy()
     assert np.all(np.diff(act) < 0)
     assert E.summarize_layers(stats).act_factor == pytest.approx(0.08, rel=0.1)
@@ -173,7 +174,7 @@ def test_stats_frame_weight_grad_std_never_nan_on_overflow(overflow_stats):
 
 @pytest.mark.parametrize("which", ["act", "grad", "act_log", "grad_log"])
 def test_hist_frame_shape_and_columns(which):
-    stats = E.layer_stats("mlp", "tanh", "he_normal", (), 3, 16, 0, batch=64)
+    stats = E.layer_stats(Net("mlp", "tanh", 3, 16, 0), "he_normal", (), batch=64)
     frame = E.hist_frame(stats, which)
     assert list(frame.columns) == ["layer", "bin_start", "bin_end", "fraction"]
     hist = getattr(stats, f"{which.split('_')[0]}_{'log_' if 'log' in which else ''}hist")
@@ -184,7 +185,7 @@ def test_hist_frame_shape_and_columns(which):
 
 
 def test_hist_frame_linear_rows_sum_to_one_and_log_excludes_zeros():
-    stats = E.layer_stats("mlp", "relu", "he_normal", (), 3, 16, 0, batch=64)
+    stats = E.layer_stats(Net("mlp", "relu", 3, 16, 0), "he_normal", (), batch=64)
     lin = E.hist_frame(stats, "act").groupby("layer")["fraction"].sum()
     np.testing.assert_allclose(lin.to_numpy(), 1.0, atol=1e-12)
     # ReLU zeroes about half the units exactly; those are left out of the log histogram.
@@ -200,7 +201,7 @@ def test_hist_frame_nonfinite_layers_hold_nothing(overflow_stats):
 
 
 def test_hist_frame_unknown():
-    stats = E.layer_stats("mlp", "tanh", "he_normal", (), 2, 8, 0, batch=32)
+    stats = E.layer_stats(Net("mlp", "tanh", 2, 8, 0), "he_normal", (), batch=32)
     with pytest.raises(ValueError, match="unknown histogram 'weights'"):
         E.hist_frame(stats, "weights")
 
@@ -231,7 +232,7 @@ def test_geometric_factor_undefined(values):
 
 
 def test_summarize_layers_consistent_with_frame():
-    stats = E.layer_stats("mlp", "tanh", "glorot_normal", (), 5, 16, 0, batch=64)
+    stats = E.layer_stats(Net("mlp", "tanh", 5, 16, 0), "glorot_normal", (), batch=64)
     s = E.summarize_layers(stats)
     act, grad = stats.act_std, stats.grad_std
     assert s.depth == 5
@@ -256,7 +257,7 @@ def test_summarize_layers_overflow(overflow_stats):
 
 
 def test_summary_row():
-    stats = E.layer_stats("mlp", "tanh", "glorot_normal", (), 3, 8, 0, batch=32)
+    stats = E.layer_stats(Net("mlp", "tanh", 3, 8, 0), "glorot_normal", (), batch=32)
     s = E.summarize_layers(stats)
     row = E.summary_row(s)
     assert set(row) == set(SUMMARY_ROW)
@@ -374,9 +375,9 @@ def test_well_scaled_init(activation, init):
 
 
 def test_quick_stats_uses_a_quarter_batch():
-    stats = E.quick_stats("mlp", "tanh", "he_normal", (), 4, 16, 0)
+    stats = E.quick_stats(Net("mlp", "tanh", 4, 16, 0), "he_normal", ())
     assert stats.values_per_layer == E.probe_batch("mlp", 4, 16, share=4) * 16
-    full = E.layer_stats("mlp", "tanh", "he_normal", (), 4, 16, 0)
+    full = E.layer_stats(Net("mlp", "tanh", 4, 16, 0), "he_normal", ())
     assert stats.values_per_layer * 4 == full.values_per_layer
 
 
@@ -406,7 +407,7 @@ def test_initializer_label(init):
 
 
 def test_series_stats_empty():
-    layers, summary = E.series_stats("mlp", "tanh", (), 3, 8, 0)
+    layers, summary = E.series_stats(Net("mlp", "tanh", 3, 8, 0), ())
     assert layers.empty
     assert list(layers.columns) == list(E.STATS_COLUMNS)
     assert summary.empty
@@ -416,7 +417,7 @@ def test_series_stats_empty():
 def test_series_stats_rows(network):
     width = small_width(network)
     series = (("He", "he_normal", ()), ("Small", "small_random", ()))
-    layers, summary = E.series_stats(network, "relu", series, 3, width, 0)
+    layers, summary = E.series_stats(Net(network, "relu", 3, width, 0), series)
     assert list(layers.columns) == list(E.STATS_COLUMNS)
     assert layers["series"].tolist() == ["He"] * 3 + ["Small"] * 3
     assert list(summary.columns[:4]) == ["series", "init", "sigma_w2", "rule_factor"]
@@ -430,7 +431,7 @@ def test_series_stats_rows(network):
 
 def test_series_stats_custom_slope2():
     series = (("He", "he_normal", ()),)
-    _, summary = E.series_stats("mlp", "relu", series, 2, 8, 0, slope2=2.0)
+    _, summary = E.series_stats(Net("mlp", "relu", 2, 8, 0), series, slope2=2.0)
     assert summary["rule_factor"].iloc[0] == pytest.approx(2.0)
 
 
@@ -438,9 +439,9 @@ def test_series_stats_custom_slope2():
 
 
 def test_build_network_deterministic_from_seed():
-    a = E.build_network("mlp", "tanh", "he_normal", (), 3, 8, 0)
-    b = E.build_network("mlp", "tanh", "he_normal", (), 3, 8, 0)
-    c = E.build_network("mlp", "tanh", "he_normal", (), 3, 8, 1)
+    a = E.build_network(Net("mlp", "tanh", 3, 8, 0), "he_normal", ())
+    b = E.build_network(Net("mlp", "tanh", 3, 8, 0), "he_normal", ())
+    c = E.build_network(Net("mlp", "tanh", 3, 8, 1), "he_normal", ())
     assert len(a.params) == 4  # 3 hidden + output
     assert a.params[0]["w"].shape == (2, 8)
     assert a.params[-1]["w"].shape == (8, 2)
@@ -451,7 +452,7 @@ def test_build_network_deterministic_from_seed():
 
 def test_build_network_shapes_and_init():
     net = E.build_network(
-        "mlp", "relu", "constant", (("value", 0.5),), 2, 4, 0, input_shape=(3,), n_outputs=5
+        Net("mlp", "relu", 2, 4, 0), "constant", (("value", 0.5),), input_shape=(3,), n_outputs=5
     )
     assert net.params[0]["w"].shape == (3, 4)
     assert net.params[-1]["w"].shape == (4, 5)
@@ -463,7 +464,7 @@ def test_fit_trains_and_records():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((64, 2))
     y = (x[:, 0] > 0).astype(int)
-    net = E.build_network("mlp", "tanh", "glorot_normal", (), 2, 8, 0)
+    net = E.build_network(Net("mlp", "tanh", 2, 8, 0), "glorot_normal", ())
     history = E.fit(net, x, y, optimizer="sgd", lr=0.5, steps=30, seed=0)
     assert history.steps_run == 30
     assert history.step[0] == 0
@@ -476,7 +477,7 @@ def test_fit_symmetry_every_and_clip():
     rng = np.random.default_rng(0)
     x = rng.standard_normal((32, 2))
     y = (x[:, 1] > 0).astype(int)
-    net = E.build_network("mlp", "tanh", "large_random", (), 2, 8, 0)
+    net = E.build_network(Net("mlp", "tanh", 2, 8, 0), "large_random", ())
     history = E.fit(
         net, x, y, optimizer="sgd", lr=0.1, steps=10, seed=0, clip=1e-3, symmetry_every=5
     )
@@ -540,7 +541,7 @@ def test_decision_grid_nonfinite_and_multiclass():
 
 
 def test_decision_grid_real_network():
-    net = E.build_network("mlp", "tanh", "he_normal", (), 2, 8, 0)
+    net = E.build_network(Net("mlp", "tanh", 2, 8, 0), "he_normal", ())
     grid = E.decision_grid(net, (-1.0, 1.0, -1.0, 1.0), 5)
     assert len(grid) == 25
     assert grid["p"].between(0, 1).all()

@@ -13,6 +13,7 @@ import streamlit.delta_generator as dg
 
 from explorer import experiments as E
 from explorer import export, state
+from explorer.state import Net
 
 CONFIG = state.Config(
     network="mlp",
@@ -105,7 +106,7 @@ def test_file_name():
 
 
 def test_per_layer_table_renames_and_orders():
-    stats = E.layer_stats("mlp", "tanh", "he_normal", (), 3, 8, 0, batch=32)
+    stats = E.layer_stats(Net("mlp", "tanh", 3, 8, 0), "he_normal", (), batch=32)
     frame = pd.concat([E.stats_frame(stats, "B"), E.stats_frame(stats, "A")], ignore_index=True)
     table = export.per_layer_table(frame)
     assert list(table.columns) == [export.COLUMN_NAMES[c] for c in E.STATS_COLUMNS]
@@ -210,7 +211,7 @@ def test_json_bytes_empty_table():
 
 
 def test_json_bytes_of_overflowing_probe():
-    stats = E.layer_stats("mlp", "linear", "normal", (("std", 10.0),), 170, 64, 0, batch=32)
+    stats = E.layer_stats(Net("mlp", "linear", 170, 64, 0), "normal", (("std", 10.0),), batch=32)
     table = export.per_layer_table(E.stats_frame(stats, "big"))
     payload = json.loads(export.json_bytes(table, "p", CONFIG))
     last = payload["rows"][-1]

@@ -8,6 +8,7 @@ import pytest
 from core import theory
 from explorer import experiments as E
 from explorer.lessons import chaos as C
+from explorer.state import Net
 
 # ---------------------------------------------------------------- phase_axis_max
 
@@ -176,7 +177,7 @@ def test_depth_scale_curve_drops_unbounded_points():
 @pytest.mark.parametrize(("activation", "rtol"), [("tanh", 0.15), ("linear", 0.15), ("relu", 0.4)])
 def test_mean_field_vs_probe_matches_theory(activation, rtol):
     init = E.well_scaled_init(activation)
-    frame, info = C.mean_field_vs_probe(activation, init, (), 5, 64, 0, 0.0)
+    frame, info = C.mean_field_vs_probe(Net("mlp", activation, 5, 64, 0), init, (), 0.0)
     assert list(frame.columns) == ["layer", "series", "q", "grad_rel"]
     assert frame["series"].tolist() == ["measured (probe)"] * 5 + ["theory (mean field)"] * 5
     assert set(info) == {"applicable", "note", "overflow_layer", "q_ratio_last"}
@@ -196,8 +197,8 @@ def test_mean_field_vs_probe_matches_theory(activation, rtol):
 
 
 def test_mean_field_vs_probe_bias_raises_q():
-    base, _ = C.mean_field_vs_probe("tanh", "glorot_normal", (), 4, 64, 0, 0.0)
-    biased, info = C.mean_field_vs_probe("tanh", "glorot_normal", (), 4, 64, 0, 0.5)
+    base, _ = C.mean_field_vs_probe(Net("mlp", "tanh", 4, 64, 0), "glorot_normal", (), 0.0)
+    biased, info = C.mean_field_vs_probe(Net("mlp", "tanh", 4, 64, 0), "glorot_normal", (), 0.5)
     th0 = base[base["series"] == "theory (mean field)"]["q"].to_numpy()
     th1 = biased[biased["series"] == "theory (mean field)"]["q"].to_numpy()
     assert th1[0] == pytest.approx(th0[0] + 0.5)  # q1 = sigma_w2 q_in + sigma_b2
@@ -208,7 +209,7 @@ def test_mean_field_vs_probe_bias_raises_q():
 
 
 def test_mean_field_vs_probe_zero_weights_no_crash():
-    frame, info = C.mean_field_vs_probe("relu", "zeros", (), 3, 8, 0, 0.0)
+    frame, info = C.mean_field_vs_probe(Net("mlp", "relu", 3, 8, 0), "zeros", (), 0.0)
     assert (frame["q"] == 0).all()
     assert math.isnan(info["q_ratio_last"])  # 0 / 0
 

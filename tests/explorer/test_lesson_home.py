@@ -9,6 +9,7 @@ import pytest
 from core import initializers
 from explorer import experiments as E
 from explorer.lessons import home as H
+from explorer.state import Net
 from tests.expected_columns import SUMMARY_ROW
 
 SUMMARY_COLUMNS = [
@@ -52,7 +53,7 @@ def test_scale_label(m, text):
 @pytest.mark.parametrize("network", ["mlp", "cnn", "rnn", "resmlp"])
 def test_scale_sweep_frames(network, activation):
     width = 8 if network == "cnn" else 16
-    layers, summary = H.scale_sweep(network, activation, 3, width, 0, "he_normal", ())
+    layers, summary = H.scale_sweep(Net(network, activation, 3, width, 0), "he_normal", ())
     assert list(summary.columns) == SUMMARY_COLUMNS
     labels = [H.scale_label(m) for m in H.HOME_MULTIPLIERS] + [
         initializers.REGISTRY["he_normal"].label
@@ -79,7 +80,7 @@ def test_scale_sweep_frames(network, activation):
 def test_scale_sweep_homogeneous_activations_follow_the_rule_exactly(activation):
     # Same seed, same base draw scaled by m: a positively homogeneous f multiplies every
     # layer's std by exactly m, so the measured factor is m x (the m = 1 factor).
-    _, summary = H.scale_sweep("mlp", activation, 6, 32, 0, "he_normal", ())
+    _, summary = H.scale_sweep(Net("mlp", activation, 6, 32, 0), "he_normal", ())
     gaps = summary["rule_gap"].iloc[:5].to_numpy()
     np.testing.assert_allclose(gaps, gaps[2], rtol=0, atol=1e-9)
     ratio = summary["grad_factor"].iloc[:5].to_numpy() / summary["grad_factor"].iloc[2]
@@ -89,14 +90,14 @@ def test_scale_sweep_homogeneous_activations_follow_the_rule_exactly(activation)
 def test_scale_sweep_relu_critical_keeps_signal():
     # m = 1 is He for ReLU: per-layer factor 1 within the finite-width tolerance (see
     # test_experiments: sqrt(2/n)/2 per layer, /sqrt(L - 1) for the mean; < 0.1 at n = 64).
-    _, summary = H.scale_sweep("mlp", "relu", 10, 64, 0, "he_normal", ())
+    _, summary = H.scale_sweep(Net("mlp", "relu", 10, 64, 0), "he_normal", ())
     crit = summary[summary["series"] == "×1"].iloc[0]
     assert crit["act_factor"] == pytest.approx(1.0, abs=0.1)
     assert abs(crit["rule_gap"]) < 0.1
 
 
 def test_scale_sweep_tanh_saturation_and_order():
-    _, summary = H.scale_sweep("mlp", "tanh", 8, 64, 0, "glorot_normal", ())
+    _, summary = H.scale_sweep(Net("mlp", "tanh", 8, 64, 0), "glorot_normal", ())
     sweep = summary.iloc[:5]
     assert np.all(np.diff(sweep["act_last"]) > 0)  # larger weights, larger signal
     # tanh's slope falls away from 0: at and above the critical scale the measured factor
@@ -127,7 +128,7 @@ FAMILY_COLUMNS = [
 @pytest.mark.parametrize("network", ["mlp", "cnn"])
 def test_family_comparison(network, activation):
     width = 8 if network == "cnn" else 32
-    layers, summary = H.family_comparison(network, activation, 4, width, 0)
+    layers, summary = H.family_comparison(Net(network, activation, 4, width, 0))
     assert list(summary.columns) == FAMILY_COLUMNS
     labels = [label for _, label in H.HOME_FAMILIES]
     assert summary["series"].tolist() == [*labels, "Normal, σ × 1.1"]
@@ -152,7 +153,7 @@ def test_family_comparison(network, activation):
 def test_family_comparison_relu_larger_sigma_is_exact_power():
     # ReLU is homogeneous and x1.1 redraws the same normal weights scaled: act_last grows
     # by exactly 1.1^depth.
-    _, summary = H.family_comparison("mlp", "relu", 5, 32, 0)
+    _, summary = H.family_comparison(Net("mlp", "relu", 5, 32, 0))
     assert summary["act_last"].iloc[3] / summary["act_last"].iloc[0] == pytest.approx(
         1.1**5, rel=1e-9
     )
@@ -161,7 +162,7 @@ def test_family_comparison_relu_larger_sigma_is_exact_power():
 def test_family_comparison_families_agree_within_seed_noise():
     # At equal variance the families differ by no more than a few seed-to-seed spreads
     # (act_last's relative std over 4 draws estimates the draw-to-draw noise).
-    _, summary = H.family_comparison("mlp", "tanh", 6, 64, 0)
+    _, summary = H.family_comparison(Net("mlp", "tanh", 6, 64, 0))
     spread = summary["seed_spread"].iloc[0]
     assert (summary["rel_diff"].iloc[1:3].abs() < max(4 * spread, 0.05)).all()
 
@@ -208,7 +209,7 @@ def test_fan_table_dense_uses_user_params():
 
 
 def test_init_sweep_empty():
-    layers, summary = H.init_sweep("mlp", "relu", 3, 8, 0, ())
+    layers, summary = H.init_sweep(Net("mlp", "relu", 3, 8, 0), ())
     assert layers.empty
     assert list(layers.columns) == list(E.STATS_COLUMNS)
     assert summary.empty
@@ -218,7 +219,7 @@ def test_init_sweep_empty():
 def test_init_sweep_matches_scale_sweep_columns(network):
     width = 8 if network == "cnn" else 16
     series = (("He", "he_normal", ()), ("LeCun", "lecun_normal", ()))
-    layers, summary = H.init_sweep(network, "relu", 3, width, 0, series)
+    layers, summary = H.init_sweep(Net(network, "relu", 3, width, 0), series)
     assert list(summary.columns) == SUMMARY_COLUMNS
     assert summary["series"].tolist() == ["He", "LeCun"]
     assert summary["multiplier"].isna().all()
@@ -232,9 +233,9 @@ def test_init_sweep_matches_scale_sweep_columns(network):
 
 
 def test_init_sweep_equals_scale_sweep_user_row():
-    _, sweep = H.scale_sweep("mlp", "tanh", 4, 16, 0, "lecun_normal", ())
+    _, sweep = H.scale_sweep(Net("mlp", "tanh", 4, 16, 0), "lecun_normal", ())
     label = initializers.REGISTRY["lecun_normal"].label
-    _, mine = H.init_sweep("mlp", "tanh", 4, 16, 0, ((label, "lecun_normal", ()),))
+    _, mine = H.init_sweep(Net("mlp", "tanh", 4, 16, 0), ((label, "lecun_normal", ()),))
     pd.testing.assert_series_equal(
         sweep.iloc[5].drop("multiplier"), mine.iloc[0].drop("multiplier"), check_names=False
     )

@@ -10,6 +10,7 @@ import pytest
 from core import initializers, probe
 from explorer import experiments as E
 from explorer.lessons import large_weights as L
+from explorer.state import Net
 
 
 def label(init):
@@ -23,10 +24,12 @@ def label(init):
 def test_compare_stats(network):
     width = 8 if network == "cnn" else 16
     inits = L.large_weight_series("tanh", "he_normal", ())
-    frame = L.compare_stats(network, "tanh", inits, 3, width, 0)
+    frame = L.compare_stats(Net(network, "tanh", 3, width, 0), inits)
     assert list(frame.columns) == list(E.STATS_COLUMNS)
     assert frame["series"].tolist() == [s[0] for s in inits for _ in range(3)]
-    expected = E.stats_frame(E.layer_stats(network, "tanh", "large_random", (), 3, width, 0), "x")
+    expected = E.stats_frame(
+        E.layer_stats(Net(network, "tanh", 3, width, 0), "large_random", ()), "x"
+    )
     np.testing.assert_array_equal(frame["act_std"].iloc[:3], expected["act_std"])
 
 
@@ -75,7 +78,7 @@ def test_saturation_rule_sigmoid_bound_is_root():
 
 
 def test_outer_bin_share_tanh_saturates():
-    stats = E.layer_stats("mlp", "tanh", "large_random", (), 5, 64, 0)
+    stats = E.layer_stats(Net("mlp", "tanh", 5, 64, 0), "large_random", ())
     share, edge = L.outer_bin_share(stats)
     hist = stats.act_hist[-1]
     assert share == pytest.approx((hist[0] + hist[-1]) / stats.hist_values_per_layer)
@@ -88,7 +91,7 @@ def test_outer_bin_share_tanh_saturates():
 
 
 def test_outer_bin_share_well_scaled_is_small():
-    stats = E.layer_stats("mlp", "tanh", "glorot_normal", (), 5, 64, 0)
+    stats = E.layer_stats(Net("mlp", "tanh", 5, 64, 0), "glorot_normal", ())
     share, _ = L.outer_bin_share(stats)
     assert 0 <= share < 0.1
 
@@ -182,8 +185,8 @@ def test_activation_contrast_overflow_reported():
 
 
 def test_train_demo_learns_and_is_deterministic():
-    a = L.train_demo("mlp", "tanh", "he_normal", (), 3, 16, 0, lr=0.1, clip=None)
-    b = L.train_demo("mlp", "tanh", "he_normal", (), 3, 16, 0, lr=0.1, clip=None)
+    a = L.train_demo(Net("mlp", "tanh", 3, 16, 0), "he_normal", (), lr=0.1, clip=None)
+    b = L.train_demo(Net("mlp", "tanh", 3, 16, 0), "he_normal", (), lr=0.1, clip=None)
     assert isinstance(a, L.History)
     assert a.steps_run == L.TRAIN_STEPS
     assert a.final_loss < a.loss[0]
@@ -193,8 +196,8 @@ def test_train_demo_learns_and_is_deterministic():
 
 
 def test_train_demo_clipping_tames_large_weights():
-    free = L.train_demo("mlp", "relu", "large_random", (), 5, 32, 0, lr=0.1, clip=None)
-    clipped = L.train_demo("mlp", "relu", "large_random", (), 5, 32, 0, lr=0.1, clip=1.0)
+    free = L.train_demo(Net("mlp", "relu", 5, 32, 0), "large_random", (), lr=0.1, clip=None)
+    clipped = L.train_demo(Net("mlp", "relu", 5, 32, 0), "large_random", (), lr=0.1, clip=1.0)
     assert free.diverged_at is not None
     assert clipped.diverged_at is None
     assert clipped.n_clipped > 0
@@ -204,14 +207,14 @@ def test_train_demo_network_kind_and_caps(monkeypatch):
     calls = []
     real = L.build_network
 
-    def spy(kind, activation, init, params, depth, width, seed, **kwargs):
-        calls.append((kind, depth, width))
-        return real(kind, activation, init, params, 1, 4, seed, **kwargs)
+    def spy(net, init, params, **kwargs):
+        calls.append((net.network, net.depth, net.width))
+        return real(net._replace(depth=1, width=4), init, params, **kwargs)
 
     monkeypatch.setattr(L, "build_network", spy)
-    L.train_demo("cnn", "tanh", "he_normal", (), 25, 100, 987, lr=0.01, clip=None)
-    L.train_demo("resmlp", "tanh", "he_normal", (), 4, 8, 987, lr=0.01, clip=None)
-    L.train_demo("rnn", "tanh", "he_normal", (), 2, 8, 987, lr=0.01, clip=None)
+    L.train_demo(Net("cnn", "tanh", 25, 100, 987), "he_normal", (), lr=0.01, clip=None)
+    L.train_demo(Net("resmlp", "tanh", 4, 8, 987), "he_normal", (), lr=0.01, clip=None)
+    L.train_demo(Net("rnn", "tanh", 2, 8, 987), "he_normal", (), lr=0.01, clip=None)
     assert calls == [
         ("mlp", L.TRAIN_DEPTH_MAX, L.TRAIN_WIDTH_MAX),
         ("resmlp", 4, 8),
@@ -220,7 +223,7 @@ def test_train_demo_network_kind_and_caps(monkeypatch):
 
 
 def test_curve_frame():
-    history = L.train_demo("mlp", "tanh", "he_normal", (), 3, 16, 0, lr=0.1, clip=None)
+    history = L.train_demo(Net("mlp", "tanh", 3, 16, 0), "he_normal", (), lr=0.1, clip=None)
     frame = L.curve_frame(history, "He")
     assert list(frame.columns) == ["step", "loss", "series"]
     assert (frame["series"] == "He").all()
@@ -244,5 +247,5 @@ def test_loss_rises(loss, rises):
 
 
 def test_loss_rises_on_training():
-    smooth = L.train_demo("mlp", "tanh", "he_normal", (), 3, 16, 0, lr=0.1, clip=None)
+    smooth = L.train_demo(Net("mlp", "tanh", 3, 16, 0), "he_normal", (), lr=0.1, clip=None)
     assert L.loss_rises(smooth) == 0  # small steps: gradient descent goes downhill

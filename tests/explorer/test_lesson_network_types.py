@@ -9,6 +9,7 @@ import pytest
 from core import initializers
 from explorer import experiments as E
 from explorer.lessons import network_types as N
+from explorer.state import Net
 
 ORTHO1 = (("gain", 1.0),)
 
@@ -285,7 +286,7 @@ def test_rnn_linear_shortcut_equals_probe(rnn_linear):
     frame, _ = rnn_linear
     hidden, batch = N.rnn_size(20, 16)
     for lab, init, params in N.rnn_series("he_normal", ()):
-        stats = E.layer_stats("rnn", "linear", init, params, 20, hidden, 0, batch=batch)
+        stats = E.layer_stats(Net("rnn", "linear", 20, hidden, 0), init, params, batch=batch)
         got = frame[frame["series"] == lab]["grad_std"].to_numpy()
         np.testing.assert_allclose(got, stats.grad_std, rtol=1e-9)
 
@@ -294,7 +295,7 @@ def test_rnn_through_time_tanh():
     series = N.rnn_series("he_normal", ())[:3]
     frame, summary = N.rnn_through_time("tanh", series, 10, 16, 0)
     hidden, batch = N.rnn_size(10, 16)
-    stats = E.layer_stats("rnn", "tanh", "he_normal", (), 10, hidden, 0, batch=batch)
+    stats = E.layer_stats(Net("rnn", "tanh", 10, hidden, 0), "he_normal", (), batch=batch)
     np.testing.assert_array_equal(frame["grad_std"].iloc[:10], stats.grad_std)
     assert (summary["overflow_step"] == -1).all()
     # tanh' <= 1: the gradient cannot grow faster than sigma_max per step
@@ -431,10 +432,10 @@ def test_cnn_layer_stats_uses_cnn_size_images():
 
 
 def test_residual_compare():
-    frame = N.residual_compare("relu", "he_normal", ORTHO1, 4, 16, 0, 0.5)
+    frame = N.residual_compare(Net("mlp", "relu", 4, 16, 0), "he_normal", ORTHO1, 0.5)
     assert list(frame.columns) == list(E.STATS_COLUMNS)
     assert frame["series"].tolist() == ["Plain MLP"] * 4 + ["Residual, α = 0.5"] * 4
-    plain = E.layer_stats("mlp", "relu", "he_normal", ORTHO1, 4, 16, 0)
+    plain = E.layer_stats(Net("mlp", "relu", 4, 16, 0), "he_normal", ORTHO1)
     np.testing.assert_array_equal(frame["act_std"].iloc[:4], plain.act_std)
     res = frame[frame["series"] == "Residual, α = 0.5"]["act_std"].to_numpy()
     # x + alpha f(W x): every block adds variance, the std only grows
@@ -442,7 +443,7 @@ def test_residual_compare():
 
 
 def test_residual_compare_alpha_zero_is_identity():
-    frame = N.residual_compare("tanh", "he_normal", ORTHO1, 4, 16, 0, 0.0)
+    frame = N.residual_compare(Net("mlp", "tanh", 4, 16, 0), "he_normal", ORTHO1, 0.0)
     res = frame[frame["series"] == "Residual, α = 0"]["act_std"].to_numpy()
     np.testing.assert_array_equal(res, res[0])  # the branch is switched off
 
@@ -466,7 +467,7 @@ def test_lsuv_size(network, depth, width, expected):
 
 @pytest.mark.parametrize(("kind", "width"), [("mlp", 16), ("resmlp", 16), ("cnn", 4)])
 def test_lsuv_compare(kind, width):
-    report, std = N.lsuv_compare(kind, "tanh", "small_random", (), 3, width, 0)
+    report, std = N.lsuv_compare(Net(kind, "tanh", 3, width, 0), "small_random", ())
     assert list(report.columns) == [
         "layer",
         "name",
@@ -495,8 +496,8 @@ def test_lsuv_compare(kind, width):
 
 
 def test_lsuv_compare_deterministic():
-    a = N.lsuv_compare("mlp", "relu", "he_normal", ORTHO1, 3, 8, 1)
-    b = N.lsuv_compare("mlp", "relu", "he_normal", ORTHO1, 3, 8, 1)
+    a = N.lsuv_compare(Net("mlp", "relu", 3, 8, 1), "he_normal", ORTHO1)
+    b = N.lsuv_compare(Net("mlp", "relu", 3, 8, 1), "he_normal", ORTHO1)
     pd.testing.assert_frame_equal(a[1], b[1])
 
 

@@ -15,6 +15,7 @@ import pytest
 from core import datasets, initializers
 from explorer import state
 from explorer.lessons import playground as P
+from explorer.state import Net
 from tests.expected_columns import PLAYGROUND_HISTORY
 
 
@@ -207,7 +208,7 @@ def test_playground_data_sequence_options():
 
 
 def test_playground_start_mlp():
-    start = P.playground_start("mlp", "tanh", "he_normal", (), 3, 8, "moons", (), 0)
+    start = P.playground_start(Net("mlp", "tanh", 3, 8, 0), "he_normal", (), "moons", ())
     assert start.init == "he_normal"
     assert list(start.act_std.columns) == ["series", "layer", "act_std"]
     assert start.act_std["layer"].tolist() == [1, 2, 3]
@@ -219,25 +220,25 @@ def test_playground_start_mlp():
 
 
 def test_playground_start_small_random_vanishes():
-    small = P.playground_start("mlp", "tanh", "small_random", (), 4, 32, "moons", (), 0)
+    small = P.playground_start(Net("mlp", "tanh", 4, 32, 0), "small_random", (), "moons", ())
     act = small.act_std["act_std"].to_numpy()
     assert np.all(np.diff(act) < 0)
     # the output hardly depends on the input: the untrained boundary is flat, loss ln 2
     assert P.boundary_spread(small.grid) < 1e-3
     assert small.loss == pytest.approx(math.log(2), abs=1e-3)
-    he = P.playground_start("mlp", "tanh", "he_normal", (), 4, 32, "moons", (), 0)
+    he = P.playground_start(Net("mlp", "tanh", 4, 32, 0), "he_normal", (), "moons", ())
     assert P.boundary_spread(he.grid) > 0.1
 
 
 def test_playground_start_resmlp_counts_from_zero():
-    start = P.playground_start("resmlp", "relu", "he_normal", (), 2, 8, "moons", (), 0)
+    start = P.playground_start(Net("resmlp", "relu", 2, 8, 0), "he_normal", (), "moons", ())
     assert start.act_std["layer"].tolist() == [0, 1, 2]
 
 
 def test_playground_start_rnn_time_gradient():
     options = (("length", 10),)
     start = P.playground_start(
-        "rnn", "tanh", "orthogonal", (("gain", 1.0),), 1, 8, "adding", options, 0
+        Net("rnn", "tanh", 1, 8, 0), "orthogonal", (("gain", 1.0),), "adding", options
     )
     assert start.grid is None
     assert list(start.time_grad.columns) == ["series", "layer", "grad_rel"]
@@ -249,7 +250,7 @@ def test_playground_start_rnn_time_gradient():
 
 
 def test_playground_start_cnn():
-    start = P.playground_start("cnn", "relu", "he_normal", (), 2, 4, "shapes", (), 0)
+    start = P.playground_start(Net("cnn", "relu", 2, 4, 0), "he_normal", (), "shapes", ())
     assert start.grid is None
     assert start.time_grad is None
     assert start.act_std["layer"].tolist() == [1, 2]
@@ -257,12 +258,14 @@ def test_playground_start_cnn():
 
 
 def test_playground_start_frame():
-    a = P.playground_start("mlp", "tanh", "he_normal", (), 2, 8, "moons", (), 0)
-    b = P.playground_start("mlp", "tanh", "small_random", (), 2, 8, "moons", (), 0)
+    a = P.playground_start(Net("mlp", "tanh", 2, 8, 0), "he_normal", (), "moons", ())
+    b = P.playground_start(Net("mlp", "tanh", 2, 8, 0), "small_random", (), "moons", ())
     frame = P.playground_start_frame([a, b])
     assert frame["series"].tolist() == [label("he_normal")] * 2 + [label("small_random")] * 2
     options = (("length", 5),)
-    r = P.playground_start("rnn", "tanh", "identity", (("gain", 1.0),), 1, 4, "adding", options, 0)
+    r = P.playground_start(
+        Net("rnn", "tanh", 1, 4, 0), "identity", (("gain", 1.0),), "adding", options
+    )
     times = P.playground_start_frame([r], "time_grad")
     assert list(times.columns) == ["series", "layer", "grad_rel"]
     assert len(times) == 5

@@ -9,6 +9,7 @@ import pytest
 from core import activations, initializers
 from explorer import experiments as E
 from explorer.lessons import scale as S
+from explorer.state import Net
 
 
 def test_grids():
@@ -69,7 +70,7 @@ def test_vs_params():
 
 def test_variance_profile_mlp_theory_matches():
     inits = (("He", "he_normal", ()), ("Small", "small_random", ()))
-    frame = S.variance_profile("mlp", "tanh", inits, 4, 64, 0)
+    frame = S.variance_profile(Net("mlp", "tanh", 4, 64, 0), inits)
     assert list(frame.columns) == ["series", "layer", "variance", "label", "kind"]
     assert list(dict.fromkeys(frame["series"])) == [
         "He · measured",
@@ -85,19 +86,19 @@ def test_variance_profile_mlp_theory_matches():
     # n = 64; 3 SE accumulated over 4 layers is 0.13.
     np.testing.assert_allclose(measured, theory, rtol=0.15)
     assert theory[0] == pytest.approx(2.0)  # He: q1 = 2 x unit input variance
-    stats = E.layer_stats("mlp", "tanh", "he_normal", (), 4, 64, 0)
+    stats = E.layer_stats(Net("mlp", "tanh", 4, 64, 0), "he_normal", ())
     np.testing.assert_allclose(measured[:4], stats.preact_std**2)
 
 
 @pytest.mark.parametrize("network", ["rnn", "resmlp"])
 def test_variance_profile_no_theory_off_theory_networks(network):
-    frame = S.variance_profile(network, "relu", (("He", "he_normal", ()),), 3, 16, 0)
+    frame = S.variance_profile(Net(network, "relu", 3, 16, 0), (("He", "he_normal", ()),))
     assert set(frame["kind"]) == {"measured"}
     assert len(frame) == 3
 
 
 def test_variance_profile_cnn_has_theory():
-    frame = S.variance_profile("cnn", "relu", (("He", "he_normal", ()),), 3, 8, 0)
+    frame = S.variance_profile(Net("cnn", "relu", 3, 8, 0), (("He", "he_normal", ()),))
     assert frame["kind"].tolist() == ["measured"] * 3 + ["theory"] * 3
 
 
@@ -105,11 +106,13 @@ def test_variance_profile_cnn_has_theory():
 def huge_stats():
     # N(0, 10^2) on a 16-wide linear MLP: x40 per layer, the std passes 1.3e154 (whose square
     # float64 cannot hold) near layer 96 but stays finite up to 120.
-    return E.layer_stats("mlp", "linear", "normal", (("std", 10.0),), 120, 16, 0)
+    return E.layer_stats(Net("mlp", "linear", 120, 16, 0), "normal", (("std", 10.0),))
 
 
 def test_variance_profile_huge_std_is_inf_not_nan(huge_stats):
-    frame = S.variance_profile("mlp", "linear", (("N", "normal", (("std", 10.0),)),), 120, 16, 0)
+    frame = S.variance_profile(
+        Net("mlp", "linear", 120, 16, 0), (("N", "normal", (("std", 10.0),)),)
+    )
     measured = frame[frame["kind"] == "measured"]
     assert not measured["variance"].isna().any()
     too_big = huge_stats.preact_std > 1.3e154
@@ -123,7 +126,7 @@ def test_variance_profile_huge_std_is_inf_not_nan(huge_stats):
 
 
 def test_growth_factors_definition():
-    stats = E.layer_stats("mlp", "tanh", "he_normal", (), 5, 16, 0)
+    stats = E.layer_stats(Net("mlp", "tanh", 5, 16, 0), "he_normal", ())
     fwd, bwd = S.growth_factors(stats)
     assert fwd == pytest.approx(E.geometric_factor(stats.preact_std) ** 2)
     assert bwd == pytest.approx(E.geometric_factor(stats.grad_std[::-1]) ** 2)
@@ -140,7 +143,7 @@ def test_growth_factors_finite_beyond_1e154(huge_stats):
 
 
 def test_growth_factors_depth_one_nan():
-    stats = E.layer_stats("mlp", "tanh", "he_normal", (), 1, 16, 0)
+    stats = E.layer_stats(Net("mlp", "tanh", 1, 16, 0), "he_normal", ())
     fwd, bwd = S.growth_factors(stats)
     assert math.isnan(fwd)
     assert math.isnan(bwd)

@@ -10,6 +10,7 @@ import pytest
 from core import datasets, initializers
 from explorer import experiments as E
 from explorer.lessons import symmetry as S
+from explorer.state import Net
 
 STEPS = 40
 
@@ -30,7 +31,7 @@ def test_symmetry_size(depth, width, expected):
 
 def test_boundary_grid_covers_data_plus_margin():
     x = np.array([[0.0, 0.0], [2.0, 1.0]])
-    net = E.build_network("mlp", "tanh", "he_normal", (), 1, 4, 0)
+    net = E.build_network(Net("mlp", "tanh", 1, 4, 0), "he_normal", ())
     grid = S.boundary_grid(net, x)
     assert len(grid) == S.BOUNDARY_CELLS**2
     assert grid["x0"].min() == pytest.approx(-0.5)

@@ -8,6 +8,7 @@ import pytest
 from core import initializers
 from explorer import experiments as E
 from explorer.lessons import vanishing as V
+from explorer.state import Net
 
 SMALL = initializers.REGISTRY["small_random"].label
 
@@ -47,7 +48,7 @@ def test_vanishing_series_keeps_user_params():
 @pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "linear"])
 def test_vanishing_probe_mlp_has_theory(activation):
     series = V.vanishing_series("he_normal", (), activation, "mlp")
-    layers, summary = V.vanishing_probe("mlp", activation, series, 5, 32, 0)
+    layers, summary = V.vanishing_probe(Net("mlp", activation, 5, 32, 0), series)
     names = [s[0] for s in series]
     assert list(dict.fromkeys(layers["series"])) == [*names, "theory: small random"]
     assert summary["series"].tolist() == names
@@ -64,7 +65,7 @@ def test_vanishing_probe_mlp_has_theory(activation):
 def test_vanishing_probe_no_theory_off_mlp(network):
     width = 8 if network == "cnn" else 16
     series = V.vanishing_series("he_normal", (), "relu", network)
-    layers, summary = V.vanishing_probe(network, "relu", series, 3, width, 0)
+    layers, summary = V.vanishing_probe(Net(network, "relu", 3, width, 0), series)
     assert "theory: small random" not in set(layers["series"])
     assert list(layers.columns) == list(E.STATS_COLUMNS)
     assert len(layers) == 3 * len(series)
@@ -77,7 +78,7 @@ def test_small_random_tanh_vanishes_as_theory_predicts():
     # matches the measurement within 30 %: the log of each layer's measured factor fluctuates by
     # at most sqrt(2/n)/2 = 0.09 (finite width), accumulating to 0.22 over 6 layers.
     series = V.vanishing_series("he_normal", (), "tanh", "mlp")
-    layers, summary = V.vanishing_probe("mlp", "tanh", series, 6, 64, 0)
+    layers, summary = V.vanishing_probe(Net("mlp", "tanh", 6, 64, 0), series)
     measured = layers[layers["series"] == SMALL]["act_std"].to_numpy()
     theory = layers[layers["series"] == "theory: small random"]["act_std"].to_numpy()
     assert np.all(np.diff(measured) < 0)

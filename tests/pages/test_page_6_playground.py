@@ -18,6 +18,7 @@ from streamlit.testing.v1 import AppTest
 from core import datasets, initializers, networks, training
 from explorer import export, state
 from explorer.lessons import playground
+from explorer.state import Net
 from tests.expected_columns import PLAYGROUND_HISTORY
 
 
@@ -96,7 +97,7 @@ def test_first_visit_shows_the_untrained_networks_and_does_not_train(
 def test_untrained_small_random_has_vanished_by_the_last_layer() -> None:
     starts = {
         name: playground.playground_start(
-            "mlp", "tanh", name, state.default_params(name), 4, 32, "moons", (), 0
+            Net("mlp", "tanh", 4, 32, 0), name, state.default_params(name), "moons", ()
         )
         for name in ("small_random", "he_normal")
     }
@@ -364,15 +365,11 @@ def test_rnn_view_shows_the_gradient_through_time() -> None:
     assert LABEL["orthogonal"] in notice
     starts = {
         name: playground.playground_start(
-            "rnn",
-            "tanh",
+            Net("rnn", "tanh", 1, 32, 0),
             name,
             state.default_params(name),
-            1,
-            32,
             "adding",
             (("length", 20),),
-            0,
         )  # fmt: skip
         for name in ("small_random", "orthogonal")
     }
