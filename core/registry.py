@@ -224,8 +224,18 @@ class InitSpec:
         Parameters in display order (empty when there are none).
     family : {"constant", "random", "variance_scaling", "orthogonal", "identity"}
     fan_mode : str
-        ``"fan_in"``, ``"fan_out"``, ``"fan_avg"``, ``"mode"`` (chosen by the ``mode`` parameter)
-        or ``"none"`` (the scale does not depend on the fans).
+        ``"fan_in"``, ``"fan_out"``, ``"fan_avg"``, ``"mode"`` (chosen by the ``mode`` parameter),
+        ``"fan_max"`` or ``"none"`` (the scale does not depend on the fans).
+
+        ``"fan_max"`` (orthogonal, delta-orthogonal): the entries' RMS is
+        :math:`g/\sqrt{\max(r, c)}` for the weight flattened to an ``(r, c)`` matrix, because its
+        rows or its columns (whichever are fewer) are orthonormal. For a dense layer
+        ``(r, c) = (fan_in, fan_out)``, so the RMS is :math:`g/\sqrt{\max(n_\mathrm{in},
+        n_\mathrm{out})}`; delta-orthogonal (``c_in <= c_out``) gives the same,
+        :math:`g/\sqrt{\text{fan\_out}}`. An orthogonal conv kernel is flattened to
+        ``(kh*kw*c_in, c_out)``: :math:`g/\sqrt{\max(\text{fan\_in}, c_\mathrm{out})}`.
+        Identity keeps ``"none"``: its non-zero entries are ``g`` whatever the fans (its RMS
+        :math:`g/\sqrt{\max(m, n)}` only counts the zeros).
     pytorch, keras, jax : str
         The equivalent call (PyTorch's weights are ``(out, in, ...)``; the fans agree).
     min_rank : int
@@ -484,8 +494,10 @@ _SPECS: tuple[InitSpec, ...] = (
         label="LeCun normal",
         formula=r"W_{ij} \sim \mathcal{N}\!\left(0,\ \frac{g^2}{n_\mathrm{in}}\right)",
         designed_for=(
-            "Keeps the pre-activation variance constant through linear and tanh-like layers "
-            "(Var = 1/fan_in); the recommended init for SELU self-normalizing networks."
+            "Var = 1/fan_in makes a pre-activation's variance equal its inputs' mean square: "
+            "exact for linear units; plain tanh (slope < 1 away from 0) lets it shrink slowly "
+            "with depth. LeCun (1998) paired it with 1.7159·tanh(2x/3); SELU is the unit it "
+            "truly preserves (Klambauer 2017)."
         ),
         reference=_LECUN_REF,
         reference_url=_LECUN_URL,
@@ -504,8 +516,8 @@ _SPECS: tuple[InitSpec, ...] = (
         label="LeCun uniform",
         formula=(r"W_{ij} \sim \mathcal{U}(-a,\ a), \qquad a = g\sqrt{\frac{3}{n_\mathrm{in}}}"),
         designed_for=(
-            "The uniform version of LeCun's rule: Var = 1/fan_in keeps the forward variance "
-            "constant through linear and tanh-like layers."
+            "The uniform version of LeCun's rule, a = √(3/fan_in): the same Var = 1/fan_in, "
+            "exact for linear units, slowly shrinking through plain tanh, held fixed by SELU."
         ),
         reference=_LECUN_REF,
         reference_url=_LECUN_URL,
@@ -528,7 +540,9 @@ _SPECS: tuple[InitSpec, ...] = (
         ),
         designed_for=(
             "Compromise between keeping the activation variance (1/fan_in) and the gradient "
-            "variance (1/fan_out) constant, for tanh, sigmoid and linear networks."
+            "variance (1/fan_out) constant, derived for units linear around 0 (tanh, softsign, "
+            "linear). Not for sigmoid: its slope 1/4 and mean 1/2 at 0 break the derivation, and "
+            "Glorot & Bengio saw its top layer saturate."
         ),
         reference=_GLOROT_REF,
         reference_url=_GLOROT_URL,
@@ -660,7 +674,7 @@ _SPECS: tuple[InitSpec, ...] = (
         reference_url="https://arxiv.org/abs/1312.6120",
         params=(_GAIN,),
         family="orthogonal",
-        fan_mode="none",
+        fan_mode="fan_max",
         pytorch="nn.init.orthogonal_(w, gain=gain)",
         keras=f"{_KK}.Orthogonal(gain=gain)",
         jax=f"{_KJ}.orthogonal(scale=gain)",
@@ -674,7 +688,8 @@ _SPECS: tuple[InitSpec, ...] = (
         formula=r"W = g\, I",
         designed_for=(
             "For ReLU RNNs (IRNN): the recurrent matrix starts as the identity, so the hidden "
-            "state is copied forward in time and gradients through time do not vanish."
+            "state is copied forward in time and gradients through time do not vanish. Its "
+            "non-zero entries equal g whatever the fans (RMS g/√max(n_in, n_out), from the zeros)."
         ),
         reference=(
             "Le, Q. V., Jaitly, N., Hinton, G. E. (2015). A Simple Way to Initialize Recurrent "
@@ -712,7 +727,7 @@ _SPECS: tuple[InitSpec, ...] = (
         reference_url="https://arxiv.org/abs/1806.05393",
         params=(_GAIN,),
         family="orthogonal",
-        fan_mode="none",
+        fan_mode="fan_max",
         pytorch=(
             "no built-in: zero w, then nn.init.orthogonal_(w[:, :, kh // 2, kw // 2], gain=gain) "
             "(nn.init.dirac_ is the identity special case)"

@@ -625,7 +625,7 @@ def test_registry_entry_is_complete(name):
     assert spec.keras
     assert spec.jax
     assert spec.family in ("constant", "random", "variance_scaling", "orthogonal", "identity")
-    assert spec.fan_mode in ("fan_in", "fan_out", "fan_avg", "mode", "none")
+    assert spec.fan_mode in ("fan_in", "fan_out", "fan_avg", "mode", "fan_max", "none")
     for p in spec.params:
         assert p.check(p.default) == p.default
         if p.kind == "float":
