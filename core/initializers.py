@@ -418,8 +418,9 @@ lecun_normal = _preset(
     r"""LeCun normal: :math:`\mathcal{N}(0, g^2/\text{fan\_in})`, untruncated.
 
     From "Efficient BackProp", LeCun, Y. et al. (1998): with unit-variance inputs, a std of
-    :math:`1/\sqrt{\text{fan\_in}}` keeps the pre-activation variance at 1 through linear and
-    tanh-like layers; also the init for SELU self-normalizing nets (Klambauer et al., 2017).
+    :math:`1/\sqrt{\text{fan\_in}}` keeps the pre-activation variance at 1 through linear
+    layers (plain tanh, slope < 1 away from 0, lets it shrink slowly); SELU self-normalizing
+    nets hold it fixed (Klambauer et al., 2017).
     Equals ``variance_scaling(shape, scale=gain**2, mode="fan_in", distribution="normal")``.
     Note that Keras' ``LecunNormal`` and JAX's ``lecun_normal`` are *truncated*.
     """,

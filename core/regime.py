@@ -221,7 +221,8 @@ def regime(activation: str | Activation, sigma_w2: float, sigma_b2: float = 0.0)
             if x1 > 1.0 and decay == "exponential":
                 notes.append(
                     f"Chaotic: nearby inputs decorrelate towards c* = {c:.3g} within about "
-                    f"{_xi(chi_c):.3g} layers, and gradients grow by chi1 = {x1:.3g} per layer."
+                    f"{_xi(chi_c):.3g} layers, and the gradients' mean square grows by "
+                    f"chi1 = {x1:.3g} per layer."
                 )
     if decay == "exponential":
         xi_c = _xi(chi_c)

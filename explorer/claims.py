@@ -59,7 +59,6 @@ DEFAULT_TOLERANCE = 0.1
 #: What a NaN is called in text.
 UNDEFINED = "undefined (the computation overflowed or divided zero by zero)"
 
-_MEAN_SQUARE_FIX = re.compile(r"(?<!square )gradients grow by chi1")
 _NAN_TEXT = re.compile(r"(?<![A-Za-z])[+-]?nan(?![A-Za-z])|0 of 0", re.IGNORECASE)
 
 
@@ -454,10 +453,7 @@ def regime_claim(activation: str, sigma_w2: float, sigma_b2: float, init: str) -
         _correlation_sentence(r),
         _edge_sentence(r),
     ]
-    # core.regime's chaotic note says the gradients "grow by chi1": it is their mean square
-    lines.extend(
-        _MEAN_SQUARE_FIX.sub("the gradients' mean square grows by chi1", n) for n in r.notes
-    )
+    lines.extend(r.notes)
     if reason:
         lines.append(f"Caveat ({init}): {reason}")
     return Claim(

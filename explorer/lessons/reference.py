@@ -20,6 +20,11 @@ FAN_CONVENTIONS: dict[str, str] = {
     "fan_out": "fan_out (preserves the backward pass)",
     "fan_avg": "fan_avg = (fan_in + fan_out) / 2 (compromise)",
     "mode": "chosen by the mode parameter (fan_in, fan_out or fan_avg)",
+    "fan_max": (
+        "max(fan_in, fan_out) for dense layers: the entries' RMS is g/√max(rows, cols) "
+        "(unit-norm rows or columns, whichever are fewer); a conv kernel is flattened to "
+        "(kh·kw·c_in, c_out)"
+    ),
     "none": "none (scale does not depend on the fans)",
 }
 
