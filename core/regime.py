@@ -29,15 +29,10 @@ The cases the generic formulas get wrong are handled explicitly:
 
 References
 ----------
-.. [1] Poole, B., Lahiri, S., Raghu, M., Sohl-Dickstein, J., Ganguli, S. (2016). Exponential
-   expressivity in deep neural networks through transient chaos. arXiv:1606.05340.
-.. [2] Schoenholz, S. S., Gilmer, J., Ganguli, S., Sohl-Dickstein, J. (2017). Deep Information
-   Propagation. ICLR. arXiv:1611.01232.
-.. [3] Pennington, J., Schoenholz, S. S., Ganguli, S. (2017). Resurrecting the sigmoid in deep
-   learning through dynamical isometry: theory and practice. NeurIPS. arXiv:1711.04735.
-.. [4] Cho, Y., Saul, L. K. (2009). Kernel Methods for Deep Learning. NeurIPS.
-.. [5] Xiao, L., Bahri, Y., Sohl-Dickstein, J., Schoenholz, S. S., Pennington, J. (2018).
-   Dynamical Isometry and a Mean Field Theory of CNNs. ICML. arXiv:1806.05393.
+The mean-field papers listed in :mod:`core.theory` (Poole et al. 2016; Schoenholz et al. 2017;
+Pennington et al. 2017; Cho & Saul 2009 for the arc-cosine kernel), and for convolutions
+Xiao, Bahri, Sohl-Dickstein, Schoenholz, Pennington (2018). Dynamical Isometry and a Mean Field
+Theory of CNNs. ICML. arXiv:1806.05393.
 """
 
 from __future__ import annotations

@@ -369,32 +369,50 @@ def decision_boundary(
     grid: pd.DataFrame,
     points: pd.DataFrame,
     *,
+    n_classes: int = 2,
     title: str | None = None,
     height: int = CHART_HEIGHT,
 ) -> alt.Chart:
-    """A classifier's predicted class on a grid, with (a sample of) the data on top.
+    """A classifier's predictions on a grid, with (a sample of) the data on top.
+
+    Two classes are coloured by P(class 1); more classes by the predicted class, shaded by its
+    probability (the confidence).
 
     Parameters
     ----------
     grid : DataFrame
-        Columns ``x0``, ``x1``, ``x0_end``, ``x1_end`` (cell corners) and ``p`` (probability of
-        class 1, or the predicted class index for more classes).
+        Columns ``x0``, ``x1``, ``x0_end``, ``x1_end`` (cell corners), ``p`` (probability of
+        class 1 for two classes, else of the predicted class) and, for more classes, ``cls``
+        (the predicted class).
     points : DataFrame
         Columns ``x0``, ``x1`` and ``label`` (at most a few hundred rows).
+    n_classes : int
     """
-    cells = (
-        alt.Chart(grid)
-        .mark_rect(opacity=0.75)
-        .encode(
-            x=alt.X("x0:Q", title="x₁", scale=alt.Scale(zero=False, nice=False)),
-            x2="x0_end:Q",
-            y=alt.Y("x1:Q", title="x₂", scale=alt.Scale(zero=False, nice=False)),
-            y2="x1_end:Q",
-            color=alt.Color(
-                "p:Q", title="P(class 1)", scale=alt.Scale(scheme="blueorange", domain=[0, 1])
-            ),
-        )
+    if n_classes > 2:
+        return _class_regions(grid, points, title=title, height=height)
+    color = alt.Color(
+        "p:Q", title="P(class 1)", scale=alt.Scale(scheme="blueorange", domain=[0, 1])
     )
+    fill = alt.Scale(range=["#1f3b73", "#a34700", "#2a7f2a", "#6b2a7f"])
+    cells = alt.Chart(grid).mark_rect(opacity=0.75).encode(color=color)
+    return _input_plane(cells, points, fill, title=title, height=height)
+
+
+def _input_plane(
+    cells: alt.Chart,
+    points: pd.DataFrame,
+    fill: alt.Scale,
+    *,
+    title: str | None,
+    height: int,
+) -> alt.LayerChart:
+    """Grid cells (already coloured) on the 2-D input plane, with the data points on top."""
+    axes = {
+        "x": alt.X("x0:Q", title="x₁", scale=alt.Scale(zero=False, nice=False)),
+        "x2": "x0_end:Q",
+        "y": alt.Y("x1:Q", title="x₂", scale=alt.Scale(zero=False, nice=False)),
+        "y2": "x1_end:Q",
+    }
     dots = (
         alt.Chart(points)
         .mark_point(filled=True, size=18, stroke="white", strokeWidth=0.4)
@@ -402,14 +420,10 @@ def decision_boundary(
             x="x0:Q",
             y="x1:Q",
             shape=alt.Shape("label:N", title="class"),
-            fill=alt.Fill(
-                "label:N",
-                scale=alt.Scale(range=["#1f3b73", "#a34700", "#2a7f2a", "#6b2a7f"]),
-                legend=None,
-            ),
+            fill=alt.Fill("label:N", scale=fill, legend=None),
         )
     )
-    chart = alt.layer(cells, dots).properties(height=height, width=height)
+    chart = alt.layer(cells.encode(**axes), dots).properties(height=height, width=height)
     return _finish(chart, title)
 
 
@@ -778,23 +792,10 @@ def grad_norm_heatmap(
     )
 
 
-def class_regions(
-    grid: pd.DataFrame,
-    points: pd.DataFrame,
-    *,
-    title: str | None = None,
-    height: int = CHART_HEIGHT,
-) -> alt.Chart:
-    """Predicted class on a grid for three or more classes, shaded by confidence.
-
-    Parameters
-    ----------
-    grid : DataFrame
-        Columns x0, x0_end, x1, x1_end (cell corners), cls (predicted class) and p (its
-        probability).
-    points : DataFrame
-        Columns x0, x1, label (a sample of the data).
-    """
+def _class_regions(
+    grid: pd.DataFrame, points: pd.DataFrame, *, title: str | None, height: int
+) -> alt.LayerChart:
+    """:func:`decision_boundary` for three or more classes: the class, shaded by confidence."""
     palette = ["#4c78a8", "#f58518", "#54a24b", "#e45756", "#b279a2", "#9d755d", "#72b7b2"]
     classes = sorted(set(grid["cls"].astype(str)) | set(points["label"].astype(str)), key=int)
     scale = alt.Scale(domain=classes, range=[palette[int(c) % len(palette)] for c in classes])
@@ -802,10 +803,6 @@ def class_regions(
         alt.Chart(grid.assign(cls=grid["cls"].astype(str)))
         .mark_rect()
         .encode(
-            x=alt.X("x0:Q", title="x₁", scale=alt.Scale(zero=False, nice=False)),
-            x2="x0_end:Q",
-            y=alt.Y("x1:Q", title="x₂", scale=alt.Scale(zero=False, nice=False)),
-            y2="x1_end:Q",
             color=alt.Color("cls:N", title="predicted class", scale=scale),
             opacity=alt.Opacity(
                 "p:Q",
@@ -815,18 +812,7 @@ def class_regions(
             ),
         )
     )
-    dots = (
-        alt.Chart(points)
-        .mark_point(filled=True, size=18, stroke="white", strokeWidth=0.4)
-        .encode(
-            x="x0:Q",
-            y="x1:Q",
-            shape=alt.Shape("label:N", title="class"),
-            fill=alt.Fill("label:N", scale=scale, legend=None),
-        )
-    )
-    chart = alt.layer(cells, dots).properties(height=height, width=height)
-    return _finish(chart, title)
+    return _input_plane(cells, points, scale, title=title, height=height)
 
 
 def with_y_domain(chart: alt.LayerChart, low: float, high: float, *, log: bool) -> alt.LayerChart:

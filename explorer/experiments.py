@@ -17,7 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from core import activations, initializers, networks, probe, training
-from explorer.state import Net
+from explorer.state import InitSeries, Net
 
 #: Cost budget of one probe, in multiply-adds per forward pass (about 0.1-0.3 s here).
 PROBE_BUDGET_MACS = 4e8
@@ -336,11 +336,7 @@ def well_scaled_init(activation: str) -> str:
     return "glorot_normal"
 
 
-def quick_stats(
-    net: Net,
-    init: str,
-    init_params: InitParams,
-) -> probe.LayerStats:
+def quick_stats(net: Net, init: str, init_params: InitParams) -> probe.LayerStats:
     """:func:`layer_stats` with a quarter of the probe batch (cached through it)."""
     network, activation, depth, width, seed = net
     return layer_stats(
@@ -390,10 +386,7 @@ def rule_factor(sigma_w2: float, activation: str) -> float:
 
 
 def series_stats(
-    net: Net,
-    series: tuple[tuple[str, str, InitParams], ...],
-    *,
-    slope2: float | None = None,
+    net: Net, series: InitSeries, *, slope2: float | None = None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Probe several initializers on the same network, inputs and seed, and summarize each.
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal
 
 import altair as alt
@@ -315,43 +315,34 @@ def export_row(
         st.caption(
             "Files are named after your settings; the JSON holds the settings and the share link."
         )
+        # One row of two buttons per artefact: (label, extension, MIME type, icon, builder).
+        rows: list[tuple[tuple[str, str, str, str, Callable[[], bytes]], ...]] = []
         if table is not None:
-            left, right = st.columns(2)
-            left.download_button(
-                "Per-layer data (CSV)",
-                data=lambda: csv_bytes(table),
-                file_name=file_name(page_slug, config, "csv"),
-                mime="text/csv",
-                key=f"{key}_csv",
-                on_click="ignore",
-                icon=":material/table:",
-            )
-            right.download_button(
-                "Per-layer data (JSON)",
-                data=lambda: json_bytes(table, page_slug, config, extra),
-                file_name=file_name(page_slug, config, "json"),
-                mime="application/json",
-                key=f"{key}_json",
-                on_click="ignore",
-                icon=":material/data_object:",
-            )
+            rows.append(
+                (
+                    ("Per-layer data (CSV)", "csv", "text/csv", ":material/table:",
+                     lambda: csv_bytes(table)),
+                    ("Per-layer data (JSON)", "json", "application/json", ":material/data_object:",
+                     lambda: json_bytes(table, page_slug, config, extra)),
+                )
+            )  # fmt: skip
         if chart is not None:
-            left, right = st.columns(2)
-            left.download_button(
-                "Chart (SVG)",
-                data=lambda: chart_image(chart, "svg"),
-                file_name=file_name(page_slug, config, "svg"),
-                mime="image/svg+xml",
-                key=f"{key}_svg",
-                on_click="ignore",
-                icon=":material/image:",
-            )
-            right.download_button(
-                "Chart (PNG)",
-                data=lambda: chart_image(chart, "png"),
-                file_name=file_name(page_slug, config, "png"),
-                mime="image/png",
-                key=f"{key}_png",
-                on_click="ignore",
-                icon=":material/image:",
-            )
+            rows.append(
+                (
+                    ("Chart (SVG)", "svg", "image/svg+xml", ":material/image:",
+                     lambda: chart_image(chart, "svg")),
+                    ("Chart (PNG)", "png", "image/png", ":material/image:",
+                     lambda: chart_image(chart, "png")),
+                )
+            )  # fmt: skip
+        for row in rows:
+            for column, (text, ext, mime, icon, build) in zip(st.columns(2), row, strict=True):
+                column.download_button(
+                    text,
+                    data=build,
+                    file_name=file_name(page_slug, config, ext),
+                    mime=mime,
+                    key=f"{key}_{ext}",
+                    on_click="ignore",
+                    icon=icon,
+                )

@@ -396,11 +396,11 @@ def text_param(
 
 def compared_against(
     config: state.Config,
-    series: tuple[tuple[str, str, state.InitParams], ...],
+    series: state.InitSeries,
     *,
     key: str,
     label: str,
-) -> tuple[list[str], tuple[tuple[str, str, state.InitParams], ...]]:
+) -> tuple[list[str], state.InitSeries]:
     """The picker of a page whose protagonist ``series[0]`` is compared with other schemes.
 
     ``series[1:]`` is the page's default comparison, the protagonist is not offered, and an

@@ -26,6 +26,8 @@ from typing import Any, NamedTuple
 from core import activations, datasets, initializers, networks, training
 
 InitParams = tuple[tuple[str, float | str], ...]
+#: Several initializers drawn side by side: (series label, registry name, parameters) each.
+InitSeries = tuple[tuple[str, str, InitParams], ...]
 Query = Mapping[str, str | list[str]]
 
 
@@ -618,7 +620,7 @@ def merge_compare(
     return [name for name in merged if name in options][:MAX_COMPARED]
 
 
-def compare_series(config: Config, names: Sequence[str]) -> tuple[tuple[str, str, InitParams], ...]:
+def compare_series(config: Config, names: Sequence[str]) -> InitSeries:
     """(label, init, params) of the chosen initializers.
 
     The sidebar's initializer keeps the visitor's parameters; any other uses its defaults.

@@ -19,10 +19,8 @@ def boundaries(items: list, points, n_classes: int) -> None:  # noqa: ANN001
     cols = st.columns(2)
     for i, (title, grid) in enumerate(items):
         with cols[i % 2]:
-            chart = (
-                charts.decision_boundary(grid, points, title=title, height=300)
-                if n_classes == 2
-                else charts.class_regions(grid, points, title=title, height=300)
+            chart = charts.decision_boundary(
+                grid, points, n_classes=n_classes, title=title, height=300
             )
             st.altair_chart(chart, width="stretch")
 

@@ -128,10 +128,7 @@ def depth_scale_curve(activation: str, sb2: float, sw2_max: float) -> pd.DataFra
 
 
 def mean_field_vs_probe(
-    net: Net,
-    init: str,
-    params: InitParams,
-    sb2: float,
+    net: Net, init: str, params: InitParams, sb2: float
 ) -> tuple[pd.DataFrame, dict[str, object]]:
     """Predicted and measured per-layer q^l and gradient scale of an MLP with biases.
 

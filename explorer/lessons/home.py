@@ -21,7 +21,7 @@ from explorer.experiments import (
     variance_scaling_params,
 )
 from explorer.lessons.reference import calculator_frame, catalogue_frame
-from explorer.state import Net
+from explorer.state import InitSeries, Net
 
 
 def format_change(relative: float) -> str:
@@ -55,9 +55,7 @@ def scale_label(multiplier: float) -> str:
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def scale_sweep(
-    net: Net,
-    user_init: str,
-    user_params: InitParams,
+    net: Net, user_init: str, user_params: InitParams
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-layer stats for the five multiples of the critical scale and the user's initializer.
 
@@ -218,10 +216,7 @@ def fan_table(
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def init_sweep(
-    net: Net,
-    series: tuple[tuple[str, str, InitParams], ...],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def init_sweep(net: Net, series: InitSeries) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-layer stats of several initializers on one network, as :func:`scale_sweep` gives them.
 
     Parameters

@@ -19,16 +19,13 @@ from explorer.experiments import (
     summarize_layers,
     well_scaled_init,
 )
-from explorer.state import Net
+from explorer.state import InitSeries, Net
 
 #: The training record the page reports on (re-exported so pages need not import core).
 History = training.History
 
 
-def compare_stats(
-    net: Net,
-    inits: tuple[tuple[str, str, InitParams], ...],
-) -> pd.DataFrame:
+def compare_stats(net: Net, inits: InitSeries) -> pd.DataFrame:
     """Per-layer stats of several initializers on the same network and seed, stacked.
 
     Parameters
@@ -83,9 +80,7 @@ CLIP_CHOICES: tuple[float, ...] = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 LR_CHOICES: tuple[float, ...] = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3)
 
 
-def large_weight_series(
-    activation: str, init: str, init_params: InitParams
-) -> tuple[tuple[str, str, InitParams], ...]:
+def large_weight_series(activation: str, init: str, init_params: InitParams) -> InitSeries:
     """The series page 3 compares: N(0, 1), the user's initializer, the usual one for f.
 
     Returns
@@ -186,12 +181,7 @@ def activation_contrast(network: str, depth: int, width: int, seed: int) -> pd.D
 
 @st.cache_data(max_entries=128, show_spinner=False)
 def train_demo(
-    net: Net,
-    init: str,
-    init_params: InitParams,
-    *,
-    lr: float,
-    clip: float | None,
+    net: Net, init: str, init_params: InitParams, *, lr: float, clip: float | None
 ) -> training.History:
     """Train page 3's small MLP on two moons with plain SGD, optionally clipping the gradient.
 

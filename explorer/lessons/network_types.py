@@ -13,7 +13,7 @@ import streamlit as st
 
 from core import initializers, lsuv, networks, probe, theory
 from explorer.experiments import InitParams, geometric_factor, layer_stats, stats_frame
-from explorer.state import Net
+from explorer.state import InitSeries, Net
 
 #: Jacobian spectra: at most this many multiply-adds per spectrum (depth x width^3).
 SPECTRUM_BUDGET_MACS = 2 * 256**3 * 12
@@ -49,9 +49,6 @@ LSUV_IMAGE = 8
 #: LSUV re-runs the forward pass for every rescaling of every layer (cost ~ depth^2), so the
 #: LSUV tab works on a network of at most these sizes.
 LSUV_MAX_DEPTH, LSUV_MAX_WIDTH, LSUV_MAX_CHANNELS, LSUV_BATCH = 20, 128, 32, 64
-
-
-InitSeries = tuple[tuple[str, str, InitParams], ...]
 
 
 def _series_label(init: str, params: InitParams, *, with_gain: bool = False) -> str:
@@ -418,12 +415,7 @@ def cnn_layer_stats(
     return pd.concat(frames, ignore_index=True)
 
 
-def residual_compare(
-    net: Net,
-    init: str,
-    params: InitParams,
-    alpha: float,
-) -> pd.DataFrame:
+def residual_compare(net: Net, init: str, params: InitParams, alpha: float) -> pd.DataFrame:
     """Per-layer stats of a plain MLP and a residual MLP (branch scale ``alpha``), stacked.
 
     Series labels are "Plain MLP" and "Residual, α = <alpha>". Both probes are cached;
@@ -446,11 +438,7 @@ def lsuv_size(network: str, depth: int, width: int) -> tuple[str, int, int]:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def lsuv_compare(
-    net: Net,
-    init: str,
-    params: InitParams,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def lsuv_compare(net: Net, init: str, params: InitParams) -> tuple[pd.DataFrame, pd.DataFrame]:
     """LSUV (orthogonal pre-init, then per-layer rescaling) next to the user's initializer.
 
     Builds one network with the user's initializer, measures the std of every layer's

@@ -104,11 +104,7 @@ def playground_points(dataset: str, n: int, seed: int, *, limit: int = 200) -> p
 
 
 def _build(
-    net: Net,
-    init: str,
-    init_params: InitParams,
-    dataset: str,
-    options: DataOptions,
+    net: Net, init: str, init_params: InitParams, dataset: str, options: DataOptions
 ) -> networks.Network:
     network, activation, depth, width, seed = net
     shape, n_out = _data_shapes(dataset, options)
@@ -162,11 +158,7 @@ def _target_variance(y: np.ndarray) -> float:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def playground_start(
-    net: Net,
-    init: str,
-    init_params: InitParams,
-    dataset: str,
-    options: DataOptions,
+    net: Net, init: str, init_params: InitParams, dataset: str, options: DataOptions
 ) -> PlaygroundStart:
     """The untrained network of one initializer on the playground's data (cached).
 

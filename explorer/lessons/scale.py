@@ -18,7 +18,7 @@ from explorer.experiments import (
     stats_frame,
     well_scaled_init,
 )
-from explorer.state import Net
+from explorer.state import InitSeries, Net
 
 # Re-exported for the page's k/n calculator, so pages need not import core.
 MODES = initializers.MODES
@@ -85,10 +85,7 @@ def _theory_variance(
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-def variance_profile(
-    net: Net,
-    inits: tuple[tuple[str, str, InitParams], ...],
-) -> pd.DataFrame:
+def variance_profile(net: Net, inits: InitSeries) -> pd.DataFrame:
     """Measured and predicted per-layer pre-activation variance of several initializers.
 
     Parameters

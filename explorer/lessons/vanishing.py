@@ -17,7 +17,7 @@ from explorer.experiments import (
     series_stats,
     well_scaled_init,
 )
-from explorer.state import Net
+from explorer.state import InitSeries, Net
 
 SMALL_RANDOM = "small_random"
 
@@ -46,7 +46,7 @@ STALL_LOSS_CAP = 100.0
 
 def vanishing_series(
     init: str, init_params: InitParams, activation: str, network: str
-) -> tuple[tuple[str, str, InitParams], ...]:
+) -> InitSeries:
     """(label, init, params) of the series page 2 compares.
 
     Small random N(0, 0.01²), the user's initializer (when different) and the textbook one for
@@ -64,10 +64,7 @@ def vanishing_series(
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def vanishing_probe(
-    net: Net,
-    series: tuple[tuple[str, str, InitParams], ...],
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def vanishing_probe(net: Net, series: InitSeries) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-layer stats of the page-2 series on the user's network (same inputs and seed).
 
     Parameters
@@ -127,7 +124,7 @@ def _finite_max(values: np.ndarray) -> float:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def stall_training(
-    activation: str, series: tuple[tuple[str, str, InitParams], ...], seed: int
+    activation: str, series: InitSeries, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Train the page-2 MLP from each initialization (same data, seed and optimizer).
 
