@@ -436,8 +436,13 @@ def build_network(
     *,
     input_shape: tuple[int, ...] = (2,),
     n_outputs: int = 2,
+    rng: np.random.Generator | None = None,
 ) -> networks.Network:
-    """:func:`core.networks.build` from small primitives (the weights drawn from ``seed``)."""
+    """:func:`core.networks.build` from small primitives.
+
+    The weights are drawn from ``rng`` when given (a caller that draws its inputs from the
+    same stream afterwards), else from a fresh Generator seeded with ``net.seed``.
+    """
     kind, activation, depth, width, seed = net
     return networks.build(
         kind,
@@ -448,7 +453,7 @@ def build_network(
         activation=activation,
         init=init,
         init_params=dict(init_params),
-        rng=np.random.default_rng(seed),
+        rng=np.random.default_rng(seed) if rng is None else rng,
     )
 
 

@@ -12,7 +12,13 @@ import pandas as pd
 import streamlit as st
 
 from core import initializers, lsuv, networks, probe, theory
-from explorer.experiments import InitParams, geometric_factor, layer_stats, stats_frame
+from explorer.experiments import (
+    InitParams,
+    build_network,
+    geometric_factor,
+    layer_stats,
+    stats_frame,
+)
 from explorer.state import InitSeries, Net
 
 #: Jacobian spectra: at most this many multiply-adds per spectrum (depth x width^3).
@@ -465,17 +471,7 @@ def lsuv_compare(net: Net, init: str, params: InitParams) -> tuple[pd.DataFrame,
     kind, activation, depth, width, seed = net
     rng = np.random.default_rng(seed)
     shape = (LSUV_IMAGE, LSUV_IMAGE, width) if kind == "cnn" else (width,)
-    net = networks.build(
-        kind,
-        input_shape=shape,
-        n_outputs=10,
-        depth=depth,
-        width=width,
-        activation=activation,
-        init=init,
-        rng=rng,
-        init_params=dict(params),
-    )
+    net = build_network(net, init, params, input_shape=shape, n_outputs=10, rng=rng)
     x = rng.standard_normal((8 if kind == "cnn" else LSUV_BATCH, *shape))  # 8 images: 512 px
 
     def preact_std(network: networks.Network) -> np.ndarray:
