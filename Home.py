@@ -74,19 +74,18 @@ one = by_series.loc[lesson.scale_label(1.0)]
 hi = by_series.loc[lesson.scale_label(2.0)]
 mine = summary.iloc[-1]
 
-forward_chart = charts.with_legend_columns(
-    charts.per_layer_lines(
-        shown,
-        y="act_std",
-        y_title="std of activations (log)",
-        x_title=unit.capitalize(),
-        title="Forward: activations (weight scale × critical)",
+forward_chart, backward_chart = page.forward_backward_charts(
+    shown,
+    x_title=unit.capitalize(),
+    titles=(
+        "Forward: activations (weight scale × critical)",
+        "Backward: gradients (weight scale × critical)",
     ),
-    3,
+    legend_columns=3,
 )
 left, right = st.columns(2)
 with left:
-    st.altair_chart(forward_chart, width="stretch")
+    page.chart(forward_chart)
     if config.network == "rnn":
         moral = (
             "The activations hardly change: every time step adds a fresh input. The gradients "
@@ -106,19 +105,7 @@ with left:
         f"{page.fmt(hi.act_ratio)}. {moral}"
     )
 with right:
-    st.altair_chart(
-        charts.with_legend_columns(
-            charts.per_layer_lines(
-                shown,
-                y="grad_std",
-                y_title="std of ∂L/∂z (log)",
-                x_title=unit.capitalize(),
-                title="Backward: gradients (weight scale × critical)",
-            ),
-            3,
-        ),
-        width="stretch",
-    )
+    page.chart(backward_chart)
     page.notice(
         f"the gradient that reaches {unit} 1 is {page.fmt(lo.grad_ratio)} of the top one at "
         f"0.5 × critical and {page.fmt(hi.grad_ratio)} at 2 × critical: the same factor "

@@ -14,10 +14,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 
+import altair as alt
+import pandas as pd
 import streamlit as st
 
 from core import initializers
-from explorer import sidebar, state
+from explorer import charts, sidebar, state
 
 #: Shown under every chart: what the learner should look at.
 NOTICE_PREFIX = "**What to notice:**"
@@ -71,6 +73,61 @@ def setup(
 def notice(text: str) -> None:
     """The one-line "what to notice" caption under a chart (Markdown)."""
     st.caption(f"{NOTICE_PREFIX} {text}")
+
+
+def chart(figure: alt.TopLevelMixin, note: str | None = None) -> None:
+    """Draw a chart at full width, then its "what to notice" caption when ``note`` is given."""
+    st.altair_chart(figure, width="stretch")
+    if note is not None:
+        notice(note)
+
+
+def forward_backward_charts(
+    frame: pd.DataFrame,
+    *,
+    x_title: str,
+    titles: tuple[str, str],
+    y_titles: tuple[str, str] = ("std of activations (log)", "std of ∂L/∂z (log)"),
+    legend_columns: int | None = None,
+    dashed_series: Sequence[str] = (),
+) -> tuple[alt.TopLevelMixin, alt.TopLevelMixin]:
+    """The per-layer pair on a log scale: std of the activations and std of ∂L/∂z.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Per-layer statistics with ``act_std`` and ``grad_std`` columns.
+    x_title : str
+        Title of the layer axis.
+    titles : tuple of str
+        Titles of the forward and of the backward chart.
+    y_titles : tuple of str, optional
+        Titles of their y axes.
+    legend_columns : int, optional
+        Columns the legend wraps into (default: Altair's single column).
+    dashed_series : sequence of str, optional
+        Series drawn dashed (theory overlays).
+
+    Returns
+    -------
+    tuple of alt.TopLevelMixin
+        The forward chart and the backward chart.
+    """
+    pair = []
+    for y, y_title, title in zip(("act_std", "grad_std"), y_titles, titles, strict=True):
+        figure = charts.per_layer_lines(
+            frame,
+            y=y,
+            y_title=y_title,
+            x_title=x_title,
+            title=title,
+            dashed_series=dashed_series,
+        )
+        pair.append(
+            figure if legend_columns is None else charts.with_legend_columns(figure, legend_columns)
+        )
+    forward, backward = pair
+    return forward, backward
 
 
 def try_this(question: str, answer: str, *, key: str) -> None:

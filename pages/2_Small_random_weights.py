@@ -163,20 +163,16 @@ page.notice(hist_text)
 # ---- Per-layer std of activations and gradients ------------------------------------------
 st.header("Forward and backward, on a log scale")
 theory = ["theory: small random"] if config.network == "mlp" else []
-forward_chart = charts.with_legend_columns(
-    charts.per_layer_lines(
-        layers,
-        y="act_std",
-        y_title="std of activations (log)",
-        x_title=unit.capitalize(),
-        title="Forward: activations",
-        dashed_series=theory,
-    ),
-    2,
+forward_chart, backward_chart = page.forward_backward_charts(
+    layers,
+    x_title=unit.capitalize(),
+    titles=("Forward: activations", "Backward: gradients"),
+    legend_columns=2,
+    dashed_series=theory,
 )
 c1, c2 = st.columns(2)
 with c1:
-    st.altair_chart(forward_chart, width="stretch")
+    page.chart(forward_chart)
     page.notice(
         (
             f"each step down the small-random line is a factor {page.fmt(small.act_factor)}"
@@ -190,20 +186,7 @@ with c1:
         )
     )
 with c2:
-    st.altair_chart(
-        charts.with_legend_columns(
-            charts.per_layer_lines(
-                layers,
-                y="grad_std",
-                y_title="std of ∂L/∂z (log)",
-                x_title=unit.capitalize(),
-                title="Backward: gradients",
-                dashed_series=theory,
-            ),
-            2,
-        ),
-        width="stretch",
-    )
+    page.chart(backward_chart)
     verb = "has shrunk to" if small.grad_ratio < 1 else "is still"
     page.notice(
         f"read right to left: the gradient injected at {unit} {last} {verb} "

@@ -122,16 +122,26 @@ with left:
         )
 with right:
     if activation.saturating:
-        hist = experiments.hist_frame(large, "act")
-        st.altair_chart(
-            charts.layer_heatmap(
-                hist,
-                x_title="activation value a",
-                y_title=unit.capitalize(),
-                title="N(0, 1): where the activations lie, per layer",
-            ),
-            width="stretch",
+        hist_column, hist_x_title, hist_title = (
+            "act",
+            "activation value a",
+            "N(0, 1): where the activations lie, per layer",
         )
+    else:
+        hist_column, hist_x_title, hist_title = (
+            "act_log",
+            "log10 |a| (decades)",
+            "N(0, 1): magnitude of the activations, per layer",
+        )
+    page.chart(
+        charts.layer_heatmap(
+            experiments.hist_frame(large, hist_column),
+            x_title=hist_x_title,
+            y_title=unit.capitalize(),
+            title=hist_title,
+        )
+    )
+    if activation.saturating:
         share, edge = lesson.outer_bin_share(large)
         if net == "resmlp":
             page.notice(
@@ -147,16 +157,6 @@ with right:
                 "layer outputs little more than a sign per unit."
             )
     else:
-        hist = experiments.hist_frame(large, "act_log")
-        st.altair_chart(
-            charts.layer_heatmap(
-                hist,
-                x_title="log10 |a| (decades)",
-                y_title=unit.capitalize(),
-                title="N(0, 1): magnitude of the activations, per layer",
-            ),
-            width="stretch",
-        )
         page.notice(
             "Each row is one layer's histogram of log10 |a|. The mass moves right by about "
             f"**{experiments.decades(growth):.2g} decades per {unit}**: {unit} {depth}'s "

@@ -203,15 +203,17 @@ with tab_cnn:
         with st.spinner("Probing the CNN…"):
             frame = lesson.cnn_layer_stats(cnn.activation, series, cnn.depth, c, cnn.seed)
         summary = lesson.series_summary(frame)
-        cnn_chart = charts.per_layer_lines(
+        cnn_chart, cnn_grad_chart = page.forward_backward_charts(
             frame,
-            y="act_std",
-            y_title="std of activations",
             x_title="Conv layer",
-            title=f"Activations: {cnn.depth} conv layers, {c} channels",
+            titles=(
+                f"Activations: {cnn.depth} conv layers, {c} channels",
+                "Gradients (injected at the top layer)",
+            ),
+            y_titles=("std of activations", "std of dL/dz"),
         )
         with st.container():
-            st.altair_chart(cnn_chart, width="stretch")
+            page.chart(cnn_chart)
             page.notice(
                 f"After {cnn.depth} conv layers the activation std is "
                 + "; ".join(
@@ -222,16 +224,7 @@ with tab_cnn:
                 + "."
             )
         with st.container():
-            st.altair_chart(
-                charts.per_layer_lines(
-                    frame,
-                    y="grad_std",
-                    y_title="std of dL/dz",
-                    x_title="Conv layer",
-                    title="Gradients (injected at the top layer)",
-                ),
-                width="stretch",
-            )
+            page.chart(cnn_grad_chart)
             page.notice(
                 "The gradient reaching layer 1 is "
                 + "; ".join(
@@ -305,16 +298,22 @@ with tab_rnn:
         x_title = f"Time step t (gradient injected at step {steps})"
         mine = summary.iloc[0]
         ortho = lesson.orthogonal_row(summary, 1.0)
-        rnn_chart = charts.per_layer_lines(
-            frame,
-            y="grad_std",
-            y_title="std of dL/dz_t",
-            x_title=x_title,
-            title=f"Your activation ({rnn.activation}): ρ and f′ together",
-            height=300,
+        rnn_chart, lin_chart = (
+            charts.per_layer_lines(
+                through_time,
+                y="grad_std",
+                y_title="std of dL/dz_t",
+                x_title=x_title,
+                title=title,
+                height=300,
+            )
+            for through_time, title in (
+                (frame, f"Your activation ({rnn.activation}): ρ and f′ together"),
+                (lin_frame, "Linear RNN: ρ alone"),
+            )
         )
         if rnn.activation != "linear":
-            st.altair_chart(rnn_chart, width="stretch")
+            page.chart(rnn_chart)
             versus = (
                 ""
                 if mine.series == ortho.series
@@ -326,17 +325,7 @@ with tab_rnn:
                 f"**{page.fmt(mine.ratio)}** for {mine.series}{versus}: f′(z_t) shrinks it at "
                 "every step on top of ρ."
             )
-        st.altair_chart(
-            charts.per_layer_lines(
-                lin_frame,
-                y="grad_std",
-                y_title="std of dL/dz_t",
-                x_title=x_title,
-                title="Linear RNN: ρ alone",
-                height=300,
-            ),
-            width="stretch",
-        )
+        page.chart(lin_chart)
         lin = {g: lesson.orthogonal_row(lin_summary, g).ratio for g in (1.0, 0.9, 1.1)}
         page.notice(
             f"From step {steps} back to step 1 ({steps - 1} multiplications by W_hhᵀ) the linear "
@@ -430,15 +419,17 @@ with tab_res:
         resid = frame[frame["series"] != "Plain MLP"]
         summary = lesson.series_summary(frame).set_index("series")
         left, right = st.columns(2)
-        res_chart = charts.per_layer_lines(
+        res_chart, res_grad_chart = page.forward_backward_charts(
             frame,
-            y="act_std",
-            y_title="std of activations (the stream)",
             x_title="Layer / block",
-            title=f"Forward: {res.depth} layers of {res.width} units",
+            titles=(
+                f"Forward: {res.depth} layers of {res.width} units",
+                "Backward: gradient injected at the top",
+            ),
+            y_titles=("std of activations (the stream)", "std of dL/dz (branch input)"),
         )
         with left:
-            st.altair_chart(res_chart, width="stretch")
+            page.chart(res_chart)
             text = (
                 f"After {res.depth} layers the plain MLP's std is "
                 f"**{page.fmt(plain['act_std'].iloc[-1])}** (×"
@@ -455,16 +446,7 @@ with tab_res:
                 )
             page.notice(text)
         with right:
-            st.altair_chart(
-                charts.per_layer_lines(
-                    frame,
-                    y="grad_std",
-                    y_title="std of dL/dz (branch input)",
-                    x_title="Layer / block",
-                    title="Backward: gradient injected at the top",
-                ),
-                width="stretch",
-            )
+            page.chart(res_grad_chart)
             if alpha == 0:
                 page.notice(
                     "With α = 0 the branches receive exactly zero gradient (marked as "

@@ -468,53 +468,58 @@ starts = [
     )
     for name, params in runs_args
 ]
-if starts and config.network == "rnn":
-    time_frame = lesson.playground_start_frame(starts, "time_grad")
-    st.altair_chart(
+if starts:
+    if config.network == "rnn":
+        start_frame = lesson.playground_start_frame(starts, "time_grad")
+        start_y, start_y_title, start_x_title, start_title = (
+            "grad_rel",
+            "‖∂L/∂h_t‖ relative to the last step",
+            "Time step t (top recurrent layer)",
+            "How much gradient travels back through time, at initialization",
+        )
+    else:
+        start_frame = lesson.playground_start_frame(starts)
+        start_y, start_y_title, start_title = (
+            "act_std",
+            "std of activations on the data",
+            "Activation std per layer at initialization",
+        )
+        start_x_title = (
+            "Block (0 = input projection)" if config.network == "resmlp" else "Hidden layer"
+        )
+    page.chart(
         charts.per_layer_lines(
-            time_frame,
-            y="grad_rel",
-            y_title="‖∂L/∂h_t‖ relative to the last step",
-            x_title="Time step t (top recurrent layer)",
-            title="How much gradient travels back through time, at initialization",
+            start_frame,
+            y=start_y,
+            y_title=start_y_title,
+            x_title=start_x_title,
+            title=start_title,
             height=260,
-        ),
-        width="stretch",
-    )
-    first_step = time_frame[time_frame["layer"] == 1].set_index("series")["grad_rel"]
-    page.notice(
-        "The gradient reaching the first time step is "
-        + ", ".join(f"{page.fmt(v)} of the last step's for {k}" for k, v in first_step.items())
-        + ". The same recurrent matrix multiplies it at every step back, so its scale decides "
-        "whether the adding problem's early marker can be learned at all."
-    )
-if starts and config.network != "rnn":
-    std_frame = lesson.playground_start_frame(starts)
-    x_title = "Block (0 = input projection)" if config.network == "resmlp" else "Hidden layer"
-    st.altair_chart(
-        charts.per_layer_lines(
-            std_frame,
-            y="act_std",
-            y_title="std of activations on the data",
-            x_title=x_title,
-            title="Activation std per layer at initialization",
-            height=260,
-        ),
-        width="stretch",
-    )
-    last = std_frame[std_frame["layer"] == std_frame["layer"].max()].set_index("series")
-    saturating = experiments.activation_record(config.activation).saturating
-    page.notice(
-        f"At the last hidden layer ({int(std_frame['layer'].max())}) the activations' std is "
-        + ", ".join(f"{page.fmt(v)} for {k}" for k, v in last["act_std"].items())
-        + ". A std near 0 means the signal vanished before training even starts"
-        + (
-            f"; {experiments.activation_record(config.activation).label} is bounded, so a std "
-            "near its ceiling means saturated units."
-            if saturating
-            else "; a huge one means it exploded."
         )
     )
+    if config.network == "rnn":
+        first_step = start_frame[start_frame["layer"] == 1].set_index("series")["grad_rel"]
+        page.notice(
+            "The gradient reaching the first time step is "
+            + ", ".join(f"{page.fmt(v)} of the last step's for {k}" for k, v in first_step.items())
+            + ". The same recurrent matrix multiplies it at every step back, so its scale "
+            "decides whether the adding problem's early marker can be learned at all."
+        )
+    else:
+        last_layer = start_frame["layer"].max()
+        last = start_frame[start_frame["layer"] == last_layer].set_index("series")
+        saturating = experiments.activation_record(config.activation).saturating
+        page.notice(
+            f"At the last hidden layer ({int(last_layer)}) the activations' std is "
+            + ", ".join(f"{page.fmt(v)} for {k}" for k, v in last["act_std"].items())
+            + ". A std near 0 means the signal vanished before training even starts"
+            + (
+                f"; {experiments.activation_record(config.activation).label} is bounded, so a "
+                "std near its ceiling means saturated units."
+                if saturating
+                else "; a huge one means it exploded."
+            )
+        )
 if starts:
     start_score = ", ".join(
         f"{experiments.initializer_label(s.init)} "

@@ -92,10 +92,15 @@ st.dataframe(
     calc,
     hide_index=True,
     column_config={
-        "std": st.column_config.NumberColumn("σ", format="%.4g"),
-        "variance": st.column_config.NumberColumn("Var(W)", format="%.4g"),
-        "uniform bound": st.column_config.NumberColumn("uniform bound a", format="%.4g"),
-        "truncated at": st.column_config.NumberColumn("truncated at ±", format="%.4g"),
+        **{
+            name: st.column_config.NumberColumn(label, format="%.4g")
+            for name, label in (
+                ("std", "σ"),
+                ("variance", "Var(W)"),
+                ("uniform bound", "uniform bound a"),
+                ("truncated at", "truncated at ±"),
+            )
+        },
         "sigma_w2": st.column_config.NumberColumn(
             "fan_in · Var", format="%.3g", help="1 = LeCun (forward-preserving for linear), 2 = He"
         ),
