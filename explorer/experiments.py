@@ -74,6 +74,7 @@ def layer_stats(
     bias_std: float = 0.0,
     alpha: float = 1.0,
     batch: int | None = None,
+    image_size: int | None = None,
 ) -> probe.LayerStats:
     """One probe (forward + backward at initialization), cached on its arguments.
 
@@ -87,6 +88,8 @@ def layer_stats(
         As in :func:`core.probe.propagate`.
     batch : int, optional
         Defaults to :func:`probe_batch`.
+    image_size : int, optional
+        CNN only: side of the input images (defaults to core.probe's).
 
     Returns
     -------
@@ -105,6 +108,7 @@ def layer_stats(
         bias=bias or bias_std > 0,
         bias_std=bias_std,
         alpha=alpha,
+        **({} if image_size is None else {"image_size": image_size}),
     )
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import initializers, lsuv, networks, probe, theory
+from core import initializers, lsuv, networks, theory
 from explorer.experiments import (
     InitParams,
     build_network,
@@ -406,17 +406,9 @@ def cnn_layer_stats(
     """
     frames = []
     for label, init, params in series:
-        stats = probe.propagate(
-            network="cnn",
-            activation=activation,
-            init=init,
-            init_params=dict(params),
-            depth=depth,
-            width=channels,
-            batch=CNN_BATCH,
-            seed=seed,
-            image_size=cnn_size(depth, channels),
-        )
+        cnn = Net("cnn", activation, depth, channels, seed)
+        size = cnn_size(depth, channels)
+        stats = layer_stats(cnn, init, params, batch=CNN_BATCH, image_size=size)
         frames.append(stats_frame(stats, label))
     return pd.concat(frames, ignore_index=True)
 
