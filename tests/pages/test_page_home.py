@@ -100,7 +100,7 @@ def test_relu_he_keeps_the_signal_and_depth_relabels() -> None:
     assert metric(at, "Your initializer: σ_w²") == "2"
     assert 0.9 < float(metric(at, "Measured std factor per layer")) < 1.1
     assert metric(at, "Layer 20 std / layer 1 std")
-    # ReLU at 0.5 x the small-signal scale halves the std per layer exactly in expectation: 0.5^19 ~ 1.9e-6.
+    # ReLU at 0.5 x the small-signal scale halves the std per layer in expectation: 0.5^19 ~ 2e-6.
     text = captions(at)
     lead = "at 0.5 × the small-signal scale the activations of layer 20 are "
     ratio = float(text.split(lead)[1].split()[0])
