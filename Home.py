@@ -139,7 +139,9 @@ m2.metric(
     lesson.factor_text(float(mine.act_factor)),
     help="Geometric mean of std(layer l+1)/std(layer l) over the activations.",
 )
-m3.metric(f"{unit.capitalize()} {last} std / {unit} 1 std", page.fmt(mine.act_ratio))
+m3.metric(
+    f"{unit.capitalize()} {last} std / {unit} 1 std", lesson.factor_text(float(mine.act_ratio))
+)
 rule_text, why = lesson.rule_verdict_claim(
     config.network,
     config.activation,
