@@ -13,8 +13,10 @@ config = page.setup(
     "Why initialization matters",
     icon="⚖️",
     lead=(
-        "Every layer multiplies the signal passing through it by roughly the same factor, "
-        "**fan_in · Var(W) · E[f′(z)²]**. Below 1 the signal shrinks, above 1 it grows, and "
+        "Every layer multiplies the standard deviation of the signal passing through it by "
+        "roughly the same **std factor**, √(fan_in · Var(W) · E[f′(z)²]) (the square root of "
+        "the variance factor fan_in · Var(W) · E[f′(z)²]). Below 1 the signal shrinks, above 1 "
+        "it grows, and "
         "depth compounds it: 0.9 per layer leaves 0.9⁹ ≈ 0.39 after ten layers, 0.9⁴⁹ ≈ 0.006 "
         "after fifty. The initializer sets Var(W), so it decides which way the network goes "
         "before training even starts. Everything below is measured live on the network in the "
@@ -42,9 +44,8 @@ st.latex(
     r"\cdot\,\mathbb{E}\!\left[f'(z)^2\right]}"
 )
 st.markdown(
-    f"For small signals {act.label} has E[f′(z)²] = {page.fmt(slope2)}, so the factor is 1 "
-    f"at **σ_w² = fan_in·Var(W) = {page.fmt(crit)}** — the *critical* scale. The chart draws "
-    f"five scales around it, σ·√fan_in = 0.5, 0.9, 1, 1.1 and 2 times the critical "
+    lesson.scale_claim(config.activation, act.label, crit, slope2).text
+    + f" The chart draws five scales around it, σ·√fan_in = 0.5, 0.9, 1, 1.1 and 2 times "
     f"√{page.fmt(crit)}, and your initializer, on {network_text}."
 )
 
@@ -78,8 +79,8 @@ forward_chart, backward_chart = page.forward_backward_charts(
     shown,
     x_title=unit.capitalize(),
     titles=(
-        "Forward: activations (weight scale × critical)",
-        "Backward: gradients (weight scale × critical)",
+        "Forward: activations (weight scale × small-signal scale)",
+        "Backward: gradients (weight scale × small-signal scale)",
     ),
     legend_columns=3,
 )
@@ -99,8 +100,9 @@ with left:
             "centre at 0); the gradients (right) show the compounding."
         )
     page.notice(
-        f"at 0.5 × critical the activations of {unit} {last} are {page.fmt(lo.act_ratio)} of "
-        f"{unit} 1's (measured factor {page.fmt(lo.act_factor)} per {unit}); at 0.9 × "
+        f"at 0.5 × the small-signal scale the activations of {unit} {last} are "
+        f"{page.fmt(lo.act_ratio)} of {unit} 1's (measured std factor "
+        f"{page.fmt(lo.act_factor)} per {unit}); at 0.9 × "
         f"{page.fmt(near.act_ratio)}, at 1 × {page.fmt(one.act_ratio)}, at 2 × "
         f"{page.fmt(hi.act_ratio)}. {moral}"
     )
@@ -108,7 +110,7 @@ with right:
     page.chart(backward_chart)
     page.notice(
         f"the gradient that reaches {unit} 1 is {page.fmt(lo.grad_ratio)} of the top one at "
-        f"0.5 × critical and {page.fmt(hi.grad_ratio)} at 2 × critical: the same factor "
+        f"0.5 × the small-signal scale and {page.fmt(hi.grad_ratio)} at 2 ×: the same factor "
         "compounds backwards, so too-small weights also starve the first layers of gradient."
     )
 
@@ -116,35 +118,31 @@ m1, m2, m3 = st.columns(3)
 m1.metric(
     "Your initializer: σ_w² = fan_in·Var(W)",
     page.fmt(mine.sigma_w2),
-    help=f"{config.init_label} on a hidden weight of this network. Critical: {page.fmt(crit)}.",
+    help=f"{config.init_label} on a hidden weight of this network. Small-signal scale: "
+    f"{page.fmt(crit)}.",
 )
 m2.metric(
-    f"Measured factor per {unit}",
-    page.fmt(mine.act_factor),
+    f"Measured std factor per {unit}",
+    lesson.factor_text(float(mine.act_factor)),
     help="Geometric mean of std(layer l+1)/std(layer l) over the activations.",
 )
-m3.metric(f"{unit.capitalize()} {last} std / {unit} 1 std", page.fmt(mine.act_ratio))
-if mine.first_nonfinite > 0:
-    verdict = f"The activations overflowed at {unit} {int(mine.first_nonfinite)}."
-elif abs(mine.rule_gap) < 0.05:
-    verdict = "Rule and measurement agree within 5%."
-else:
-    if config.network == "resmlp":
-        reason = "each block adds its input back, so the stream grows on top of the rule"
-    elif config.network == "rnn":
-        reason = "every time step adds a fresh input of its own"
-    elif config.activation == "sigmoid":
-        reason = "sigmoid's outputs sit around f(0) = 0.5, an offset the rule ignores"
-    elif act.saturating:
-        reason = f"{act.label} saturates, so E[f′(z)²] falls below its value at 0"
-    else:
-        reason = "the signal is not small any more, so E[f′(z)²] differs from its value at 0"
-    verdict = f"They differ by {mine.rule_gap:+.0%}: {reason}."
-page.notice(
-    f"with {config.init_label} the small-signal rule √(σ_w²·E[f′(0)²]) predicts a factor of "
-    f"{page.fmt(mine.rule_factor)} per {unit}; the network measures "
-    f"{page.fmt(mine.act_factor)}. {verdict}"
+m3.metric(
+    f"{unit.capitalize()} {last} std / {unit} 1 std", lesson.factor_text(float(mine.act_ratio))
 )
+rule_text, why = lesson.rule_verdict_claim(
+    config.network,
+    config.activation,
+    float(mine.sigma_w2),
+    lesson.measured_q(layers, config.init_label),
+    float(mine.rule_factor),
+    float(mine.act_factor),
+    float(mine.first_nonfinite),
+    unit,
+)
+page.notice(f"with {config.init_label} {rule_text.text}")
+if why is not None:
+    with st.container(border=True):
+        st.markdown(why.text)
 
 export.per_layer_export(
     "home_scales",
@@ -161,10 +159,10 @@ with st.expander("All scales and initializers in numbers"):
         ["series", "sigma_sqrt_n", "rule_factor", "act_factor", "act_ratio", "grad_ratio"]
     ].rename(
         columns={
-            "series": "weights (× critical) or initializer",
+            "series": "weights (× small-signal scale) or initializer",
             "sigma_sqrt_n": "σ·√fan_in",
-            "rule_factor": "predicted factor (small signal)",
-            "act_factor": f"measured factor per {unit}",
+            "rule_factor": "predicted std factor (small signal)",
+            "act_factor": f"measured std factor per {unit}",
             "act_ratio": f"activations: {unit} {last} / {unit} 1",
             "grad_ratio": f"gradients: {unit} 1 / {unit} {last}",
         }
@@ -311,12 +309,11 @@ for script in sorted(
     )
 
 page.try_this(
-    f"Before revealing: with weights at 0.9 × the critical scale, what fraction of {unit} 1's "
+    f"Before revealing: with weights at 0.9 × the small-signal scale, what fraction of {unit} 1's "
     f"activation std is left at {unit} {last}? (Hint: the factor is applied {last - 1} times.)",
-    f"The rule predicts 0.9^{last - 1} = {page.fmt(0.9 ** (last - 1))}. This network measures "
-    f"{page.fmt(near.act_ratio)} (per-{unit} factor {page.fmt(near.act_factor)}). Now set the "
-    f"depth to 50 in the sidebar: 0.9^49 = {page.fmt(0.9**49)}. Try ReLU with LeCun normal "
-    "(σ_w² = 1, half the critical 2): the factor is √½ ≈ 0.71 per layer.",
+    lesson.try_this_answer(
+        config.network, unit, last, float(near.act_ratio), float(near.act_factor)
+    ).text,
     key="home",
 )
 page.initializer_panel(config)

@@ -35,6 +35,7 @@ from types import MappingProxyType
 from typing import Literal
 
 from core import regime as core_regime
+from core import theory as core_theory
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -49,6 +50,7 @@ __all__ = [
     "has_nan_text",
     "regime_claim",
     "std_factor_from_variance_factor",
+    "why_differs_claim",
 ]
 
 Direction = Literal["shrinks", "grows", "stays level", "undefined"]
@@ -462,6 +464,87 @@ def regime_claim(activation: str, sigma_w2: float, sigma_b2: float, init: str) -
         values=values,
         verdict=r.phase,
         applies=True,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Why a measurement differs from the small-signal rule
+# --------------------------------------------------------------------------------------------
+
+#: Heading of the one visible "why this differs" explanation a page shows.
+WHY_DIFFERS_HEADING = "Why this differs from the simple rule"
+
+
+def why_differs_claim(
+    activation: str,
+    sigma_w2: float,
+    q: float,
+    measured_std_factor: float,
+    *,
+    unit: str = "layer",
+    tolerance: float = 0.05,
+) -> Claim | None:
+    r"""Why a measured per-layer std factor differs from the small-signal rule, or None.
+
+    The rule :math:`\sqrt{\sigma_w^2\,\mathbb E[f'(0)^2]}` uses the slope at a vanishing
+    signal. At the measured pre-activation variance ``q`` the unit sees
+    :math:`\mathbb E[f'(\sqrt q z)^2]` instead (for tanh: below 1 once the signal is not small),
+    so the gradients' factor is :math:`\chi_1(q) = \sigma_w^2\,\mathbb E[f'(\sqrt q z)^2]` and
+    the forward std factor of the pre-activations is
+    :math:`\sqrt{\sigma_w^2\,\mathbb E[f(\sqrt q z)^2] / q}`.
+
+    Parameters
+    ----------
+    activation : str
+    sigma_w2 : float
+        fan_in * Var(W), finite, >= 0.
+    q : float
+        A measured pre-activation variance (e.g. the geometric mean over layers), > 0 finite.
+    measured_std_factor : float
+        The measured per-layer factor of the std.
+    unit : str, default "layer"
+    tolerance : float, default 0.05
+        Relative gap below which the rule counts as agreeing (returns None).
+
+    Returns
+    -------
+    Claim or None
+        ``kind="why_differs"``; None when rule and measurement agree within ``tolerance`` or a
+        value is not finite and positive (nothing to explain honestly).
+    """
+    w, q, measured = float(sigma_w2), float(q), float(measured_std_factor)
+    rule = math.sqrt(w * core_theory.mean_square_derivative(activation, 0.0))
+    if not all(math.isfinite(v) and v > 0 for v in (w, q, measured, rule)):
+        return None
+    if abs(measured / rule - 1.0) <= tolerance:
+        return None
+    d2 = core_theory.mean_square_derivative(activation, q)
+    chi = w * d2
+    forward = math.sqrt(w * core_theory.mean_square(activation, q) / q)
+    closer = abs(math.log(forward / measured)) < abs(math.log(rule / measured))
+    verdict = "explains most of the gap" if closer else "does not explain the gap by itself"
+    text = (
+        f"**{WHY_DIFFERS_HEADING}.** The rule √(σ_w²·E[f′(0)²]) = {describe_number(rule)} uses "
+        f"the slope at z = 0, i.e. a vanishing signal; the network measures a std factor of "
+        f"{describe_number(measured)} per {unit}. Its pre-activations have variance q ≈ "
+        f"{describe_number(q)} (measured), and at that size {activation} has "
+        f"E[f′(√q z)²] = {describe_number(d2)}: the gradients' mean-square factor is "
+        f"χ₁(q) = σ_w²·E[f′(√q z)²] = {describe_number(chi)} (std √χ₁ = "
+        f"{describe_number(math.sqrt(chi))}), and the forward std factor at that q is "
+        f"√(σ_w²·E[f(√q z)²]/q) = {describe_number(forward)}, which {verdict} "
+        f"(rule {describe_number(rule)}, measured {describe_number(measured)})."
+    )
+    return Claim(
+        kind="why_differs",
+        text=text,
+        values={
+            "rule": rule,
+            "measured": measured,
+            "q": q,
+            "chi1_at_q": chi,
+            "forward_at_q": forward,
+        },
+        verdict="explained" if closer else "unexplained",
     )
 
 

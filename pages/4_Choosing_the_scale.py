@@ -160,17 +160,15 @@ if len(mine_theory):
         f"**{fmt(var_last)}** at layer {depth}; theory predicts **{fmt(pred_last)}** "
         f"(measured ÷ predicted = {fmt(ratio)})."
     ]
-    if net == "cnn":
+    if math.isfinite(ratio) and abs(math.log(ratio)) > 0.15:
         notes.append(
-            " The CNN's zero padding gives border pixels fewer inputs, so it measures below the "
-            "dense-layer theory, a little more with every layer."
-        )
-    elif math.isfinite(ratio) and abs(math.log(ratio)) > 0.15:
-        notes.append(
-            f" At {width} units each layer's variance fluctuates around the average that "
-            "theory predicts, and the deviations compound over depth: try another seed."
+            lesson.theory_gap_claim(net, width, ratio, lesson.seed_ratios(config.net, params)).text
         )
     page.notice("".join(notes) + sidebar_text)
+    why = lesson.why_differs(net, act, fan_in * scale.std**2, stats, unit)
+    if why is not None:
+        with st.container(border=True):
+            st.markdown(why.text)
 else:
     page.notice(
         f"With k = {k:.3g}, Var(z) goes from **{fmt(var_first)}** at {unit} 1 to "
@@ -244,12 +242,7 @@ else:
     if stacked:
         if math.isfinite(k_bwd_theory):
             crossing += f" (theory at this depth: {k_bwd_theory:.3g})"
-        edge_text = (
-            "the edge of chaos of an infinitely deep net (χ₁ = k·E[f′(z)²] = 1) is "
-            f"**k = {edge:.3g}**"
-            if math.isfinite(edge)
-            else "theory finds no edge of chaos (χ₁ = 1) for this activation at zero bias"
-        )
+        edge_text = lesson.edge_claim(act).text.rstrip(".")
         if math.isfinite(edge) and edge > lesson.K_SWEEP[-1] and not math.isfinite(k_bwd):
             transient = (
                 " That is beyond the k shown here: at every usual scale the gradients shrink "
@@ -293,7 +286,8 @@ else:
         "Why 1 and 2: near z = 0, tanh behaves like the identity (f′(0) = 1), so it needs "
         "k = 1/E[f′(z)²] = 1 — LeCun's and Glorot's k. ReLU passes half of its inputs with "
         "f′ = 1 and zeroes the rest: E[f′(z)²] = ½, so k = 2 — He's. Below the edge every "
-        "layer shrinks the signal (vanishing); above it every layer grows it (exploding)."
+        "layer shrinks the gradients' mean square (vanishing); above it every layer grows it "
+        "(exploding)."
     )
 
 # ---- 3. forward vs backward on a non-square layer ---------------------------------------------
@@ -378,10 +372,11 @@ page.notice(
     + (
         f"; the edge is at k = {row['edge k (χ₁ = 1)']:.3g}."
         if math.isfinite(row["edge k (χ₁ = 1)"])
-        else "."
+        else f"; {lesson.edge_claim(act).text}"
     )
     + " The gains of PyTorch's calculate_gain are rules of thumb for the forward pass; the edge "
-    "is the k at which gradients neither vanish nor explode (page 7)."
+    "is the k at which χ₁ = 1: the gradients' mean square is not multiplied away "
+    "exponentially (page 7)."
 )
 
 page.try_this(

@@ -11,18 +11,11 @@ import math
 import pandas as pd
 import streamlit as st
 
-from explorer import charts, export, page, state
+from explorer import charts, claims, export, page, state
 from explorer.lessons import chaos as lesson
 
 SB2_MAX = 0.5
 HOMOGENEOUS = ("relu", "leaky_relu", "linear")
-
-
-def _scale(value: float) -> str:
-    """A depth scale for a metric: ∞ on the critical line, 'undefined' without fixed point."""
-    if math.isnan(value):
-        return "undefined"
-    return "∞" if math.isinf(value) else page.fmt(value)
 
 
 #: The bias variance, snapped to its slider's 0.01.
@@ -62,68 +55,29 @@ sb2 = st.slider(
 
 sw2 = lesson.user_sigma_w2(mlp.init, mlp.init_params, mlp.width)
 point = lesson.chaos_point(mlp.activation, sw2, sb2)
-word = lesson.phase_word(point["chi1"], point["q_star"])
-trainable = lesson.TRAINABLE_XI * point["xi_c"]
+regime = lesson.point_regime(mlp.activation, sw2, sb2)
+shown = lesson.metric_values(regime, mlp.init)
+chi = point["chi1"]
 
 m1, m2, m3, m4, m5 = st.columns(5)
 m1.metric("σ_w² of your init", page.fmt(sw2), help="fan_in × Var(W) on a square layer.")
-m2.metric(
-    "χ₁",
-    "∞" if math.isinf(point["chi1"]) else f"{point['chi1']:.3f}",
-    help="σ_w²·E[f′(√q* z)²]: the per-layer factor of the mean squared gradient.",
+m2.metric("χ₁", shown["chi1"], help=claims.GLOSSARY["chi1"])
+m3.metric(
+    "ξ_q (length depth scale)",
+    shown["xi_q"],
+    help=claims.GLOSSARY["q_star"] + " ξ_q is the number of layers over which q^l settles to q*.",
 )
-m3.metric("ξ_q (length depth scale)", _scale(point["xi_q"]))
-m4.metric("ξ_c (correlation depth scale)", _scale(point["xi_c"]))
+m4.metric("ξ_c (correlation depth scale)", shown["xi_c"], help=claims.GLOSSARY["xi_c"])
 m5.metric(
     "Trainable depth ≈ 6 ξ_c",
-    _scale(trainable),
+    shown["trainable"],
     delta=f"your depth: {mlp.depth}",
     delta_color="off",
     delta_arrow="off",
     help="Schoenholz et al. (2017) trained networks up to about 6 ξ_c layers.",
 )
 
-chi = point["chi1"]
-if word == "critical":
-    verdict = (
-        f"Your network is **critical** — on the edge of chaos (χ₁ = {chi:.3f}). Gradients "
-        "neither shrink nor grow on average and ξ_c is unbounded: signal propagation does "
-        f"not limit the depth, so your {mlp.depth} layers are fine."
-    )
-elif word == "unbounded" and abs(chi - 1.0) < lesson.CRITICAL_TOLERANCE:
-    verdict = (
-        f"Your network sits on the critical line (χ₁ = {chi:.3f}) but has **no fixed point**: "
-        f"with σ_b² = {sb2:g} > 0 the pre-activation variance grows by σ_b² every layer — "
-        "linearly, not exponentially — while gradients keep their size. The depth scales are "
-        "undefined; such nets still train to large depths."
-    )
-elif word == "unbounded":
-    verdict = (
-        f"Your network has **no fixed point**: with σ_w² = {page.fmt(sw2)} the pre-activation "
-        "variance grows without bound layer after layer, so activations and gradients "
-        f"explode with depth (χ₁ → {page.fmt(chi)}). The depth scales are undefined."
-    )
-else:
-    fits = (
-        f"your {mlp.depth} layers are within it"
-        if mlp.depth <= trainable
-        else f"your {mlp.depth} layers are beyond it — expect training to fail"
-    )
-    if word == "ordered":
-        verdict = (
-            f"Your network is in the **ordered** phase (χ₁ = {chi:.3f} < 1): gradients shrink "
-            f"by about χ₁ per layer and every input converges to the same representation "
-            f"within ξ_c ≈ {page.fmt(point['xi_c'])} layers. Trainable depth ≈ 6 ξ_c = "
-            f"{page.fmt(trainable)}: {fits}."
-        )
-    else:
-        verdict = (
-            f"Your network is in the **chaotic** phase (χ₁ = {chi:.3f} > 1): gradients grow by "
-            f"about χ₁ per layer and nearby inputs decorrelate within ξ_c ≈ "
-            f"{page.fmt(point['xi_c'])} layers. Trainable depth ≈ 6 ξ_c = "
-            f"{page.fmt(trainable)}: {fits}."
-        )
-st.markdown(verdict)
+st.markdown(lesson.verdict_claim(mlp.activation, mlp.init, sw2, sb2, mlp.depth).text)
 if mlp.activation in HOMOGENEOUS:
     half = "σ_w²" if mlp.activation == "linear" else "σ_w²/2"
     crit = "1" if mlp.activation == "linear" else "2"
@@ -134,7 +88,9 @@ if mlp.activation in HOMOGENEOUS:
         f"Below it the variance settles at q* = σ_b²/(1 − {half}) and inputs become alike "
         f"(ordered); above it there is no fixed point at all: the variance grows "
         f"geometrically instead of settling in a bounded chaotic phase. At σ_w² = {crit} "
-        "with σ_b² > 0 it grows linearly.",
+        "with σ_b² > 0 it grows linearly. With σ_b² = 0 the correlation map does not depend "
+        "on σ_w² at all: correlations creep to 1 polynomially, so there is no exponential "
+        "correlation depth scale ξ_c at any σ_w².",
         icon="📐",
     )
 
@@ -161,32 +117,9 @@ left.altair_chart(
     ),
     width="stretch",
 )
-crit_here = point["critical_sw2"]
+crit_here = regime.edge_sigma_w2 if regime.edge_sigma_w2 is not None else math.nan
 with left:
-    if math.isfinite(crit_here):
-        where = (
-            "on"
-            if abs(chi - 1.0) < lesson.CRITICAL_TOLERANCE
-            else "left of"
-            if sw2 < crit_here
-            else "right of"
-        )
-        page.notice(
-            f"At σ_b² = {sb2:g} the edge of chaos is at σ_w² = **{page.fmt(crit_here)}**; "
-            f"your {mlp.init_label} has σ_w² = **{page.fmt(sw2)}**, {where} the line "
-            f"(χ₁ = {chi:.3f})."
-            + (" It lies beyond the plotted range (marker pinned to the edge)." if pinned else "")
-            + (
-                " No standard initializer comes close: they give σ_w² between 1/3 and 2."
-                if crit_here > 5
-                else ""
-            )
-        )
-    else:
-        page.notice(
-            f"Theory finds no χ₁ = 1 point for {mlp.activation} at σ_b² = {sb2:g} (no black "
-            f"line there); your σ_w² = **{page.fmt(sw2)}** gives χ₁ = {chi:.3f}."
-        )
+    page.notice(lesson.edge_claim(regime, mlp.init_label, pinned=pinned, init=mlp.init).text)
 curve = lesson.depth_scale_curve(mlp.activation, sb2, sw2_max)
 right.altair_chart(
     charts.trainable_depth_chart(
@@ -200,12 +133,12 @@ right.altair_chart(
     width="stretch",
 )
 with right:
-    if math.isnan(trainable):
-        depth_text = "undefined at your σ_w² (no fixed point: the variance keeps growing)"
-    elif math.isinf(trainable):
-        depth_text = "unbounded at your σ_w² (critical)"
-    else:
-        depth_text = f"**{page.fmt(trainable)}** layers at your σ_w²"
+    depth_text = {
+        "undefined": "undefined at your σ_w² (no fixed point: the variance keeps growing)",
+        "∞": "unbounded at your σ_w² (critical)",
+        "no ξ_c limit": "not defined at your σ_w² (no exponential correlation depth scale)",
+        "n/a": "not predicted for your initializer (mean-field theory does not apply)",
+    }.get(shown["trainable"], f"**{shown['trainable']}** layers at your σ_w²")
     gap = ""
     if len(curve) and float(curve["sw2"].max()) < 0.95 * sw2_max:
         gap = (
@@ -238,25 +171,15 @@ q_chart = charts.per_layer_lines(
 )
 with left:
     st.altair_chart(q_chart, width="stretch")
-    text = (
-        f"At layer {mlp.depth} the probe measures q = "
-        f"**{page.fmt(float(measured['q'].iloc[-1]))}**, theory predicts "
-        f"**{page.fmt(float(predicted['q'].iloc[-1]))}**"
-        + (
-            f" (ratio {page.fmt(info['q_ratio_last'])})."
-            if math.isfinite(info["q_ratio_last"])
-            else "."
-        )
+    page.notice(
+        lesson.probe_q_claim(
+            mlp.init,
+            mlp.width,
+            mlp.depth,
+            float(measured["q"].iloc[-1]),
+            float(predicted["q"].iloc[-1]),
+        ).text
     )
-    ratio = info["q_ratio_last"]
-    if math.isfinite(ratio) and ratio > 0 and abs(math.log(ratio)) > math.log(1.2):
-        text += (
-            f" The gap is finite width, not a failure of the theory: with {mlp.width} units "
-            "every layer multiplies the variance by a random factor of about "
-            f"1 ± {math.sqrt(2 / mlp.width):.0%} (more for ReLU, whose zeros halve the width), "
-            "and these factors compound with depth. Other seeds scatter around the dashed line."
-        )
-    page.notice(text)
 with right:
     st.altair_chart(
         charts.per_layer_lines(
@@ -269,10 +192,12 @@ with right:
         width="stretch",
     )
     page.notice(
-        "The gradient reaching layer 1 is "
-        f"**{page.fmt(float(measured['grad_rel'].iloc[0]))}** of the top layer's; theory "
-        f"predicts **{page.fmt(float(predicted['grad_rel'].iloc[0]))}**. Once q^l has "
-        "settled, the mean squared gradient changes by χ₁ per layer (its std by √χ₁)."
+        lesson.gradient_claim(
+            regime,
+            mlp.init,
+            float(measured["grad_rel"].iloc[0]),
+            float(predicted["grad_rel"].iloc[0]),
+        ).text
     )
 export.per_layer_export(
     "edge_of_chaos", mlp, frame, q_chart, key="p7_export", sigma_b2=sb2, sigma_w2=sw2
@@ -290,7 +215,8 @@ page.try_this(
     "right as σ_b² grows. Glorot and LeCun give σ_w² = 1 (ordered), He gives 2 (chaotic); "
     f"variance scaling with scale ≈ {page.fmt(edge)} (or orthogonal with gain "
     f"≈ {page.fmt(edge**0.5)}) sits on the line. Without bias, σ_w² = 1 — Glorot on square "
-    "layers — is exactly critical for tanh.",
+    "layers — is exactly critical for tanh (χ₁ = 1), though with q* = 0 the signal still fades "
+    "polynomially with depth.",
     key="p7_try",
 )
 page.initializer_panel(config)

@@ -13,6 +13,16 @@ import pandas as pd
 import streamlit as st
 
 from core import initializers, theory
+from core import regime as core_regime
+from explorer.claims import (
+    DEFAULT_TOLERANCE,
+    Claim,
+    change_words,
+    describe_number,
+    describe_ratio,
+    direction,
+    std_factor_from_variance_factor,
+)
 from explorer.experiments import InitParams, layer_stats
 from explorer.state import Net
 
@@ -198,3 +208,299 @@ def _predicted_stats(
 def user_sigma_w2(init: str, params: InitParams, width: int) -> float:
     """σ_w² = fan_in Var(W) of an initializer on a square width x width layer."""
     return float(initializers.sigma_w2(init, (width, width), **dict(params)))
+
+
+# --------------------------------------------------------------------------------------------
+# Claims: every sentence of page 7 that cites a number or states a verdict
+# --------------------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def point_regime(activation: str, sw2: float, sb2: float) -> core_regime.Regime:
+    """The mean-field regime (:func:`core.regime.regime`) at the user's point (cached)."""
+    return core_regime.regime(activation, sw2, sb2)
+
+
+def metric_values(r: core_regime.Regime, init: str) -> dict[str, str]:
+    """Page 7's metric values from the regime: chi1, xi_q, xi_c, trainable (never "nan").
+
+    "n/a" where mean-field theory does not apply to ``init``; "undefined" without a fixed
+    point (q* = inf); "∞" where the approach is not exponential at the edge; "no ξ_c limit"
+    where correlations have no exponential depth scale off the edge (homogeneous units or
+    q* = 0 at sigma_b2 = 0).
+    """
+    if not core_regime.mean_field_applies(init)[0]:
+        return {"chi1": "n/a", "xi_q": "n/a", "xi_c": "n/a", "trainable": "n/a"}
+
+    def scale(value: float) -> str:
+        return "∞" if math.isinf(value) else describe_number(value)
+
+    if r.fixed_point == "infinite":
+        xi_q = xi_c = trainable = "undefined"
+    else:
+        xi_q, xi_c = scale(r.xi_q), scale(r.xi_c)
+        if r.decay == "exponential":
+            trainable = describe_number(TRAINABLE_XI * r.xi_c)
+        elif r.phase == "critical":
+            trainable = "∞"
+        else:
+            trainable = "no ξ_c limit"
+    return {"chi1": f"{r.chi1:.3f}", "xi_q": xi_q, "xi_c": xi_c, "trainable": trainable}
+
+
+def _gradient_phrase(chi1: float) -> str:
+    """'their mean square shrinks by χ₁ = x per layer (their std by √χ₁ = y)'."""
+    verb = "shrinks" if chi1 < 1.0 else "grows"
+    return (
+        f"the gradients' mean square {verb} by χ₁ = {describe_number(chi1)} per layer (their "
+        f"std by √χ₁ = {describe_number(std_factor_from_variance_factor(chi1))})"
+    )
+
+
+def verdict_claim(activation: str, init: str, sw2: float, sb2: float, depth: int) -> Claim:
+    """The phase verdict in words, decided by the regime and gated on the initializer.
+
+    No "expect training to fail" unless correlations approach their fixed point exponentially
+    (a finite ξ_c) and the depth exceeds 6 ξ_c; not applicable for zeros, constant, identity.
+
+    Returns
+    -------
+    Claim
+        ``verdict`` is the regime's phase (None when not applicable); ``values`` holds chi1,
+        xi_c, trainable_depth, depth.
+    """
+    applies, reason = core_regime.mean_field_applies(init)
+    if not applies:
+        return Claim(
+            kind="not_applicable",
+            text=(
+                f"**Mean-field theory does not apply to `{init}`:** {reason} It predicts no "
+                "phase, depth scale or trainable depth here; the measurements below show what "
+                "this network actually does."
+            ),
+            values={"sigma_w2": float(sw2), "depth": float(depth)},
+            verdict=None,
+            applies=False,
+        )
+    r = point_regime(activation, sw2, sb2)
+    chi = f"{r.chi1:.3f}"
+    trainable = TRAINABLE_XI * r.xi_c
+    values = {"chi1": r.chi1, "xi_c": r.xi_c, "trainable_depth": trainable, "depth": depth}
+    phase_bold = f"**{r.phase}**"
+    if r.fixed_point == "infinite":
+        if r.phase == "critical" and r.homogeneous and r.sigma_b2 > 0:
+            text = (
+                f"Your network sits on the critical line (χ₁ = {chi}) but has **no fixed "
+                f"point**: with σ_b² = {describe_number(sb2)} > 0 the pre-activation variance "
+                "grows by σ_b² every layer — linearly, not exponentially — while the gradients' "
+                "mean square keeps its size. The depth scales are undefined."
+            )
+        else:
+            text = (
+                f"Your network has **no fixed point**: with σ_w² = {describe_number(sw2)} the "
+                "pre-activation variance grows without bound layer after layer, and "
+                f"{_gradient_phrase(r.chi1)} (the large-signal limit, {phase_bold} phase). "
+                "The depth scales are undefined."
+            )
+    elif r.fixed_point == "marginal":
+        text = (
+            f"Your network is {phase_bold}, exactly on the edge of chaos with no bias "
+            f"(χ₁ = {chi}): every input length is a fixed point, so the signal and the "
+            "gradients' mean square keep their size (in the infinite-width limit). Correlations "
+            "creep to 1 polynomially: there is no exponential depth scale ξ_c, and signal "
+            f"propagation sets no exponential depth limit on your {depth} layers."
+        )
+    elif r.decay == "exponential":
+        fits = (
+            f"your {depth} layers are within it"
+            if depth <= trainable
+            else f"your {depth} layers are beyond it — expect training to fail"
+        )
+        if r.phase == "critical":
+            head = f"Your network is {phase_bold} — near the edge of chaos (χ₁ = {chi})"
+        elif r.phase == "ordered":
+            head = f"Your network is in the {phase_bold} phase (χ₁ = {chi} < 1)"
+        else:
+            head = f"Your network is in the {phase_bold} phase (χ₁ = {chi} > 1)"
+        motion = (
+            "inputs converge to the same representation"
+            if r.c_star >= 1.0
+            else f"nearby inputs decorrelate towards c* = {describe_number(r.c_star)}"
+        )
+        text = (
+            f"{head}: {_gradient_phrase(r.chi1)}, and {motion} within ξ_c ≈ "
+            f"{describe_number(r.xi_c)} layers. Trainable depth ≈ 6 ξ_c = "
+            f"{describe_number(trainable)}: {fits}."
+        )
+    else:
+        how = (
+            "correlations between inputs are preserved"
+            if r.decay == "none"
+            else "correlations creep towards 1 polynomially"
+        )
+        if r.phase == "critical":
+            head = f"Your network is {phase_bold} — on the edge of chaos (χ₁ = {chi})"
+            if r.fixed_point == "zero":
+                body = (
+                    "the per-layer factor on the gradients' mean square is 1, but q* = 0: the "
+                    "signal fades to 0 with depth, so signals and gradients decay polynomially "
+                    "(slowly, not exponentially) instead of holding steady"
+                )
+            else:
+                body = "the gradients' mean square keeps its size from layer to layer"
+            text = (
+                f"{head}: {body}. ξ_c is unbounded ({how}): signal propagation sets no "
+                f"exponential depth limit on your {depth} layers."
+            )
+        else:
+            where = "q* = 0 (no bias)" if r.fixed_point == "zero" else "this point"
+            word = "<" if r.phase == "ordered" else ">"
+            text = (
+                f"Your network is in the {phase_bold} phase (χ₁ = {chi} {word} 1): "
+                f"{_gradient_phrase(r.chi1)}, so over your {depth} layers it changes by "
+                f"χ₁^{depth - 1} = {describe_number(r.chi1 ** (depth - 1))}. At {where} there "
+                f"is no exponential correlation depth scale (ξ_c = ∞: {how}), so 6 ξ_c sets "
+                "no trainable depth here."
+            )
+    return Claim(kind="theory", text=text, values=values, verdict=r.phase, applies=True)
+
+
+def edge_claim(
+    r: core_regime.Regime, init_label: str, *, pinned: bool = False, init: str | None = None
+) -> Claim:
+    """Where the edge of chaos is at the user's σ_b² and which side the user's point is on.
+
+    With ``init`` given and mean-field theory not applying to it (zeros, constant, identity),
+    the user's point is not placed relative to the edge.
+    """
+    applies, reason = (True, "") if init is None else core_regime.mean_field_applies(init)
+    sw2, sb2, chi = r.sigma_w2, r.sigma_b2, f"{r.chi1:.3f}"
+    if r.edge_sigma_w2 is None:
+        return Claim(
+            kind="theory",
+            text=(
+                f"Theory finds no χ₁ = 1 point for {r.activation} at σ_b² = "
+                f"{describe_number(sb2)} (no black line there): {r.edge_note}"
+                + (
+                    f" Your σ_w² = **{describe_number(sw2)}** gives χ₁ = {chi}."
+                    if applies
+                    else f" Mean-field theory does not apply to `{init}`: {reason}"
+                )
+            ),
+            values={"chi1": r.chi1, "sigma_w2": sw2, "sigma_b2": sb2},
+            verdict=None,
+        )
+    edge = r.edge_sigma_w2
+    where = "on" if r.phase == "critical" else "left of" if sw2 < edge else "right of"
+    text = (
+        f"At σ_b² = {describe_number(sb2)} the edge of chaos is at σ_w² = "
+        f"**{describe_number(edge)}**; your {init_label} has σ_w² = **{describe_number(sw2)}**, "
+        f"{where} the line (χ₁ = {chi})."
+    )
+    if pinned:
+        text += " It lies beyond the plotted range (marker pinned to the edge)."
+    if edge > 5:
+        text += " No standard initializer comes close: they give σ_w² between 1/3 and 2."
+    return Claim(
+        kind="theory",
+        text=text,
+        values={"chi1": r.chi1, "sigma_w2": sw2, "sigma_b2": sb2, "edge_sigma_w2": edge},
+        verdict=where,
+    )
+
+
+def probe_q_claim(
+    init: str, width: int, depth: int, measured_last: float, predicted_last: float
+) -> Claim:
+    """Measured vs predicted q at the last layer; finite width is blamed only where theory applies.
+
+    Not applicable (no finite-width blame) for zeros, constant and identity weights.
+    """
+    applies, reason = core_regime.mean_field_applies(init)
+    ratio = describe_ratio(measured_last, predicted_last)
+    measured = describe_number(measured_last, zero_note=True)
+    text = f"At layer {depth} the probe measures q = **{measured}**"
+    if not applies:
+        return Claim(
+            kind="not_applicable",
+            text=text
+            + f". Mean-field theory does not apply to `{init}`: {reason} The dashed line is not a "
+            "prediction for these weights.",
+            values={"measured": measured_last, "depth": depth},
+            verdict=None,
+            applies=False,
+        )
+    text += (
+        f", theory predicts **{describe_number(predicted_last)}** (measured ÷ predicted {ratio})."
+    )
+    with np.errstate(all="ignore"):
+        r = measured_last / predicted_last if predicted_last else math.nan
+    gap = math.isfinite(r) and r > 0 and abs(math.log(r)) > math.log(1.2)
+    if gap:
+        text += (
+            f" The gap is finite width, not a failure of the theory: with {width} units "
+            "every layer multiplies the variance by a random factor of about "
+            f"1 ± {math.sqrt(2 / width):.0%} (more for ReLU, whose zeros halve the width), "
+            "and these factors compound with depth. Other seeds scatter around the dashed line."
+        )
+    return Claim(
+        kind="measured",
+        text=text,
+        values={"measured": measured_last, "predicted": predicted_last, "ratio": r},
+        verdict="finite_width_gap" if gap else "agrees",
+    )
+
+
+def gradient_claim(
+    r: core_regime.Regime, init: str, measured_first: float, predicted_first: float
+) -> Claim:
+    """The layer-1 gradient (relative to the top) and what the regime's decay says of it."""
+    applies, reason = core_regime.mean_field_applies(init)
+    words = change_words(measured_first)
+    text = (
+        f"From the top layer back to layer 1 the gradient's std {words}: layer 1 gets "
+        f"**{describe_number(measured_first, zero_note=True)}** of the top layer's"
+    )
+    values = {"measured_ratio": measured_first, "predicted_ratio": predicted_first}
+    if not applies:
+        return Claim(
+            kind="not_applicable",
+            text=text + f". Mean-field theory does not apply to `{init}`: {reason}",
+            values=values,
+            verdict=direction(measured_first, tolerance=DEFAULT_TOLERANCE),
+            applies=False,
+        )
+    text += f"; theory predicts **{describe_number(predicted_first)}**. "
+    std = describe_number(std_factor_from_variance_factor(r.chi1))
+    if r.fixed_point == "zero" and r.phase == "critical":
+        text += (
+            f"χ₁ = {r.chi1:.3f} is the edge, but q* = 0: the signal fades, and the gradients "
+            "decay polynomially with depth (slowly, not exponentially), so they do shrink."
+        )
+    elif r.fixed_point == "marginal":
+        text += (
+            "Exactly at the edge with no bias every length is a fixed point: the gradients' "
+            "mean square keeps its size in the infinite-width limit."
+        )
+    elif r.fixed_point == "infinite":
+        text += (
+            f"The variance grows without bound; per layer the gradients' mean square tends to "
+            f"be multiplied by the large-signal χ₁ = {describe_number(r.chi1)} (std by √χ₁ = "
+            f"{std})."
+        )
+    else:
+        settled = (
+            "Once the signal has faded (q* = 0)"
+            if r.fixed_point == "zero"
+            else ("Once q^l has settled")
+        )
+        text += (
+            f"{settled}, the gradients' mean square changes by χ₁ = {describe_number(r.chi1)} "
+            f"per layer (their std by √χ₁ = {std})."
+        )
+    return Claim(
+        kind="measured",
+        text=text,
+        values=values,
+        verdict=direction(measured_first, tolerance=DEFAULT_TOLERANCE),
+    )

@@ -10,6 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from core import initializers
+from core import regime as core_regime
+from explorer.claims import Claim, describe_number, why_differs_claim
 from explorer.experiments import (
     InitParams,
     critical_sigma_w2,
@@ -246,3 +248,173 @@ def replace_series(base: pd.DataFrame, drop: Sequence[str], added: pd.DataFrame)
     if added.empty:
         return kept.reset_index(drop=True)
     return pd.concat([kept, added], ignore_index=True)
+
+
+# --------------------------------------------------------------------------------------------
+# Claims: Home's sentences about the small-signal scale, the std factor and the try-this
+# --------------------------------------------------------------------------------------------
+
+#: What Home calls its reference scale: the small-signal rule's, not the chi1 = 1 edge.
+SCALE_NAME = "the small-signal scale"
+
+
+def scale_claim(activation: str, label: str, crit: float, slope2: float) -> Claim:
+    """Home's reference scale, labelled as the small-signal rule's, with chi1 there (computed).
+
+    Parameters
+    ----------
+    activation : str
+    label : str
+        The activation's display label.
+    crit : float
+        1 / E[f'(0)^2], the small-signal scale sigma_w2.
+    slope2 : float
+        E[f'(0)^2].
+
+    Returns
+    -------
+    Claim
+        ``verdict`` "edge" when chi1 at ``crit`` (zero bias) is 1 within
+        :data:`core.regime.CRITICAL_TOLERANCE` (the scale is also the edge of chaos), else
+        "not_edge"; ``values`` chi1, crit and edge_sigma_w2 (when the regime has an edge).
+    """
+    r = core_regime.regime(activation, crit, 0.0)
+    text = (
+        f"For small signals {label} has E[f′(z)²] = {describe_number(slope2)}, so the std "
+        f"factor is 1 at **σ_w² = fan_in·Var(W) = {describe_number(crit)}**: {SCALE_NAME}. "
+    )
+    values = {"chi1": r.chi1, "crit": crit}
+    if r.phase == "critical":
+        text += (
+            f"Here it is also the edge of chaos (χ₁ = {describe_number(r.chi1)} at zero bias, "
+            "page 7)."
+        )
+        verdict = "edge"
+    else:
+        text += (
+            f"It is not the edge of chaos: once the signal settles, χ₁ there is "
+            f"{describe_number(r.chi1)}, not 1"
+        )
+        if r.edge_sigma_w2 is not None:
+            values["edge_sigma_w2"] = r.edge_sigma_w2
+            text += f"; the edge (χ₁ = 1) is at σ_w² = {describe_number(r.edge_sigma_w2)} (page 7)."
+        else:
+            text += f"; {r.edge_note}"
+        verdict = "not_edge"
+    return Claim(kind="theory", text=text, values=values, verdict=verdict)
+
+
+def try_this_answer(
+    network: str, unit: str, last: int, near_ratio: float, near_factor: float
+) -> Claim:
+    """The try-this answer at 0.9 x the small-signal scale, gated on the network type.
+
+    For stacked layers (mlp, cnn) the rule 0.9^(L-1) is compared with the measurement; for an
+    RNN or a residual MLP the rule does not describe the stack, and the answer says what the
+    network does instead (measured).
+    """
+    rule = 0.9 ** (last - 1)
+    measured = (
+        f"This network measures {describe_number(near_ratio, zero_note=True)} (per-{unit} std "
+        f"factor {describe_number(near_factor)})"
+    )
+    if network in ("rnn", "resmlp"):
+        why = (
+            "every time step adds a fresh input, so the hidden state does not compound the factor"
+            if network == "rnn"
+            else "each block adds its input back to the stream, so the factor does not compound "
+            "as in a plain stack"
+        )
+        text = (
+            f"A plain stack would keep 0.9^{last - 1} = {describe_number(rule)}, but this is "
+            f"{'an RNN' if network == 'rnn' else 'a residual MLP'}: {why}. {measured}, not "
+            f"{describe_number(rule)}. Switch the network to MLP to see the rule compound."
+        )
+        verdict = "not_applicable"
+    else:
+        text = (
+            f"The rule predicts 0.9^{last - 1} = {describe_number(rule)}. {measured}. Now set "
+            f"the depth to 50 in the sidebar: 0.9^49 = {describe_number(0.9**49)}. Try ReLU with "
+            "LeCun normal (σ_w² = 1, half ReLU's small-signal scale 2, which is also its edge "
+            "of chaos): the std factor is √½ ≈ 0.71 per layer."
+        )
+        verdict = "rule"
+    return Claim(
+        kind="measured",
+        text=text,
+        values={"rule": rule, "measured": near_ratio, "factor": near_factor},
+        verdict=verdict,
+        applies=verdict == "rule",
+    )
+
+
+def rule_verdict_claim(
+    network: str,
+    activation: str,
+    sigma_w2: float,
+    q: float,
+    rule_factor: float,
+    act_factor: float,
+    first_nonfinite: float,
+    unit: str,
+) -> tuple[Claim, Claim | None]:
+    """The rule-vs-measurement sentence for the user's initializer, and the why-differs claim.
+
+    Returns
+    -------
+    (Claim, Claim or None)
+        The sentence (rule's std factor, the measured one, agreement within 5% or the gap), and
+        :func:`explorer.claims.why_differs_claim` for stacked networks (mlp, cnn) when the gap
+        exceeds 5%; for rnn/resmlp the sentence names the architecture instead.
+    """
+    head = (
+        f"the small-signal rule √(σ_w²·E[f′(0)²]) predicts a std factor of "
+        f"{describe_number(rule_factor)} per {unit}; the network measures "
+        + (
+            f"{describe_number(act_factor)}."
+            if math.isfinite(act_factor) and act_factor > 0
+            else "none: its activations are all zero at some layer or overflow."
+        )
+    )
+    why = None
+    with np.errstate(all="ignore"):
+        gap = act_factor / rule_factor - 1.0 if rule_factor else math.nan
+    if first_nonfinite > 0:  # NaN (no overflow) is not > 0
+        tail = f" The activations overflowed at {unit} {int(first_nonfinite)}."
+    elif not math.isfinite(gap):
+        tail = " The two cannot be compared (a factor is zero or not finite)."
+    elif abs(gap) < 0.05:
+        tail = " Rule and measurement agree within 5%."
+    elif network in ("rnn", "resmlp"):
+        reason = (
+            "each block adds its input back, so the stream grows on top of the rule"
+            if network == "resmlp"
+            else "every time step adds a fresh input of its own"
+        )
+        tail = f" They differ by {gap:+.0%}: {reason}."
+    else:
+        tail = f" They differ by {gap:+.0%}."
+        why = why_differs_claim(activation, sigma_w2, q, act_factor, unit=unit)
+    return (
+        Claim(
+            kind="measured",
+            text=head + tail,
+            values={"rule": rule_factor, "measured": act_factor, "gap": gap},
+            verdict="agree" if math.isfinite(gap) and abs(gap) < 0.05 else "differ",
+        ),
+        why,
+    )
+
+
+def measured_q(layers: pd.DataFrame, series: str) -> float:
+    """Geometric mean over layers of one series' measured pre-activation variance (NaN if none)."""
+    std = layers.loc[layers["series"] == series, "preact_std"].to_numpy(dtype=float)
+    std = std[np.isfinite(std) & (std > 0)]
+    return float(np.exp(np.mean(2.0 * np.log(std)))) if std.size else math.nan
+
+
+def factor_text(factor: float) -> str:
+    """A measured std factor for a metric: the number, or why there is none (never "NaN")."""
+    if math.isfinite(factor) and factor > 0:
+        return describe_number(factor)
+    return "undefined (zero or overflow)"

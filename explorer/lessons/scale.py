@@ -9,6 +9,9 @@ import pandas as pd
 import streamlit as st
 
 from core import activations, initializers, probe, theory
+from core import regime as core_regime
+from explorer import claims
+from explorer.claims import Claim, describe_number
 from explorer.experiments import (
     SWEEP_SHARE,
     InitParams,
@@ -235,36 +238,129 @@ def crossing_k(frame: pd.DataFrame, direction: str, source: str) -> float:
     return math.nan
 
 
-def _chi1_crossing(activation: str) -> float:
-    """Smallest sigma_w^2 in [1e-2, 1e3] where theory's chi_1 (zero bias) crosses 1, or NaN.
-
-    A scan on 61 log-spaced points, then 50 bisection steps on log sigma_w^2.
-    """
-    grid = np.geomspace(1e-2, 1e3, 61)
-    above = np.asarray(theory.chi1(activation, grid, 0.0)) > 1.0
-    flips = np.flatnonzero(above[1:] != above[:-1])
-    if not flips.size:
-        return math.nan
-    low, high = math.log(grid[flips[0]]), math.log(grid[flips[0] + 1])
-    low_above = bool(above[flips[0]])
-    for _ in range(50):
-        mid = (low + high) / 2
-        if (float(theory.chi1(activation, math.exp(mid), 0.0)) > 1.0) == low_above:
-            low = mid
-        else:
-            high = mid
-    return math.exp((low + high) / 2)
-
-
 @st.cache_data(max_entries=16, show_spinner=False)
 def critical_k(activation: str) -> float:
     """Theory's edge of chaos at zero bias: the k = sigma_w^2 where chi_1 = 1 (NaN if none).
 
-    Uses :func:`core.theory.critical_sigma_w2`; when that finds no root, falls back to locating
-    the crossing of :func:`core.theory.chi1` itself (a scan plus bisection).
+    The regime's ``edge_sigma_w2`` (:func:`core.regime.regime`), which is reported only where
+    chi1 is 1 to 1e-3. GELU and SiLU have none at zero bias: there q* jumps from 0 to infinity
+    and chi1 jumps across 1 without taking the value 1 (``edge_note`` says where).
     """
-    edge = float(theory.critical_sigma_w2(activation, 0.0))
-    return edge if math.isfinite(edge) else _chi1_crossing(activation)
+    edge = core_regime.regime(activation, 1.0, 0.0).edge_sigma_w2
+    return math.nan if edge is None else float(edge)
+
+
+def edge_claim(activation: str) -> Claim:
+    """The edge of chaos at zero bias in words, or why there is none (the regime's edge_note)."""
+    r = core_regime.regime(activation, 1.0, 0.0)
+    if r.edge_sigma_w2 is None:
+        return Claim(
+            kind="theory",
+            text=f"theory finds no edge of chaos (χ₁ = 1) at zero bias: {r.edge_note}",
+            values={},
+            verdict="none",
+        )
+    edge = float(r.edge_sigma_w2)
+    return Claim(
+        kind="theory",
+        text=(
+            "the edge of chaos of an infinitely deep net (χ₁ = k·E[f′(z)²] = 1 at the fixed "
+            f"point) is **k = {edge:.3g}**"
+        ),
+        values={"edge_k": edge, "chi1": float(theory.chi1(activation, edge, 0.0))},
+        verdict="edge",
+    )
+
+
+#: Extra seeds drawn to measure the seed-to-seed scatter of measured / predicted variance.
+GAP_SEEDS = 4
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def seed_ratios(net: Net, params: InitParams) -> tuple[float, ...]:
+    """Measured / predicted Var(z) at the last layer for :data:`GAP_SEEDS` seeds (cached).
+
+    Seeds ``seed .. seed + GAP_SEEDS - 1`` of the same network and ``variance_scaling``
+    initializer; only for :data:`THEORY_NETWORKS` (empty tuple otherwise).
+    """
+    network, activation, depth, width, seed = net
+    if network not in THEORY_NETWORKS:
+        return ()
+    pred = float(_theory_variance(activation, "variance_scaling", params, depth, width)[-1])
+    out = []
+    for s in range(seed, seed + GAP_SEEDS):
+        stats = layer_stats(Net(network, activation, depth, width, s), "variance_scaling", params)
+        with np.errstate(all="ignore"):
+            last = float(np.asarray(stats.preact_std, dtype=float)[-1]) ** 2
+        out.append(last / pred if pred > 0 and math.isfinite(last) else math.nan)
+    return tuple(out)
+
+
+def theory_gap_claim(network: str, width: int, ratio: float, ratios: tuple[float, ...]) -> Claim:
+    """Measured ÷ predicted at the last layer, judged against the seed-to-seed scatter.
+
+    The CNN's zero padding is named as the cause only when every seed measures below theory by
+    more than the seeds scatter (the gap exceeds the scatter); otherwise the gap is within the
+    luck of the draw.
+    """
+    finite = [r for r in ratios if math.isfinite(r) and r > 0]
+    if len(finite) < 2 or not (math.isfinite(ratio) and ratio > 0):
+        return Claim(kind="measured", text="", values={"ratio": ratio}, verdict=None)
+    logs = np.log(finite)
+    lo, hi = float(np.exp(logs.min())), float(np.exp(logs.max()))
+    mean = float(np.exp(logs.mean()))
+    spread = float(logs.std(ddof=1))
+    span = (
+        f" Over {len(finite)} seeds measured ÷ predicted ranges from {describe_number(lo)} to "
+        f"{describe_number(hi)} (geometric mean {describe_number(mean)})"
+    )
+    systematic = abs(float(logs.mean())) > 2.0 * spread / math.sqrt(len(finite)) and (
+        hi < 1.0 or lo > 1.0
+    )
+    if network == "cnn" and systematic and hi < 1.0:
+        text = span + (
+            ": every seed measures below theory, by more than the seeds scatter. The CNN's zero "
+            "padding gives border pixels fewer inputs, so it measures below the dense-layer "
+            "theory, a little more with every layer."
+        )
+        verdict = "padding"
+    elif systematic:
+        text = span + (
+            ": every seed lies on the same side of theory, by more than the seeds scatter, so "
+            "part of the gap is systematic, not luck."
+        )
+        verdict = "systematic"
+    else:
+        text = span + (
+            f": the gap is within the seed-to-seed scatter. At {width} "
+            f"{'channels' if network == 'cnn' else 'units'} each layer's variance fluctuates "
+            "around the average that theory predicts, and the deviations compound over depth."
+        )
+        verdict = "scatter"
+    return Claim(
+        kind="measured",
+        text=text,
+        values={"ratio": ratio, "seed_min": lo, "seed_max": hi, "seed_mean": mean},
+        verdict=verdict,
+    )
+
+
+def why_differs(
+    network: str, activation: str, sigma_w2: float, stats: probe.LayerStats, unit: str
+) -> Claim | None:
+    """The "why this differs from the simple rule" claim for the page's own k (or None).
+
+    Only for :data:`THEORY_NETWORKS`; q is the geometric mean of the measured Var(z), the
+    measured std factor the geometric mean of std(z^l)/std(z^(l-1)).
+    """
+    if network not in THEORY_NETWORKS:
+        return None
+    std = np.asarray(stats.preact_std, dtype=float)
+    if std.size < 2 or not np.all(np.isfinite(std) & (std > 0)):
+        return None
+    q = float(np.exp(np.mean(2.0 * np.log(std))))
+    factor = geometric_factor(std)
+    return claims.why_differs_claim(activation, sigma_w2, q, factor, unit=unit)
 
 
 #: Rows of the forward/backward table: (scheme, k, mode, formula of Var(W)).

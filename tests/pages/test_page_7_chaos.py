@@ -33,13 +33,19 @@ def test_he_init_puts_tanh_in_the_chaotic_phase() -> None:
     assert float(shown["χ₁"]) > 1.05
 
 
-def test_small_weights_are_ordered_with_a_finite_trainable_depth() -> None:
+def test_small_weights_are_ordered_without_a_correlation_depth_limit() -> None:
     # N(0, 0.01^2) on 256 units: sigma_w^2 = 0.0256, chi_1 = sigma_w^2 at q* = 0 for tanh.
+    # At q* = 0 a smooth unit is linear for the vanishing signal: correlations are preserved,
+    # so there is no exponential xi_c and 6 xi_c sets no trainable depth (it used to show
+    # -6/ln(0.0256), which is the length scale xi_q, not a correlation scale).
     link = {"init": "small_random", "depth": "50"}
-    _, shown = phase_of(link, "0.0256", "ordered", "beyond it")
+    _, shown = phase_of(link, "0.0256", "ordered", "no exponential correlation depth scale")
     assert float(shown["χ₁"]) == pytest.approx(0.0256, abs=1e-3)
-    trainable = float(shown["Trainable depth ≈ 6 ξ_c"])
-    assert trainable == pytest.approx(-6.0 / math.log(0.0256), rel=1e-2)
+    assert shown["ξ_c (correlation depth scale)"] == "∞"
+    assert shown["Trainable depth ≈ 6 ξ_c"] == "no ξ_c limit"
+    assert float(shown["ξ_q (length depth scale)"]) == pytest.approx(
+        -1 / math.log(0.0256), rel=1e-2
+    )
 
 
 def test_relu_gets_the_homogeneous_explanation() -> None:

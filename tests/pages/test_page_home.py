@@ -30,7 +30,7 @@ def test_first_visit_shows_the_factor_and_the_user_initializer(home: AppTest) ->
     # Glorot on a square 256 x 256 layer: fan_in Var(W) = 256 * 2 / 512 = 1 exactly.
     assert metric(home, "Your initializer: σ_w²") == "1"
     # tanh with sigma_w^2 = 1 shrinks a little per layer (saturation), but not below 0.8.
-    factor = float(metric(home, "Measured factor per layer"))
+    factor = float(metric(home, "Measured std factor per layer"))
     assert 0.8 < factor < 1.0
     ratio = float(metric(home, "Layer 10 std / layer 1 std"))
     assert ratio == pytest.approx(factor**9, rel=0.05)
@@ -38,9 +38,10 @@ def test_first_visit_shows_the_factor_and_the_user_initializer(home: AppTest) ->
 
 def test_notices_quote_the_five_scales(home: AppTest) -> None:
     text = captions(home)
-    assert "at 0.5 × critical the activations of layer 10 are" in text
-    # For tanh, 0.5 x critical shrinks by about 0.5 per layer: 0.5^9 ~ 2e-3.
-    ratio = float(text.split("at 0.5 × critical the activations of layer 10 are ")[1].split()[0])
+    assert "at 0.5 × the small-signal scale the activations of layer 10 are" in text
+    # For tanh, 0.5 x the small-signal scale shrinks by about 0.5 per layer: 0.5^9 ~ 2e-3.
+    lead = "at 0.5 × the small-signal scale the activations of layer 10 are "
+    ratio = float(text.split(lead)[1].split()[0])
     assert 1e-3 < ratio < 4e-3
 
 
@@ -84,24 +85,25 @@ def test_conv_kernel_enters_the_fans() -> None:
 
 def test_changing_initializer_changes_the_metrics() -> None:
     at = run()
-    before = metric(at, "Measured factor per layer")
+    before = metric(at, "Measured std factor per layer")
     at.sidebar.selectbox(key="ctl_init").set_value("small_random").run()
     assert not at.exception
     # N(0, 0.01^2) on 256 units: sigma_w^2 = 256 * 1e-4 = 0.0256.
     assert metric(at, "Your initializer: σ_w²") == "0.0256"
-    after = float(metric(at, "Measured factor per layer"))
+    after = float(metric(at, "Measured std factor per layer"))
     assert after == pytest.approx(0.16, rel=0.05)
-    assert metric(at, "Measured factor per layer") != before
+    assert metric(at, "Measured std factor per layer") != before
 
 
 def test_relu_he_keeps_the_signal_and_depth_relabels() -> None:
     at = run({"activation": "relu", "init": "he_normal", "depth": "20", "width": "128"})
     assert metric(at, "Your initializer: σ_w²") == "2"
-    assert 0.9 < float(metric(at, "Measured factor per layer")) < 1.1
+    assert 0.9 < float(metric(at, "Measured std factor per layer")) < 1.1
     assert metric(at, "Layer 20 std / layer 1 std")
-    # ReLU at 0.5 x critical halves the std per layer exactly in expectation: 0.5^19 ~ 1.9e-6.
+    # ReLU at 0.5 x the small-signal scale halves the std per layer in expectation: 0.5^19 ~ 2e-6.
     text = captions(at)
-    ratio = float(text.split("at 0.5 × critical the activations of layer 20 are ")[1].split()[0])
+    lead = "at 0.5 × the small-signal scale the activations of layer 20 are "
+    ratio = float(text.split(lead)[1].split()[0])
     assert 0.5e-6 < ratio < 5e-6
 
 
