@@ -151,6 +151,32 @@ class History:
         """True when the run stopped at a non-finite loss, gradient or parameter."""
         return self.diverged_at is not None
 
+    @property
+    def collapsed_at(self) -> int | None:
+        """First recorded step from which no hidden layer gets any gradient, or None.
+
+        A run *collapses* when, after its hidden layers did learn, every hidden weight
+        gradient is exactly 0 in every recorded row to the end (at least two rows): typically
+        a ReLU net whose huge update killed every unit (each outputs 0 on every input), after
+        which the loss sits at the class-prior value (ln 2 for two balanced classes) although
+        nothing overflowed, so :attr:`diverged_at` is None. A net whose hidden gradients were
+        zero from the start (zero init: symmetry, not collapse) never counts as collapsed.
+        """
+        hidden = self.grad_norm[:, :-1]
+        if hidden.shape[1] == 0 or len(hidden) < 2:
+            return None
+        learning = np.any(hidden != 0, axis=1)
+        if not learning.any() or learning[-1] or learning[-2]:
+            return None
+        start = int(np.flatnonzero(learning)[-1]) + 1
+        return int(self.step[start])
+
+    @property
+    def peak_loss(self) -> float:
+        """Largest finite recorded loss (NaN when none is finite): the spike before a collapse."""
+        finite = self.loss[np.isfinite(self.loss)]
+        return float(finite.max()) if finite.size else math.nan
+
 
 Callback = Callable[[int, int, History], None]
 

@@ -435,3 +435,46 @@ def test_rnn_trains_on_the_adding_problem() -> None:
     assert h.diverged_at is None
     assert h.distinct_neurons.shape[1] == 1
     assert h.final_loss < h.loss[0]
+
+
+# ---- collapse: a run that stops learning without overflowing ---------------------------------
+
+
+def _moons_run(init: str, seed: int = 0, lr: float = 0.1):
+    x, y = datasets.load("moons", 512, 0)
+    net = networks.build(
+        "mlp",
+        input_shape=(2,),
+        n_outputs=2,
+        depth=4,
+        width=32,
+        activation="relu",
+        init=init,
+        rng=np.random.default_rng(seed),
+    )
+    return training.train(
+        net, x, y, loss="cross_entropy", optimizer="sgd", lr=lr, steps=300, seed=seed,
+        batch_size=128,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_relu_large_random_collapses_without_diverging(seed):
+    # N(0, 1) ReLU: the loss spikes (1e81 .. 1e296), every unit dies, the loss then sits at
+    # ln 2 with all-zero weight gradients: not "diverged", but collapsed.
+    history = _moons_run("large_random", seed)
+    assert history.diverged_at is None
+    assert history.collapsed_at is not None
+    assert 0 < history.collapsed_at < 300
+    rows = history.step >= history.collapsed_at
+    assert np.all(history.grad_norm[rows, :-1] == 0)
+    assert history.peak_loss > 1e50
+    assert history.final_loss == pytest.approx(math.log(2), abs=1e-3)
+
+
+def test_healthy_and_zero_init_runs_do_not_collapse():
+    assert _moons_run("he_normal").collapsed_at is None
+    # Zero init: hidden gradients are 0 from the start (symmetry), which is not a collapse.
+    zero = _moons_run("zeros")
+    assert np.all(zero.grad_norm[:, :-1] == 0)
+    assert zero.collapsed_at is None
