@@ -287,4 +287,7 @@ def symmetry_grads_frame(result: SymmetryResult) -> pd.DataFrame:
     Columns: series, then :class:`SymmetryRun` ``grads`` columns (layer, max_abs_dw0,
     max_abs_db0, max_abs_dw1, spread1); one row per layer (hidden layers, then "output").
     """
-    return pd.concat([run.grads.assign(series=run.label) for run in result.runs], ignore_index=True)
+    frame = pd.concat(
+        [run.grads.assign(series=run.label) for run in result.runs], ignore_index=True
+    )
+    return frame[["series", *(c for c in frame.columns if c != "series")]]
