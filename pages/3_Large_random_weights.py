@@ -312,7 +312,7 @@ raw, clipped, usual_run = runs.values()
 def outcome(history: lesson.History) -> str:
     """One phrase: how a run ended."""
     if history.diverged_at is not None:
-        return f"turned inf/NaN at **step {history.diverged_at}**"
+        return f"overflowed (loss or gradient non-finite) at **step {history.diverged_at}**"
     return (
         f"ended at loss **{fmt(history.final_loss)}** (accuracy {history.final_accuracy:.0%}); "
         f"it rose on {lesson.loss_rises(history)} of {history.steps_run} steps"
