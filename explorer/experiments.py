@@ -117,7 +117,8 @@ def stats_frame(stats: probe.LayerStats, series: str) -> pd.DataFrame:
 
     Columns: series, layer, act_mean, act_std, preact_std, saturated_fraction, dead_fraction,
     grad_std, weight_grad_std, nonfinite_act, nonfinite_grad. A layer whose activations
-    overflowed gets ``inf`` std (not NaN) so charts mark it as overflow.
+    overflowed gets ``inf`` std (not NaN) so charts mark it as overflow; so does a weight
+    gradient that overflowed (or whose inputs did), even where dL/dz stayed finite.
     """
     frame = pd.DataFrame(
         {
@@ -143,6 +144,14 @@ def stats_frame(stats: probe.LayerStats, series: str) -> pd.DataFrame:
     ):
         all_bad = frame[bad].to_numpy() >= total
         frame.loc[all_bad, column] = np.inf
+    # The weight gradient a_{l-1}^T dL/dz_l overflows when either factor is huge, even while
+    # dL/dz itself stays finite: a NaN std there is an overflow, not a missing value.
+    overflowed = (
+        (np.asarray(stats.nonfinite_weight_grad) > 0)
+        | (frame["nonfinite_grad"].to_numpy() > 0)
+        | (frame["nonfinite_act"].to_numpy() > 0)
+    )
+    frame.loc[overflowed & frame["weight_grad_std"].isna().to_numpy(), "weight_grad_std"] = np.inf
     return frame
 
 

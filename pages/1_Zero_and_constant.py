@@ -133,7 +133,8 @@ page.notice(
 )
 
 # ---- W = k ---------------------------------------------------------------------------------
-st.header(f"W = {k:g}: identical, non-zero gradients — clones forever")
+const_claim = lesson.constant_gradient_claim(const, float(k), config.activation)
+st.header(const_claim.text)
 st.markdown(
     "With a non-zero constant the signal flows, so gradients are not zero. But all neurons of a "
     "layer see the same inputs through the same weights, so they compute the same value and "
@@ -156,6 +157,12 @@ page.notice(
     f"with W = {k:g} all {width} neurons get ∂L/∂W = {page.fmt(value)}; the largest difference "
     f"between two neurons' gradients in any hidden layer is {page.fmt(spread)}. With random "
     f"weights the same gradients range from {page.fmt(rand_lo)} to {page.fmt(rand_hi)}."
+    + {
+        "exactly zero": " Here the constant network's hidden gradients are exactly 0, so the "
+        "signal-flows argument above does not apply to this k.",
+        "numerically zero": " Here they are at rounding level: the units are pinned where "
+        "f′ ≈ 0, so the clones are also frozen.",
+    }.get(const_claim.verdict, "")
 )
 
 export.per_layer_export(
@@ -263,11 +270,7 @@ page.correction(
 page.try_this(
     "Set k = −0.5 or 1, or switch the activation to sigmoid. Will the constant network ever "
     "break its symmetry if you train 1000 steps?",
-    "No. Whatever k, activation or number of steps, identical neurons get identical gradients "
-    "and identical updates, so the distinct-neuron count stays at 1 (look at the chart). With "
-    "sigmoid, f(0) = 0.5 ≠ 0, so even the zero network's output weights move and its hidden "
-    "layers start receiving gradient — still identical for all neurons. Only randomness (or "
-    "noise such as dropout) breaks the tie.",
+    lesson.try_this_answer(zero, const, config.activation, int(steps)).text,
     key="p1",
 )
 page.initializer_panel(config)

@@ -38,9 +38,8 @@ slope2 = experiments.small_signal_slope2(config.activation)
 # ---- Headline numbers -----------------------------------------------------------------------
 st.header("Layer by layer, the signal fades")
 st.markdown(
-    f"Rule of thumb: with N(0, 0.01²) weights each {unit} multiplies the std of the gradient — "
-    f"and of the activations, for units centred at 0 such as tanh and ReLU — by "
-    f"**0.01·√fan_in·√E[f′(0)²] = 0.01·√{fan_in:,}·√{page.fmt(slope2)} = "
+    lesson.rule_intro(config.activation, unit)
+    + f" **0.01·√fan_in·√E[f′(0)²] = 0.01·√{fan_in:,}·√{page.fmt(slope2)} = "
     f"{page.fmt(small.rule_factor)}**. Over {last - 1} more {unit}s that compounds to "
     f"${page.fmt(small.rule_factor)}^{{{last - 1}}}$ = "
     f"{page.fmt(small.rule_factor ** (last - 1))} (for tanh the classic "
@@ -76,7 +75,7 @@ m4.metric(
 )
 if small.first_nonfinite > 0:
     fade = f"the activations overflowed at {unit} {int(small.first_nonfinite)}"
-elif small.act_ratio < 0.01:
+elif lesson.forward_shrinks(small, config.activation, config.network):
     fade = (
         f"{unit} {last}'s activations are {page.fmt(small.act_ratio)} of {unit} 1's "
         f"(measured factor {page.fmt(small.act_factor)} per {unit}, rule "
@@ -92,17 +91,24 @@ elif config.network == "rnn":
         f"h_t keeps {page.fmt(small.act_ratio)} of its size because every time step gets a "
         "fresh input; what vanishes is the gradient through time"
     )
+elif lesson.f_at_zero(config.activation) != 0.0:
+    fade = (
+        f"{unit} {last}'s pooled activation std is still {page.fmt(small.act_ratio)} of "
+        f"{unit} 1's — but that number is not signal (see the box below) — and the gradients "
+        "still vanish"
+    )
 else:
     fade = (
-        f"{unit} {last}'s activations are still {page.fmt(small.act_ratio)} of {unit} 1's: "
-        f"{config.activation}(0) ≠ 0, so the activations sit near a constant and only their "
-        "variation shrinks — the gradients still vanish"
+        f"{unit} {last}'s activations are {page.fmt(small.act_ratio)} of {unit} 1's: "
+        f"{lesson.level_words(small, config.activation, unit)}"
     )
-kept = "; ".join(
-    f"with {row.series} {unit} {last} is at {page.fmt(row.act_ratio)} of {unit} 1"
-    for row in summary.iloc[1:].itertuples(index=False)
-)
-page.notice(f"with small random weights {fade}. {kept[:1].upper()}{kept[1:]}.")
+kept = lesson.kept_claim(summary, unit, last)
+page.notice(f"with small random weights {fade}. {kept.text}")
+offset = lesson.offset_claim_for(config.net, unit)
+if offset.applies:
+    with st.container(border=True):
+        st.markdown("**Why this differs from the simple rule**")
+        st.info(offset.text)
 
 # ---- Histograms -------------------------------------------------------------------------
 st.header("Where the activations are, layer by layer")
@@ -133,12 +139,11 @@ for col, (label, init, params) in zip((h1, h2), (series[0], series[-1]), strict=
             ),
             width="stretch",
         )
-forward_vanishes = small.act_ratio < 0.01
+forward_vanishes = lesson.forward_shrinks(small, config.activation, config.network)
 if not forward_vanishes:
     hist_text = (
-        f"here small random's activations keep their spread ({page.fmt(small.act_first)} at "
-        f"{unit} 1, {page.fmt(small.act_last)} at {unit} {last}) — see the first note on this "
-        "page for why; "
+        f"here small random's std is {page.fmt(small.act_first)} at {unit} 1 and "
+        f"{page.fmt(small.act_last)} at {unit} {last} — see the first note on this page for why; "
         + (
             "the skip path carries the signal both ways, the remedy page 5 is about."
             if config.network == "resmlp"
@@ -177,7 +182,7 @@ with c1:
         (
             f"each step down the small-random line is a factor {page.fmt(small.act_factor)}"
             if forward_vanishes
-            else f"the small-random line stays level here (factor {page.fmt(small.act_factor)})"
+            else lesson.level_words(small, config.activation, unit)
         )
         + (
             "; the dashed mean-field prediction (core.theory) lies on it."
@@ -244,18 +249,7 @@ for col, row in zip(cols, stall.itertuples(index=False), strict=True):
         help=f"Training accuracy {row.final_accuracy:.0%}. First-layer gradient norm at step 0: "
         f"{page.fmt(row.layer1_grad)}.",
     )
-if best.final_loss < 0.5 * best.first_loss:
-    learner = (
-        f"{best.series} reaches {page.fmt(best.final_loss)} (first-layer gradient "
-        f"{page.fmt(best.layer1_grad)})."
-    )
-else:
-    learner = (
-        f"here even {best.series} only gets to {page.fmt(best.final_loss)}: with "
-        f"{config.activation} every layer still costs gradient (its slope is at most "
-        f"{page.fmt(experiments.max_slope(config.activation))}), so a deep stack learns "
-        "slowly at any scale — one reason such hidden units fell out of use."
-    )
+learner = lesson.stall_learner_claim(best, config.activation, stall_series).text
 page.notice(
     f"a {lesson.STALL_DEPTH}-layer, {lesson.STALL_WIDTH}-unit {config.activation} MLP on two "
     f"moons (plain SGD with momentum, {lesson.STALL_STEPS} steps): from small random weights "
@@ -294,34 +288,13 @@ for col, row in zip(r_cols, relu.itertuples(index=False), strict=True):
         help=f"σ_w² = fan_in·Var(W) = {page.fmt(row.sigma_w2)}; ReLU's rule √(σ_w²/2) = "
         f"{page.fmt(row.rule_factor)}.",
     )
-relu_small, relu_lecun, relu_he = (relu.iloc[i] for i in range(3))
-page.notice(
-    f"ReLU zeroes half of its inputs, so E[f′(z)²] = ½ and the factor is √(σ_w²/2): "
-    f"with N(0, 0.01²) that is {page.fmt(relu_small.rule_factor)} per layer and layer {relu_depth} "
-    f"ends at {page.fmt(relu_small.act_ratio)} of layer 1; even LeCun's Var = 1/fan_in loses "
-    f"a factor {page.fmt(relu_lecun.act_factor)} per layer ({page.fmt(relu_lecun.act_ratio)} "
-    f"by layer {relu_depth}). Only He's 2/fan_in holds it ({page.fmt(relu_he.act_ratio)})."
-)
-page.correction(
-    "The tutorial says ReLU gives “0 for negative input and 1 for positive input”. That is "
-    "ReLU's **derivative**. ReLU itself outputs **max(0, x)**: 0 for negative inputs and x "
-    "itself for positive ones. Its slope of 1 for x > 0 is why it does not saturate on that side."
-)
-page.correction(
-    "The tutorial also says vanishing gradients apply “only to sigmoid and tanh”. The numbers "
-    f"above say otherwise: a ReLU net vanishes with N(0, 0.01²) weights (layer {relu_depth} at "
-    f"{page.fmt(relu_small.act_ratio)} of layer 1) and even with Var = 1/fan_in; with "
-    "N(0, 1) weights it explodes instead (page 3). ReLU only removes *saturation* for positive "
-    "inputs; the per-layer factor fan_in·Var(W)·E[f′(z)²] still decides."
-)
+page.notice(lesson.relu_scales_claim(relu, relu_depth).text)
+page.correction(lesson.relu_correction(relu, relu_depth).text)
 
 page.try_this(
     f"Increase the depth to 30. Before looking: roughly how many decades will small random "
     f"lose between {unit} 1 and {unit} 30 with this width?",
-    f"29 steps of log10({page.fmt(small.rule_factor)}) ≈ "
-    f"{29 * experiments.decades(small.rule_factor):.1f} decades by the rule. Widen the network "
-    "instead and watch the factor 0.01·√fan_in grow: at 10,000 units it would be 1 — small "
-    "random is only 'right' for one width, which is why good schemes scale with 1/√fan_in.",
+    lesson.width_answer(config.activation, config.network, small.rule_factor, unit).text,
     key="p2",
 )
 page.initializer_panel(config)

@@ -101,10 +101,7 @@ with left:
     rule = lesson.saturation_rule(act)
     if activation.saturating:
         page.notice(
-            f"With N(0, 1) weights **{sat_large:.0%}** of {unit} {depth}'s units are saturated"
-            + (f" ({rule})" if rule else "")
-            + f"; with {usual_label} **{sat_usual:.0%}**. A saturated unit passes back almost "
-            "none of its gradient, so the weights feeding it barely move."
+            lesson.saturation_claim(sat_large, sat_usual, rule, unit, depth, usual_label).text
         )
     elif act in ("relu", "leaky_relu"):
         page.notice(
@@ -142,7 +139,7 @@ with right:
         )
     )
     if activation.saturating:
-        share, edge = lesson.outer_bin_share(large)
+        share, low_edge, high_edge = lesson.outer_bin_share(large)
         if net == "resmlp":
             page.notice(
                 "In a residual MLP the rows show the residual stream h = h + f(z), which is not "
@@ -151,11 +148,7 @@ with right:
                 f"{depth}). The saturation itself is in the bars on the left."
             )
         else:
-            page.notice(
-                f"The activations pile up at the ends of the range: **{share:.0%}** of {unit} "
-                f"{depth}'s values lie in the two outermost bins (|a| > {edge:.2f}). Such a "
-                "layer outputs little more than a sign per unit."
-            )
+            page.notice(lesson.ends_claim(share, low_edge, high_edge, unit, depth).text)
     else:
         page.notice(
             "Each row is one layer's histogram of log10 |a|. The mass moves right by about "
@@ -192,9 +185,14 @@ with left:
         )
     elif activation.saturating and net != "resmlp":
         page.notice(
-            f"{activation.label} is bounded, so the forward signal cannot explode: the std stays "
-            f"at **{fmt(std_large)}** in {unit} {depth}. The signal is not lost — it is "
-            "squashed to the extremes (section 1)."
+            lesson.bounded_forward_claim(
+                activation.label,
+                std_large,
+                sat_large,
+                lesson.outer_bin_share(large)[0],
+                unit,
+                depth,
+            ).text
         )
     else:
         page.notice(
@@ -222,11 +220,18 @@ with right:
     usual_last = float(usual_rows["grad_std"].iloc[-1])
     if activation.saturating:
         page.notice(
-            f"At {unit} {depth} saturation mutes the gradient: std **{fmt(grad_last)}** "
-            f"({usual_label}: {fmt(usual_last)}). Going back, the few unsaturated units multiply "
-            f"it by the huge weights: {unit} 1 receives **{fmt(grad_ratio)}×** as much. So large "
-            "weights do not give a clean vanishing gradient: the top layers stall while the "
-            "bottom ones get large, erratic updates (the chaotic phase of page 7)."
+            lesson.bounded_gradient_claim(
+                act,
+                net,
+                width,
+                grad_last=grad_last,
+                usual_last=usual_last,
+                grad_ratio=grad_ratio,
+                sat_large=sat_large,
+                unit=unit,
+                depth=depth,
+                usual_label=usual_label,
+            ).text
         )
     else:
         page.notice(
@@ -234,6 +239,12 @@ with right:
             f"**{fmt(grad_ratio)}×** {unit} {depth}'s with N(0, 1) weights "
             f"({usual_label}: {fmt(experiments.summarize_layers(usual).grad_ratio)}×)."
         )
+
+differs = lesson.why_differs_claim(act, net, width, grad_ratio, sat_large, depth, unit)
+if differs.applies:
+    with st.container(border=True):
+        st.markdown("**Why this differs from the simple rule**")
+        st.info(differs.text)
 
 export.per_layer_export(
     "large_random",
@@ -301,32 +312,14 @@ raw, clipped, usual_run = runs.values()
 def outcome(history: lesson.History) -> str:
     """One phrase: how a run ended."""
     if history.diverged_at is not None:
-        return f"turned inf/NaN at **step {history.diverged_at}**"
+        return f"overflowed (loss or gradient non-finite) at **step {history.diverged_at}**"
     return (
         f"ended at loss **{fmt(history.final_loss)}** (accuracy {history.final_accuracy:.0%}); "
         f"it rose on {lesson.loss_rises(history)} of {history.steps_run} steps"
     )
 
 
-rises_raw, rises_clipped = lesson.loss_rises(raw), lesson.loss_rises(clipped)
-if raw.diverged_at is not None and clipped.diverged_at is None:
-    verdict = (
-        f" Clipping prevented the blow-up: no step can move the weights by more than lr × {clip:g}."
-    )
-elif clipped.diverged_at is not None:
-    verdict = f" Even clipped at {clip:g} the run diverged: try a smaller threshold."
-elif rises_raw == 0:
-    verdict = " The unclipped loss never rose, so there were no jumps for clipping to calm."
-else:
-    verdict = (
-        f" Clipping calmed the jumps (the loss rose on {rises_clipped} instead of {rises_raw} "
-        "steps)."
-        if rises_clipped < rises_raw
-        else f" Clipping did not calm the jumps here (the loss rose on {rises_clipped} vs "
-        f"{rises_raw} steps)."
-    )
-    if clipped.final_loss > raw.final_loss:
-        verdict += f" With every step shrunk to at most lr × {clip:g} it also learned more slowly."
+verdict = lesson.clipping_claim(raw, clipped, clip).text
 if clipped.diverged_at is None and usual_run.diverged_at is None:
     if clipped.final_loss > 2 * usual_run.final_loss:
         verdict += (
@@ -405,13 +398,7 @@ st.dataframe(
     width="stretch",
 )
 by_name = contrast.set_index("activation")
-page.notice(
-    f"Bounded units saturate but stay finite: tanh {by_name.loc['Tanh', 'saturated']:.0%} and "
-    f"sigmoid {by_name.loc['Sigmoid', 'saturated']:.0%} saturated at {unit} {depth}. Unbounded "
-    f"ones grow instead: ReLU's std reaches {fmt(by_name.loc['ReLU', 'act_std'])} "
-    f"(×{fmt(by_name.loc['ReLU', 'growth'])} per {unit}), linear's "
-    f"{fmt(by_name.loc['Linear (identity)', 'act_std'])}."
-)
+page.notice(lesson.contrast_claim(contrast, unit, depth).text)
 page.correction(
     "The tutorial says vanishing gradients concern only sigmoid and tanh, and that ReLU avoids "
     "the problem. ReLU only removes saturation for **positive** inputs (f′ = 1 for z > 0, 0 "

@@ -9,10 +9,13 @@ import pandas as pd
 import streamlit as st
 
 from core import activations, datasets, initializers, probe, training
+from core import regime as core_regime
+from explorer.claims import Claim, change_words, describe_number, direction
 from explorer.experiments import (
     InitParams,
     build_network,
     fit,
+    init_sigma_w2,
     layer_stats,
     quick_stats,
     stats_frame,
@@ -114,19 +117,36 @@ def saturation_rule(activation: str) -> str:
     return ""
 
 
-def outer_bin_share(stats: probe.LayerStats) -> tuple[float, float]:
-    """Share of the last layer's activations in the two outermost histogram bins, and |edge|.
+def range_ends(activation: str) -> tuple[float, float]:
+    """The limits f(-inf), f(+inf) of an activation (sigmoid 0 and 1, tanh -1 and 1)."""
+    lo, hi = activations.get(activation).f(np.array([-1e12, 1e12]))
+    return float(lo), float(hi)
+
+
+def outer_bin_share(stats: probe.LayerStats) -> tuple[float, float, float]:
+    """Share of the last layer's activations in the bins at the activation's own range ends.
+
+    The histogram's shared bins span the values seen; the "end" bins are the one holding
+    f(-inf) and the one holding f(+inf) (:func:`range_ends`): for tanh the outermost bins near
+    -1 and +1, for sigmoid the bin at 0 and the bin at 1 — not bins symmetric about 0, which
+    on sigmoid's (0, 1) would miss the lower end.
 
     Returns
     -------
     share : float
-        Fraction of the histogrammed values of the last layer in the first and last linear bins.
-    edge : float
-        The inner edge of the outermost bins: those bins hold |a| > edge (and beyond).
+        Fraction of the histogrammed values of the last layer in those two bins.
+    low_edge, high_edge : float
+        The end bins hold a < low_edge and a > high_edge.
     """
     hist = stats.act_hist[-1]
-    share = float(hist[0] + hist[-1]) / max(stats.hist_values_per_layer, 1)
-    return share, float(stats.act_bin_edges[-2])
+    edges = np.asarray(stats.act_bin_edges, dtype=float)
+    lo, hi = range_ends(stats.activation)
+    n = len(hist)
+    i_lo = int(np.clip(np.searchsorted(edges, lo, side="right") - 1, 0, n - 1))
+    i_hi = int(np.clip(np.searchsorted(edges, hi, side="left") - 1, 0, n - 1))
+    counts = float(hist[i_lo]) + (float(hist[i_hi]) if i_hi != i_lo else 0.0)
+    share = counts / max(stats.hist_values_per_layer, 1)
+    return share, float(edges[i_lo + 1]), float(edges[i_hi])
 
 
 def layers_to_overflow(last_std: float, factor: float) -> float:
@@ -227,3 +247,291 @@ def loss_rises(history: training.History) -> int:
     loss = np.asarray(history.loss, dtype=float)
     loss = loss[np.isfinite(loss)]
     return int(np.count_nonzero(np.diff(loss) > 0))
+
+
+# --------------------------------------------------------------------------------------------
+# Claims: every page-3 sentence that cites a number or states a verdict
+# --------------------------------------------------------------------------------------------
+
+#: Fraction of units (or of values in the end bins) from which a layer counts as "mostly
+#: saturated" / "squashed to the extremes".
+MOSTLY = 0.5
+
+#: Clipping "calmed" a run only when it cut the number of loss rises or the largest loss by at
+#: least this fraction (relative to the unclipped run); smaller changes are "little difference".
+CLIP_MEANINGFUL = 0.2
+
+#: Relative band for gradient directions (claims.direction).
+GRAD_TOLERANCE = 0.1
+
+
+def large_regime(activation: str, network: str, width: int) -> core_regime.Regime | None:
+    """Mean-field regime of N(0, 1) weights (σ_w² = fan_in, σ_b² = 0); None for rnn/resmlp.
+
+    Mean-field theory describes plain stacks (MLP, and CNN via its fan-in); an RNN's depth is
+    time with a fresh input each step and a residual net adds a skip path, so no phase is
+    quoted for them.
+    """
+    if network not in ("mlp", "cnn"):
+        return None
+    return core_regime.regime(activation, init_sigma_w2(network, LARGE_INIT, (), width), 0.0)
+
+
+def saturation_claim(
+    sat_large: float, sat_usual: float, rule: str, unit: str, depth: int, usual_label: str
+) -> Claim:
+    """Page 3's saturation sentence for a bounded activation, gated on the measured fraction."""
+    head = (
+        f"With N(0, 1) weights **{sat_large:.0%}** of {unit} {depth}'s units are saturated"
+        + (f" ({rule})" if rule else "")
+        + f"; with {usual_label} **{sat_usual:.0%}**."
+    )
+    if sat_large == 0.0:
+        tail = (
+            " None is saturated here, so saturation does not block this network's gradient "
+            "(with few inputs per unit N(0, 1) is not large)."
+        )
+        verdict = "none"
+    elif sat_large < MOSTLY:
+        tail = (
+            " A saturated unit passes back almost none of its gradient; here that is a minority "
+            "of the units."
+        )
+        verdict = "some"
+    else:
+        tail = (
+            " A saturated unit passes back almost none of its gradient, so the weights feeding "
+            "it barely move."
+        )
+        verdict = "most"
+    return Claim(
+        kind="measured",
+        text=head + tail,
+        values={"sat_large": sat_large, "sat_usual": sat_usual},
+        verdict=verdict,
+    )
+
+
+def ends_claim(share: float, low_edge: float, high_edge: float, unit: str, depth: int) -> Claim:
+    """Page 3's histogram sentence: how many values sit in the bins at the range's ends."""
+    where = f"a < {low_edge:.2f} or a > {high_edge:.2f}"
+    if share >= MOSTLY:
+        text = (
+            f"The activations pile up at the ends of the range: **{share:.0%}** of {unit} "
+            f"{depth}'s values lie in the two end bins ({where}). Such a layer outputs little "
+            "more than a sign per unit."
+        )
+        verdict = "piled at the ends"
+    else:
+        text = (
+            f"Only **{share:.0%}** of {unit} {depth}'s values lie in the two bins at the ends "
+            f"of the range ({where}): most activations are not squashed to the extremes here."
+        )
+        verdict = "spread out"
+    return Claim(kind="measured", text=text, values={"share": share}, verdict=verdict)
+
+
+def bounded_forward_claim(
+    label: str, std_large: float, sat_large: float, share: float, unit: str, depth: int
+) -> Claim:
+    """Why a bounded activation's forward signal cannot explode, gated on saturation."""
+    text = (
+        f"{label} is bounded, so the forward signal cannot explode: the std stays at "
+        f"**{describe_number(std_large)}** in {unit} {depth}."
+    )
+    if max(sat_large, share) >= MOSTLY:
+        text += " The signal is not lost — it is squashed to the extremes (section 1)."
+    else:
+        text += (
+            f" Most units are not saturated here ({sat_large:.0%} saturated), so the values "
+            "are not squashed to the extremes."
+        )
+    return Claim(kind="measured", text=text, values={"std": std_large, "saturated": sat_large})
+
+
+def bounded_gradient_claim(
+    activation: str,
+    network: str,
+    width: int,
+    *,
+    grad_last: float,
+    usual_last: float,
+    grad_ratio: float,
+    sat_large: float,
+    unit: str,
+    depth: int,
+    usual_label: str,
+) -> Claim:
+    """Page 3's backward sentence for a bounded activation.
+
+    The direction comes from the measured gradient ratio (layer 1 over the top layer); the
+    phase word only from :func:`core.regime.regime` at σ_w² = fan_in (MLP, CNN), with χ₁
+    multiplying the gradient's mean square per layer (its std by √χ₁).
+    """
+    word = direction(grad_ratio, tolerance=GRAD_TOLERANCE)
+    text = (
+        f"At {unit} {depth} the gradient std is **{describe_number(grad_last)}** "
+        f"({usual_label}: {describe_number(usual_last)})"
+        + (f", with {sat_large:.0%} of the units saturated" if sat_large > 0 else "")
+        + f". Going back to {unit} 1 it {change_words(grad_ratio, tolerance=GRAD_TOLERANCE)}."
+    )
+    r = large_regime(activation, network, width)
+    values = {"grad_ratio": grad_ratio}
+    if r is not None:
+        values["chi1"] = r.chi1
+        text += (
+            f" Mean-field theory at σ_w² = {describe_number(r.sigma_w2)}: {r.phase} phase, "
+            f"χ₁ = {describe_number(r.chi1)} per layer on the gradient's mean square (√χ₁ = "
+            f"{describe_number(math.sqrt(r.chi1))} on its std)."
+        )
+    if word == "grows":
+        text += (
+            " So large weights do not give a clean vanishing gradient: the weights near the "
+            "input get large, erratic updates."
+        )
+    return Claim(kind="measured", text=text, values=values, verdict=None if r is None else r.phase)
+
+
+def why_differs_claim(
+    activation: str,
+    network: str,
+    width: int,
+    grad_ratio: float,
+    sat_large: float,
+    depth: int,
+    unit: str = "layer",
+) -> Claim:
+    """The "why this differs from the simple rule" box: saturation should make gradients vanish.
+
+    The tutorial's rule: large weights saturate tanh/sigmoid, f' ~ 0, so gradients vanish.
+    Applies (``applies = True``) when the activation is bounded and the measured gradient
+    *grows* on its way back (layer 1 over layer ``depth`` above 1 + tolerance); the
+    explanation is the regime at σ_w² = fan_in: χ₁ > 1 (chaotic) because the few unsaturated
+    units meet weights of std 1. Without a regime (rnn, resmlp) only the measurement is cited.
+    """
+    if not activations.get(activation).saturating:
+        return Claim(kind="not_applicable", text="", applies=False)
+    if direction(grad_ratio, tolerance=GRAD_TOLERANCE) != "grows":
+        return Claim(kind="not_applicable", text="", applies=False)
+    r = large_regime(activation, network, width)
+    text = (
+        "The simple rule says large weights saturate "
+        f"{activation}, f′ ≈ 0, so gradients vanish. Measured here, the gradient at {unit} 1 is "
+        f"{describe_number(grad_ratio)}× the gradient at {unit} {depth}: it grows"
+        + (f", with {sat_large:.0%} of {unit} {depth}'s units saturated" if sat_large > 0 else "")
+        + "."
+    )
+    values = {"grad_ratio": grad_ratio, "saturated": sat_large}
+    if r is not None and r.phase == "chaotic":
+        values.update({"chi1": r.chi1, "sigma_w2": r.sigma_w2})
+        text += (
+            f" Mean-field theory explains it: N(0, 1) means σ_w² = fan_in = "
+            f"{describe_number(r.sigma_w2)}, and there {activation} is in the chaotic phase, "
+            f"χ₁ = σ_w²·E[f′(z)²] = {describe_number(r.chi1)} > 1. Saturation makes E[f′(z)²] "
+            "small, but σ_w² is larger still: the few unsaturated units pass the gradient "
+            f"through weights of std 1, so each layer multiplies its mean square by χ₁ (its "
+            f"std by √χ₁ = {describe_number(math.sqrt(r.chi1))})."
+        )
+    elif r is not None:
+        values.update({"chi1": r.chi1, "sigma_w2": r.sigma_w2})
+        text += (
+            f" Mean-field theory does not predict this growth: at σ_w² = "
+            f"{describe_number(r.sigma_w2)} {activation} is in the {r.phase} phase "
+            f"(χ₁ = {describe_number(r.chi1)})."
+        )
+    else:
+        text += " Mean-field theory (χ₁) is not quoted for this network type."
+    return Claim(
+        kind="why_differs",
+        text=text,
+        values=values,
+        verdict=None if r is None else r.phase,
+    )
+
+
+def max_finite_loss(history: training.History) -> float:
+    """Largest finite recorded loss (NaN when there is none)."""
+    loss = np.asarray(history.loss, dtype=float)
+    loss = loss[np.isfinite(loss)]
+    return float(loss.max()) if loss.size else math.nan
+
+
+def clipping_claim(raw: training.History, clipped: training.History, clip: float) -> Claim:
+    """What gradient clipping did to the N(0, 1) run, judged by :data:`CLIP_MEANINGFUL`.
+
+    "Calmed" only when clipping cut the loss rises (:func:`loss_rises`) or the largest finite
+    loss by at least 20 % relative to the unclipped run; "made it worse" when it raised the
+    rises by as much; otherwise "little difference".
+
+    Returns
+    -------
+    Claim
+        ``verdict`` one of "prevented blow-up", "diverged anyway", "nothing to calm",
+        "calmed", "worse", "little difference".
+    """
+    r_raw, r_clip = loss_rises(raw), loss_rises(clipped)
+    m_raw, m_clip = max_finite_loss(raw), max_finite_loss(clipped)
+    values = {"rises_raw": r_raw, "rises_clipped": r_clip, "max_raw": m_raw, "max_clip": m_clip}
+    if raw.diverged_at is not None and clipped.diverged_at is None:
+        return Claim(
+            kind="measured",
+            text=(
+                " Clipping prevented the blow-up: no step can move the weights by more than "
+                f"lr × {clip:g}."
+            ),
+            values=values,
+            verdict="prevented blow-up",
+        )
+    if clipped.diverged_at is not None:
+        return Claim(
+            kind="measured",
+            text=f" Even clipped at {clip:g} the run diverged: try a smaller threshold.",
+            values=values,
+            verdict="diverged anyway",
+        )
+    if r_raw == 0:
+        return Claim(
+            kind="measured",
+            text=" The unclipped loss never rose, so there were no jumps for clipping to calm.",
+            values=values,
+            verdict="nothing to calm",
+        )
+    cut_rises = (r_raw - r_clip) / r_raw
+    cut_max = (m_raw - m_clip) / m_raw if m_raw > 0 and math.isfinite(m_raw) else 0.0
+    rises = f"the loss rose on {r_clip} instead of {r_raw} steps"
+    peak = f"largest loss {describe_number(m_clip)} instead of {describe_number(m_raw)}"
+    counts = f"{rises}; {peak}"
+    if cut_max >= CLIP_MEANINGFUL:
+        text, verdict = f" Clipping calmed the jumps: {peak} ({rises}).", "calmed"
+    elif cut_rises >= CLIP_MEANINGFUL:
+        text, verdict = f" Clipping calmed the jumps: {rises} ({peak}).", "calmed"
+    elif -cut_rises >= CLIP_MEANINGFUL:
+        text, verdict = f" Clipping did not calm the jumps here ({counts}).", "worse"
+    else:
+        text = (
+            f" Clipping made little difference here ({counts}: less than a "
+            f"{CLIP_MEANINGFUL:.0%} change)."
+        )
+        verdict = "little difference"
+    if clipped.final_loss > raw.final_loss and verdict != "little difference":
+        text += f" With every step shrunk to at most lr × {clip:g} it also learned more slowly."
+    return Claim(kind="measured", text=text, values=values, verdict=verdict)
+
+
+def contrast_claim(contrast: pd.DataFrame, unit: str, depth: int) -> Claim:
+    """Page 3's four-activation summary, with the saturation verb gated on the fractions."""
+    by = contrast.set_index("activation")
+    tanh_s, sig_s = float(by.loc["Tanh", "saturated"]), float(by.loc["Sigmoid", "saturated"])
+    verb = (
+        "saturate but stay finite"
+        if min(tanh_s, sig_s) >= MOSTLY
+        else "stay finite (saturation varies with the fan-in)"
+    )
+    text = (
+        f"Bounded units {verb}: tanh {tanh_s:.0%} and sigmoid {sig_s:.0%} saturated at {unit} "
+        f"{depth}. Unbounded ones grow instead: ReLU's std reaches "
+        f"{describe_number(by.loc['ReLU', 'act_std'])} "
+        f"(×{describe_number(by.loc['ReLU', 'growth'])} per {unit}), linear's "
+        f"{describe_number(by.loc['Linear (identity)', 'act_std'])}."
+    )
+    return Claim(kind="measured", text=text, values={"tanh": tanh_s, "sigmoid": sig_s})

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import datasets, initializers, networks, training
+from core import activations, datasets, initializers, networks, training
+from explorer.claims import Claim, describe_number
 from explorer.experiments import (
     InitParams,
     build_network,
@@ -71,6 +72,9 @@ class SymmetryRun:
         Decision-boundary grid for :func:`explorer.charts.decision_boundary`.
     final_loss, final_accuracy : float
     diverged_at : int or None
+    max_grad_norm_by_layer : tuple of float
+        Largest gradient norm of each layer's weights (hidden layers, then the output layer)
+        over the whole run, step 0 included.
     """
 
     label: str
@@ -87,6 +91,7 @@ class SymmetryRun:
     final_loss: float
     final_accuracy: float
     diverged_at: int | None
+    max_grad_norm_by_layer: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -216,6 +221,9 @@ def _symmetry_run(
         final_loss=float(history.final_loss),
         final_accuracy=float(history.final_accuracy),
         diverged_at=history.diverged_at,
+        max_grad_norm_by_layer=tuple(
+            float(v) for v in np.nanmax(np.abs(history.grad_norm), axis=0, initial=0.0)
+        ),
     )
 
 
@@ -287,4 +295,173 @@ def symmetry_grads_frame(result: SymmetryResult) -> pd.DataFrame:
     Columns: series, then :class:`SymmetryRun` ``grads`` columns (layer, max_abs_dw0,
     max_abs_db0, max_abs_dw1, spread1); one row per layer (hidden layers, then "output").
     """
-    return pd.concat([run.grads.assign(series=run.label) for run in result.runs], ignore_index=True)
+    frame = pd.concat(
+        [run.grads.assign(series=run.label) for run in result.runs], ignore_index=True
+    )
+    return frame[["series", *(c for c in frame.columns if c != "series")]]
+
+
+#: Gradients at most this large (and non-zero) are rounding noise, "numerically zero": a
+#: float64 product of O(1) numbers is exact to about 1e-16, so 1e-12 leaves four decades.
+ROUNDING_LEVEL = 1e-12
+
+
+def _hidden(run: SymmetryRun) -> pd.DataFrame:
+    return run.grads.iloc[:-1]
+
+
+def gradient_kind(largest: float) -> str:
+    """``"exactly zero"``, ``"numerically zero"`` (<= :data:`ROUNDING_LEVEL`) or ``"non-zero"``."""
+    if largest == 0.0:
+        return "exactly zero"
+    if largest <= ROUNDING_LEVEL:
+        return "numerically zero"
+    return "non-zero"
+
+
+def constant_gradient_claim(run: SymmetryRun, k: float, activation: str) -> Claim:
+    """The verdict on the W = k network's hidden gradients after one update (page 1's title).
+
+    Decided from the measured step-1 gradients (``max_abs_dw1`` and ``spread1`` of the hidden
+    layers), not from k: exactly zero (k = 0, or the error never reaches the hidden layers),
+    numerically zero (at most :data:`ROUNDING_LEVEL`: for a bounded activation at |k| large the
+    units are saturated, f' ~ 0), identical and non-zero (the symmetry problem proper), or
+    different between neurons (never expected from a constant start).
+
+    Returns
+    -------
+    Claim
+        ``verdict`` one of ``"exactly zero"``, ``"numerically zero"``, ``"identical, non-zero"``,
+        ``"different"``; ``text`` the page's header; ``values`` largest (max |dL/dW| over the
+        hidden layers at step 1) and spread (largest difference between two neurons).
+    """
+    hidden = _hidden(run)
+    largest = float(hidden["max_abs_dw1"].max()) if len(hidden) else 0.0
+    spread = float(hidden["spread1"].max()) if len(hidden) else 0.0
+    kind = gradient_kind(largest)
+    values = {"largest": largest, "spread": spread, "k": float(k)}
+    if kind == "exactly zero":
+        text = f"W = {k:g}: the hidden gradients are exactly zero"
+        verdict = kind
+    elif kind == "numerically zero":
+        why = (
+            "the units are saturated"
+            if activations.get(activation).saturating and k != 0
+            else "rounding level"
+        )
+        text = (
+            f"W = {k:g}: the hidden gradients are numerically zero "
+            f"({describe_number(largest)}: {why})"
+        )
+        verdict = kind
+    elif spread <= ROUNDING_LEVEL or spread <= 1e-9 * largest:
+        text = f"W = {k:g}: identical, non-zero gradients — clones forever"
+        verdict = "identical, non-zero"
+    else:
+        text = f"W = {k:g}: the neurons' gradients differ (spread {describe_number(spread)})"
+        verdict = "different"
+    return Claim(kind="measured", text=text, values=values, verdict=verdict)
+
+
+def _layer_words(names: list[str]) -> str:
+    if len(names) <= 2:
+        return " and ".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def zero_network_claim(run: SymmetryRun, activation: str, steps: int) -> Claim:
+    """Which layers of the W = 0 network ever received a non-zero gradient in this run.
+
+    Decided per layer from ``max_grad_norm_by_layer`` (over every step): exactly zero,
+    numerically zero (at most :data:`ROUNDING_LEVEL`) or a real gradient. Correct for every
+    activation: with f(0) = 0 nothing moves; with f(0) != 0 (sigmoid: every hidden unit is 0.5)
+    the output layer sees a non-zero input, but with balanced classes its exact gradient is 0
+    as well, so only rounding noise arrives.
+
+    Returns
+    -------
+    Claim
+        ``verdict``: ``"hidden layers got gradient"`` or ``"hidden layers got none"``;
+        ``values``: f0, hidden_max, output_max.
+    """
+    f0 = float(activations.get(activation).f(np.array([0.0]))[0])
+    norms = list(run.max_grad_norm_by_layer)
+    names = list(run.grads["layer"])
+    hidden_norms, output_norm = norms[:-1], (norms[-1] if norms else 0.0)
+    hidden_max = max(hidden_norms, default=0.0)
+    moved = [n for n, v in zip(names[:-1], hidden_norms, strict=False) if v > ROUNDING_LEVEL]
+    f0_text = f"{activation}(0) = {describe_number(f0)}"
+    if f0 == 0.0:
+        lead = f"With {f0_text}, every hidden unit of the zero network outputs 0"
+    else:
+        lead = (
+            f"With {f0_text}, every hidden unit of the zero network outputs "
+            f"{describe_number(f0)} for every input, so the output layer sees a constant"
+        )
+    kind_out = gradient_kind(output_norm)
+    out_text = {
+        "exactly zero": "its output weights' gradient was exactly 0",
+        "numerically zero": (
+            f"its output weights' gradient was only rounding noise (at most "
+            f"{describe_number(output_norm)}: with balanced classes its exact value is 0)"
+        ),
+        "non-zero": f"its output weights' gradient reached {describe_number(output_norm)}",
+    }[kind_out]
+    kind_hidden = gradient_kind(hidden_max)
+    if moved:
+        hidden_text = (
+            f"{_layer_words(moved)} received a real gradient (up to "
+            f"{describe_number(hidden_max)}) — the same for every neuron of a layer, so they "
+            "stayed clones"
+        )
+        verdict = "hidden layers got gradient"
+    elif kind_hidden == "exactly zero":
+        hidden_text = f"its hidden layers received exactly zero gradient in all {steps} steps"
+        verdict = "hidden layers got none"
+    else:
+        hidden_text = (
+            f"its hidden layers received only rounding noise (at most "
+            f"{describe_number(hidden_max)}) in {steps} steps: in effect no gradient"
+        )
+        verdict = "hidden layers got none"
+    text = f"{lead}; in this run {out_text}, and {hidden_text}."
+    return Claim(
+        kind="measured",
+        text=text,
+        values={"f0": f0, "hidden_max": hidden_max, "output_max": output_norm},
+        verdict=verdict,
+    )
+
+
+def try_this_answer(zero: SymmetryRun, const: SymmetryRun, activation: str, steps: int) -> Claim:
+    """Page 1's try-this answer from this run: whether the constant net breaks its symmetry.
+
+    Returns
+    -------
+    Claim
+        ``verdict`` ``"stays symmetric"`` when the constant network ends with one distinct
+        neuron per layer, else ``"broke symmetry"``; the text adds :func:`zero_network_claim`.
+    """
+    n_const = distinct_at_end(const)
+    if n_const == 1:
+        head = (
+            "No. Identical neurons get identical gradients and identical updates, so in this run "
+            f"the constant network still has 1 distinct neuron per layer after {steps} steps "
+            "(look at the chart), and so it will for any k, activation or number of steps."
+        )
+        verdict = "stays symmetric"
+    else:
+        head = (
+            f"In this run the constant network ends with {n_const} distinct neurons in its most "
+            "symmetric layer: its weights drifted apart by more than the 10⁻⁶ counting "
+            "tolerance (rounding noise amplified by training), not by a real symmetry break."
+        )
+        verdict = "broke symmetry"
+    zero_claim = zero_network_claim(zero, activation, steps)
+    text = f"{head} {zero_claim.text} Only randomness (or noise such as dropout) breaks the tie."
+    return Claim(
+        kind="measured",
+        text=text,
+        values={"distinct_const": float(n_const), **zero_claim.values},
+        verdict=verdict,
+    )

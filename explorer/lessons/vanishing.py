@@ -8,11 +8,20 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import datasets, initializers, networks, theory
+from core import activations, datasets, initializers, networks, theory
+from core import regime as core_regime
+from explorer.claims import (
+    Claim,
+    change_words,
+    describe_number,
+    describe_ratio,
+    direction,
+)
 from explorer.experiments import (
     InitParams,
     build_network,
     fit,
+    init_sigma_w2,
     initializer_label,
     series_stats,
     well_scaled_init,
@@ -200,3 +209,357 @@ def relu_check(network: str, depth: int, width: int, seed: int) -> pd.DataFrame:
         (initializer_label(init), init, ()) for init in (SMALL_RANDOM, "lecun_normal", "he_normal")
     )
     return series_stats(Net(network, "relu", depth, width, seed), series, slope2=0.5)[1]
+
+
+# --------------------------------------------------------------------------------------------
+# Claims: every sentence of page 2 that cites a number or states a verdict
+# --------------------------------------------------------------------------------------------
+
+#: Scale of the small-random weights, N(0, SMALL_STD²).
+SMALL_STD = 0.01
+
+#: A per-layer std factor within this relative band of 1 "holds" the signal (claims.direction).
+HOLD_TOLERANCE = 0.1
+
+#: Samples of the cached forward pass that measures the across-sample spread.
+SPREAD_BATCH = 64
+
+
+def f_at_zero(activation: str) -> float:
+    """f(0) of an activation (0 for all but sigmoid, whose units sit at 0.5)."""
+    return float(activations.get(activation).f(np.zeros(1))[0])
+
+
+def rule_intro(activation: str, unit: str) -> str:
+    """Which quantities page 2's small-signal rule describes for this activation (no numbers).
+
+    The rule multiplies the std of the gradient, and of the activations only where f(0) = 0
+    (a zero-mean output); for sigmoid (f(0) = 1/2) the activations sit near the constant 1/2
+    and only their sample-to-sample variation follows the rule.
+    """
+    f0 = f_at_zero(activation)
+    if f0 == 0.0:
+        what = (
+            f"each {unit} multiplies the std of the gradient — and of the activations, since "
+            f"{activation}(0) = 0 — by"
+        )
+    else:
+        what = (
+            f"each {unit} multiplies the std of the gradient — and the sample-to-sample spread "
+            f"of the activations, not their pooled std: {activation}(0) = "
+            f"{describe_number(f0)} ≠ 0 — by"
+        )
+    return f"Rule of thumb (the small-signal rule): with N(0, 0.01²) weights {what}"
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def across_sample_spread(
+    activation: str, depth: int, width: int, seed: int, init: str = SMALL_RANDOM
+) -> pd.DataFrame:
+    """Pooled std vs across-sample spread of an MLP's activations, per layer (cached).
+
+    A small forward pass (:data:`SPREAD_BATCH` Gaussian inputs of ``width`` features) through
+    :func:`explorer.experiments.build_network`. The *pooled* std mixes all units and samples;
+    for an activation with f(0) != 0 and tiny weights it measures how the units' constant
+    offsets (about f(0)·ΣW per unit) differ, not the signal. The *across-sample* spread is, per
+    unit, the std over the samples, then the RMS over the units: the signal itself.
+
+    Returns
+    -------
+    DataFrame
+        Columns layer (1..depth), pooled_std, sample_std.
+    """
+    rng = np.random.default_rng(seed)
+    net = build_network(
+        Net("mlp", activation, depth, width, seed),
+        init,
+        (),
+        input_shape=(width,),
+        rng=rng,
+    )
+    x = rng.standard_normal((SPREAD_BATCH, width))
+    trace = net.forward(x)
+    rows = []
+    with np.errstate(all="ignore"):
+        for i, a in enumerate(trace.a[:-1], start=1):
+            rows.append(
+                {
+                    "layer": i,
+                    "pooled_std": float(np.std(a)),
+                    "sample_std": float(np.sqrt(np.mean(np.var(a, axis=0)))),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def offset_claim(activation: str, spread: pd.DataFrame, unit: str, network: str) -> Claim:
+    """Why sigmoid's pooled std barely falls: it measures the per-unit offsets, not signal.
+
+    Only for activations with f(0) != 0 (``applies = False`` otherwise, empty text). Cites the
+    pooled std and the across-sample spread at the first and last layer
+    (:func:`across_sample_spread`).
+    """
+    f0 = f_at_zero(activation)
+    if f0 == 0.0 or spread.empty:
+        return Claim(kind="not_applicable", text="", applies=False)
+    first, last = spread.iloc[0], spread.iloc[-1]
+    n = int(last["layer"])
+    where = "" if network == "mlp" else " (both measured on an MLP of the same depth and width)"
+    ratio = float(last["sample_std"]) / float(first["sample_std"]) if first["sample_std"] else 0.0
+    text = (
+        f"{activation}(0) = {describe_number(f0)} ≠ 0, so with tiny weights every unit sits "
+        f"near a constant of its own (about {describe_number(f0)}·ΣW over its weights). The "
+        f"pooled std{where}, {describe_number(first['pooled_std'])} at {unit} 1 and "
+        f"{describe_number(last['pooled_std'])} at {unit} {n}, measures how those offsets "
+        "differ between units — not signal. Across samples, each unit's own spread goes from "
+        f"{describe_number(first['sample_std'])} to {describe_number(last['sample_std'])}: it "
+        f"{change_words(ratio, tolerance=HOLD_TOLERANCE)}, so the input is lost."
+    )
+    return Claim(
+        kind="why_differs",
+        text=text,
+        values={
+            "f0": f0,
+            "pooled_first": float(first["pooled_std"]),
+            "pooled_last": float(last["pooled_std"]),
+            "sample_first": float(first["sample_std"]),
+            "sample_last": float(last["sample_std"]),
+            "ratio": ratio,
+        },
+        verdict=direction(ratio, tolerance=HOLD_TOLERANCE) if math.isfinite(ratio) else None,
+    )
+
+
+def forward_shrinks(small: pd.Series, activation: str, network: str) -> bool:
+    """Whether small random's forward signal measurably shrinks (the page's "fades" branch).
+
+    True when the last/first std ratio is below 0.01, or, for activations with f(0) = 0 on a
+    plain stack (MLP, CNN), when the measured per-layer factor shrinks by more than
+    :data:`HOLD_TOLERANCE`. False after an overflow, and for f(0) != 0 (the pooled std measures
+    offsets, :func:`offset_claim`) and skip/recurrent paths when the ratio stays above 0.01.
+    """
+    if float(small["first_nonfinite"]) > 0:
+        return False
+    if float(small["act_ratio"]) < 0.01:
+        return True
+    return (
+        f_at_zero(activation) == 0.0
+        and network in ("mlp", "cnn")
+        and direction(float(small["act_factor"]), tolerance=HOLD_TOLERANCE) == "shrinks"
+    )
+
+
+def level_words(small: pd.Series, activation: str, unit: str) -> str:
+    """The small-random line's per-layer change in words (pooled std named as such)."""
+    pooled = " (pooled std)" if f_at_zero(activation) != 0.0 else ""
+    return (
+        f"the small-random line{pooled} "
+        f"{change_words(float(small['act_factor']), tolerance=HOLD_TOLERANCE)} per {unit}"
+    )
+
+
+def offset_claim_for(net: Net, unit: str) -> Claim:
+    """:func:`offset_claim` for the user's network (the forward pass runs only when f(0) != 0)."""
+    network, activation, depth, width, seed = net
+    if f_at_zero(activation) == 0.0:
+        return Claim(kind="not_applicable", text="", applies=False)
+    spread = across_sample_spread(activation, depth, width, seed)
+    return offset_claim(activation, spread, unit, network)
+
+
+def ratio_words(act_ratio: float, act_first: float, act_last: float) -> str:
+    """An end/start std ratio for text, saying what happened when it is not a number."""
+    if math.isfinite(act_ratio):
+        return describe_number(act_ratio)
+    return describe_ratio(act_last, act_first)
+
+
+def kept_claim(summary: pd.DataFrame, unit: str, last: int) -> Claim:
+    """The "with <series> <unit> <last> is at <ratio> of <unit> 1" clauses of page 2.
+
+    Never NaN: a series whose activations are all zero (zeros init), underflowed or overflowed
+    is described as such (:func:`explorer.claims.describe_ratio`).
+    """
+    parts = []
+    values: dict[str, float] = {}
+    for row in summary.iloc[1:].itertuples(index=False):
+        first, end, ratio = float(row.act_first), float(row.act_last), float(row.act_ratio)
+        values[str(row.series)] = ratio
+        if math.isfinite(ratio):
+            parts.append(
+                f"with {row.series} {unit} {last} is at {describe_number(ratio)} of {unit} 1"
+            )
+        elif first == 0.0 and end == 0.0:
+            parts.append(
+                f"with {row.series} every activation is exactly 0 from {unit} 1 on (all zero: "
+                "no signal at all)"
+            )
+        elif end == 0.0:
+            parts.append(f"with {row.series} the activations underflow to 0 by {unit} {last}")
+        elif not math.isfinite(end):
+            parts.append(f"with {row.series} the activations overflow by {unit} {last}")
+        else:
+            parts.append(f"with {row.series} the ratio is {describe_ratio(end, first)}")
+    text = "; ".join(parts)
+    return Claim(
+        kind="measured", text=text[:1].upper() + text[1:] + "." if text else "", values=values
+    )
+
+
+def stall_learner_claim(
+    best: pd.Series, activation: str, series: InitSeries, width: int = STALL_WIDTH
+) -> Claim:
+    """Why the best-trained series of the stall demo did (or did not) learn.
+
+    Learned (final loss below half the first): cite it. Otherwise the verdict comes from
+    :func:`core.regime.regime` at the series' σ_w² (biases 0): the phase and χ₁ (the factor on
+    the gradient's *mean square* per layer), and where the activation's edge of chaos
+    (χ₁ = 1) lies — the scale at which such a net does train. Not applicable (no phase word)
+    for inits mean-field theory does not describe.
+    """
+    final, first = float(best["final_loss"]), float(best["first_loss"])
+    label = str(best["series"])
+    values = {"final_loss": final, "first_loss": first, "layer1_grad": float(best["layer1_grad"])}
+    if final < 0.5 * first:
+        return Claim(
+            kind="measured",
+            text=(
+                f"{label} reaches {describe_number(final)} (first-layer gradient "
+                f"{describe_number(best['layer1_grad'])})."
+            ),
+            values=values,
+            verdict="learns",
+        )
+    head = f"here even {label} only gets to {describe_number(final)}"
+    init = str(best["init"])
+    mlp_init = init if init in networks.supported_inits("mlp") else "orthogonal"
+    applies, _ = core_regime.mean_field_applies(mlp_init)
+    if not applies:
+        return Claim(
+            kind="not_applicable",
+            text=f"{head}; mean-field theory does not describe `{init}` weights.",
+            values=values,
+            verdict="stalls",
+            applies=False,
+        )
+    params = next((p for lab, i, p in series if lab == label and i == init), ())
+    sw2 = init_sigma_w2("mlp", mlp_init, params if mlp_init == init else (), width)
+    r = core_regime.regime(activation, sw2, 0.0)
+    values.update({"sigma_w2": sw2, "chi1": r.chi1})
+    text = (
+        f"{head}: its σ_w² = {describe_number(sw2)} puts this {activation} net in the "
+        f"{r.phase} phase (χ₁ = {describe_number(r.chi1)}: each layer multiplies the gradient's "
+        f"mean square by χ₁, its std by √χ₁ = {describe_number(math.sqrt(r.chi1))})."
+    )
+    if r.edge_sigma_w2 is not None:
+        values["edge_sigma_w2"] = r.edge_sigma_w2
+        text += (
+            f" {activation}'s edge of chaos is at σ_w² = {describe_number(r.edge_sigma_w2)} "
+            "(χ₁ = 1): a deep stack trains well near it, so this is a matter of scale, not of "
+            f"{activation} learning slowly at any scale."
+        )
+    else:
+        text += f" No edge of chaos here: {r.edge_note}"
+    return Claim(kind="theory", text=text, values=values, verdict=r.phase)
+
+
+def relu_scales_claim(relu: pd.DataFrame, depth: int) -> Claim:
+    """Page 2's ReLU verdict, one per scheme, from each series' measured per-layer factor.
+
+    A factor within :data:`HOLD_TOLERANCE` of 1 "holds" the signal; below, it shrinks; above,
+    it grows (:func:`explorer.claims.direction`). ``verdict``: the series that hold, joined by
+    ", " ("none" when none does).
+    """
+    parts = []
+    holders = []
+    values = {}
+    for row in relu.itertuples(index=False):
+        factor, ratio = float(row.act_factor), float(row.act_ratio)
+        values[str(row.init)] = factor
+        word = direction(factor, tolerance=HOLD_TOLERANCE)
+        end = f"layer {depth} at {ratio_words(ratio, row.act_first, row.act_last)} of layer 1"
+        if word == "stays level":
+            holders.append(str(row.series))
+            parts.append(
+                f"{row.series} (σ_w² = {describe_number(row.sigma_w2)}) holds it: factor "
+                f"{describe_number(factor)} per layer, {end}"
+            )
+        elif word == "undefined":
+            parts.append(f"{row.series}: the factor is {describe_number(factor)}")
+        else:
+            parts.append(
+                f"{row.series} (σ_w² = {describe_number(row.sigma_w2)}) {word}: factor "
+                f"{describe_number(factor)} per layer, {end}"
+            )
+    text = (
+        "ReLU zeroes half of its inputs, so E[f′(z)²] = ½ and the small-signal rule's factor is "
+        "√(σ_w²/2). Measured: " + "; ".join(parts) + "."
+    )
+    return Claim(kind="measured", text=text, values=values, verdict=", ".join(holders) or "none")
+
+
+def relu_correction(relu: pd.DataFrame, depth: int) -> Claim:
+    """The tutorial correction on ReLU (REFERENCE item 2), with the measured numbers.
+
+    The tutorial's statement of ReLU's derivative (0 for negative, 1 for positive input) is
+    right; its error is the conclusion that vanishing gradients concern only sigmoid and tanh.
+    """
+    shrink = [
+        row
+        for row in relu.itertuples(index=False)
+        if direction(float(row.act_factor), tolerance=HOLD_TOLERANCE) == "shrinks"
+    ]
+    cites = "; ".join(
+        f"{row.series}: layer {depth} at {ratio_words(row.act_ratio, row.act_first, row.act_last)}"
+        " of layer 1"
+        for row in shrink
+    )
+    measured = f" Measured above, a ReLU net vanishes with {cites}." if shrink else ""
+    text = (
+        "The tutorial says that for ReLU the gradient is 0 for negative and 1 for positive "
+        "input. That is right — it is ReLU's derivative. The error is the conclusion it draws, "
+        "that vanishing gradients apply “only to sigmoid and tanh”: ReLU only removes "
+        f"*saturation* for positive inputs; the per-layer factor fan_in·Var(W)·E[f′(z)²] still "
+        f"decides, so ReLU nets vanish when the weights are too small and explode when they are "
+        f"too large (N(0, 1): page 3).{measured}"
+    )
+    return Claim(kind="measured", text=text, values={"shrinking": float(len(shrink))})
+
+
+def width_answer(activation: str, network: str, rule_factor: float, unit: str) -> Claim:
+    """Page 2's try-this answer: decades lost by depth 30, and the fan-in where N(0, 0.01²) holds.
+
+    The decades follow the small-signal rule (labelled as such). The fan-in where small random
+    stops vanishing is where σ_w² = 0.01²·fan_in reaches the activation's edge of chaos
+    (χ₁ = 1, :func:`core.regime.regime` at σ_b² = 0): 10,000 for tanh, 20,000 for ReLU, about
+    1,030,000 for sigmoid (whose edge, σ_w² ≈ 103, is far from the rule's 16). No number when
+    the activation has no edge.
+    """
+    values: dict[str, float] = {"rule_factor": rule_factor}
+    if rule_factor > 0 and math.isfinite(rule_factor):
+        dec = 29 * math.log10(rule_factor)
+        values["decades"] = dec
+        head = (
+            f"29 steps of log10({describe_number(rule_factor)}) ≈ {dec:.1f} decades by the "
+            "small-signal rule."
+        )
+    else:
+        head = "The small-signal rule gives no factor here."
+    r = core_regime.regime(activation, SMALL_STD**2, 0.0)
+    if r.edge_sigma_w2 is not None:
+        fan = r.edge_sigma_w2 / SMALL_STD**2
+        values["edge_fan_in"] = fan
+        values["edge_sigma_w2"] = r.edge_sigma_w2
+        conv = " (a 3×3 conv has fan_in = 9·channels)" if network == "cnn" else ""
+        tail = (
+            f" Widen the network instead and σ_w² = 0.01²·fan_in grows: {activation}'s edge of "
+            f"chaos (χ₁ = 1) is at σ_w² = {describe_number(r.edge_sigma_w2)}, so small random "
+            f"would stop vanishing only at fan_in ≈ {fan:,.0f}{conv}. Small random is 'right' "
+            "for one width only, which is why good schemes scale Var(W) with 1/fan_in."
+        )
+    else:
+        tail = (
+            f" Widening does not give {activation} a width where small random is right: "
+            f"{r.edge_note} Good schemes scale Var(W) with 1/fan_in instead."
+        )
+    return Claim(kind="theory", text=head + tail, values=values)

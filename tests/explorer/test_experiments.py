@@ -159,11 +159,6 @@ def test_stats_frame_marks_overflow_as_inf(overflow_stats):
     assert frame.loc[frame["layer"] == first, "nonfinite_act"].iloc[0] > 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="stats_frame keys weight_grad_std on nonfinite_grad (dL/dz only): an overflowed "
-    "weight gradient stays NaN, not inf, even in layers whose activations overflowed",
-)
 def test_stats_frame_weight_grad_std_never_nan_on_overflow(overflow_stats):
     frame = E.stats_frame(overflow_stats, "big")
     assert not frame["weight_grad_std"].isna().any()

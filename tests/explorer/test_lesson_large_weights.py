@@ -79,10 +79,12 @@ def test_saturation_rule_sigmoid_bound_is_root():
 
 def test_outer_bin_share_tanh_saturates():
     stats = E.layer_stats(Net("mlp", "tanh", 5, 64, 0), "large_random", ())
-    share, edge = L.outer_bin_share(stats)
+    # tanh's range ends are -1 and +1: the end bins are the outermost ones (issue item 9).
+    share, low, edge = L.outer_bin_share(stats)
     hist = stats.act_hist[-1]
     assert share == pytest.approx((hist[0] + hist[-1]) / stats.hist_values_per_layer)
     assert edge == stats.act_bin_edges[-2]
+    assert low == stats.act_bin_edges[1]
     assert 0 < edge < 1
     # every saturated unit (|a| > 0.975) lies in the outer bins (|a| > edge < 0.975)
     assert edge < 0.975
@@ -92,7 +94,7 @@ def test_outer_bin_share_tanh_saturates():
 
 def test_outer_bin_share_well_scaled_is_small():
     stats = E.layer_stats(Net("mlp", "tanh", 5, 64, 0), "glorot_normal", ())
-    share, _ = L.outer_bin_share(stats)
+    share, _, _ = L.outer_bin_share(stats)
     assert 0 <= share < 0.1
 
 

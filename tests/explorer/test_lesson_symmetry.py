@@ -175,11 +175,6 @@ def test_symmetry_grads_frame_rows(result):
     assert frame["layer"].tolist()[: result.depth + 1] == result.runs[0].grads["layer"].tolist()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="symmetry_grads_frame docstring says 'Columns: series, then ... layer, ...' but "
-    "assign() appends series as the last column",
-)
 def test_symmetry_grads_frame_series_first():
     result = S.symmetry_experiment("tanh", 0.5, "he_normal", (), 2, 8, STEPS, 0)
     assert S.symmetry_grads_frame(result).columns[0] == "series"

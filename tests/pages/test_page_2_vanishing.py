@@ -46,9 +46,10 @@ def test_relu_vanishes_too(page2: AppTest) -> None:
     assert small < 1e-7
     assert 0.01 < lecun < 0.2
     assert 0.5 < he < 2.0
-    assert len(page2.info) >= 2  # both tutorial corrections (ReLU output, "only sigmoid/tanh")
+    # One correction (issue item 12): the tutorial's ReLU derivative is right, its conclusion
+    # that only sigmoid and tanh vanish is wrong.
     corrections = "\n".join(i.value for i in page2.info)
-    assert "max(0, x)" in corrections
+    assert "That is right — it is ReLU's derivative" in corrections
     assert "only to sigmoid and tanh" in corrections
 
 
