@@ -133,30 +133,26 @@ m1.metric(
 )
 m2.metric(
     f"Measured factor per {unit}",
-    page.fmt(mine.act_factor),
+    lesson.measured_factor_text(mine.act_factor, mine.act_first, mine.act_last),
     help="Geometric mean of std(layer l+1)/std(layer l) over the activations.",
 )
-m3.metric(f"{unit.capitalize()} {last} std / {unit} 1 std", page.fmt(mine.act_ratio))
-if mine.first_nonfinite > 0:
-    verdict = f"The activations overflowed at {unit} {int(mine.first_nonfinite)}."
-elif abs(mine.rule_gap) < 0.05:
-    verdict = "Rule and measurement agree within 5%."
-else:
-    if config.network == "resmlp":
-        reason = "each block adds its input back, so the stream grows on top of the rule"
-    elif config.network == "rnn":
-        reason = "every time step adds a fresh input of its own"
-    elif config.activation == "sigmoid":
-        reason = "sigmoid's outputs sit around f(0) = 0.5, an offset the rule ignores"
-    elif act.saturating:
-        reason = f"{act.label} saturates, so E[f′(z)²] falls below its value at 0"
-    else:
-        reason = "the signal is not small any more, so E[f′(z)²] differs from its value at 0"
-    verdict = f"They differ by {mine.rule_gap:+.0%}: {reason}."
+m3.metric(
+    f"{unit.capitalize()} {last} std / {unit} 1 std",
+    lesson.measured_ratio_text(mine.act_first, mine.act_last),
+)
 page.notice(
-    f"with {config.init_label} the small-signal rule √(σ_w²·E[f′(0)²]) predicts a factor of "
-    f"{page.fmt(mine.rule_factor)} per {unit}; the network measures "
-    f"{page.fmt(mine.act_factor)}. {verdict}"
+    lesson.rule_comparison_claim(
+        activation=config.activation,
+        network=config.network,
+        init=config.init,
+        init_label=config.init_label,
+        rule_factor=mine.rule_factor,
+        act_factor=mine.act_factor,
+        act_first=mine.act_first,
+        act_last=mine.act_last,
+        first_nonfinite=mine.first_nonfinite,
+        unit=unit,
+    ).text
 )
 
 export.per_layer_export(
