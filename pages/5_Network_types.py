@@ -105,37 +105,7 @@ with tab_mlp:
             ),
             width="stretch",
         )
-        ortho = summary[summary["init"] == "orthogonal"]
-        other = summary[(summary["init"] != "orthogonal") & summary["theory_applies"]]
-        lines = []
-        for row in summary.itertuples():
-            if row.zero_fraction >= 1.0:
-                lines.append(f"{row.series}: every singular value is exactly 0")
-                continue
-            rank = round((1 - row.zero_fraction) * width)
-            zero = f" (rank {rank} of {width}, the rest 0)" if row.zero_fraction > 0.05 else ""
-            lines.append(f"{row.series}: middle 80% span **{row.spread:.2f}** decades{zero}")
-        predicted = 10.0 ** float(summary["predicted_log10_mean_sq"].iloc[0])
-        random = summary[summary["theory_applies"]]
-        measured = 10.0 ** random["log10_mean_sq"].to_numpy()
-        text = (
-            "; ".join(lines)
-            + ". Mean squared singular value: "
-            + ", ".join(
-                f"{page.fmt(10.0**r.log10_mean_sq)} ({r.series})" for r in summary.itertuples()
-            )
-        )
-        text += f"; mean-field theory for random weights: {page.fmt(predicted)}."
-        spreads = random["spread"].to_numpy()
-        if len(measured) > 1 and predicted > 0 and all(0.5 < m / predicted < 2.0 for m in measured):
-            if spreads.max() - spreads.min() > 1.0:
-                text += " Same mean, different spread: variance scaling sets the mean, "
-                text += "orthogonality the spread."
-            else:
-                text += (
-                    " Same mean, and the spreads differ by only "
-                    f"{spreads.max() - spreads.min():.2f} decades here."
-                )
+        text = lesson.spectrum_notice_claim(summary, width).text
         page.notice(text)
         if mlp.activation in ("relu", "leaky_relu"):
             st.caption(
@@ -148,18 +118,10 @@ with tab_mlp:
                 f"The spectrum uses {width} units per layer instead of your {mlp.width} to stay "
                 f"fast at depth {depth} (the product costs depth × width³)."
             )
-        spread_o = float(ortho["spread"].iloc[0]) if len(ortho) else math.nan
-        spread_g = float(other["spread"].iloc[0]) if len(other) else math.nan
         page.try_this(
             "Switch the activation to **Linear** in the sidebar, then raise the depth. How wide "
             "is the orthogonal spectrum, and how wide the Gaussian one?",
-            "Orthogonal: exactly 0 decades at every depth — a product of orthogonal matrices "
-            "is orthogonal, every singular value is 1. The Gaussian spectrum widens with depth "
-            f"(now {page.fmt(spread_g)} vs {page.fmt(spread_o)} decades with {mlp.activation}). "
-            "That is "
-            "why deep linear nets learn in a depth-independent time with orthogonal weights "
-            "(Saxe et al. 2013), and why tanh nets near χ₁ = 1 train fastest with them "
-            "(Pennington et al. 2017).",
+            lesson.spectrum_answer_claim(summary, mlp.activation).text,
             key="p5_ortho",
         )
 
@@ -426,7 +388,7 @@ with tab_res:
             )
             if alpha == 0:
                 text += " With α = 0 every block is the identity: the stream is the input itself."
-            elif alpha > 1.5 / math.sqrt(res.depth):
+            elif alpha > 1.5 / math.sqrt(res.depth) and r_row.act_last > 2.0 * r_row.act_first:
                 text += (
                     f" Try α = 1/√{res.depth} ≈ {1 / math.sqrt(res.depth):.2f}: the stream's "
                     "variance then stays within a constant factor however deep the net is."
