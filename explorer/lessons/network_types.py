@@ -5,6 +5,7 @@ Sizes are capped where the cost grows faster than linearly; the page states the 
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 
@@ -149,6 +150,7 @@ def _phase_word(chi1: float) -> str:
     return "ordered" if chi1 < 1.0 else "chaotic"
 
 
+@functools.lru_cache(maxsize=32)
 def edge_gain(activation: str) -> EdgeGain:
     """The χ₁ = 1 edge of ``activation`` at σ_b² = 0 where it exists, else a stated fallback.
 
