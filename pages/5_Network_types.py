@@ -472,13 +472,7 @@ with tab_lsuv:
             ),
             width="stretch",
         )
-        yours = std[std["series"] != "LSUV"]["preact_std"].to_numpy()
-        page.notice(
-            f"With {net.init_label} the last hidden layer's pre-activation std is "
-            f"**{page.fmt(float(yours[-2]))}**; after LSUV every layer sits at "
-            f"**{page.fmt(float(std[std['series'] == 'LSUV']['preact_std'].iloc[-2]))}** — "
-            f"reached with {int(report['iterations'].sum())} rescalings."
-        )
+        page.notice(lesson.lsuv_claim(report, std, net.init_label).text)
         st.dataframe(
             report.rename(
                 columns={

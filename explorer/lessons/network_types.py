@@ -1054,3 +1054,32 @@ def cnn_claims(summary: pd.DataFrame, depth: int) -> tuple[Claim, Claim]:
         {f"grad_ratio[{r.series}]": float(r.grad_ratio) for r in rows},
     )
     return act, grad
+
+
+def lsuv_claim(report: pd.DataFrame, std: pd.DataFrame, init_label: str) -> Claim:
+    """The LSUV tab's notice: the user's last hidden pre-activation std, and LSUV's, gated.
+
+    "every layer" is said only when every layer converged to Var(z) = 1 ± 0.1; otherwise the
+    count of layers that did. ``verdict``: "all_converged" or "some_missed".
+    """
+    yours = std[std["series"] != "LSUV"]["preact_std"].to_numpy()
+    after = std[std["series"] == "LSUV"]["preact_std"].to_numpy()
+    idx = -2 if len(yours) > 1 else -1
+    n_ok, n = int(report["converged"].sum()), len(report)
+    rescales = int(report["iterations"].sum())
+    text = (
+        f"With {init_label} the last hidden layer's pre-activation std is "
+        f"**{describe_number(float(yours[idx]), zero_note=True)}**; after LSUV it is "
+        f"**{describe_number(float(after[idx]))}**"
+    )
+    if n_ok == n:
+        verdict = "all_converged"
+        text += f", and every layer sits at Var(z) = 1 ± 0.1 — reached with {rescales} rescalings."
+    else:
+        verdict = "some_missed"
+        text += (
+            f"; {n_ok} of {n} layers reached Var(z) = 1 ± 0.1 within the iteration limit "
+            f"({rescales} rescalings in total)."
+        )
+    values = {"before": float(yours[idx]), "after": float(after[idx]), "converged": n_ok}
+    return Claim("measured", text, values, verdict)

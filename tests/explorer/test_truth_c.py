@@ -461,3 +461,15 @@ def test_grid_playground_claims(activation, width):
         assert claim.verdict == verdict
         assert not claims.has_nan_text(claim.text)
         assert claim.values["factor"] == pytest.approx(P.small_random_factor(activation, width))
+
+
+@pytest.mark.parametrize("init", ["zeros", "small_random", "he_normal", "large_random"])
+@pytest.mark.parametrize("network", ["mlp", "cnn", "resmlp"])
+def test_grid_lsuv_claim(network, init):
+    kind, depth, width = N.lsuv_size(network, 4, 8)
+    report, std = N.lsuv_compare(Net(kind, "tanh", depth, width, 0), init, params(init))
+    claim = N.lsuv_claim(report, std, initializers.REGISTRY[init].label)
+    assert not claims.has_nan_text(claim.text)
+    all_ok = bool(report["converged"].all())
+    assert (claim.verdict == "all_converged") == all_ok
+    assert ("every layer" in claim.text) == all_ok
