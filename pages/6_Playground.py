@@ -572,6 +572,7 @@ page.try_this(
     lesson.stall_answer_claim(
         config.activation,
         settings.width,
+        network=config.network,
         task=task_now,
         baseline=guess_now,
         n_classes=n_out_now,

@@ -757,9 +757,14 @@ def small_signal_claim(activation: str) -> Claim:
     return Claim("theory", text, values, "scaled")
 
 
-def small_random_factor(activation: str, width: int) -> float:
-    """√(σ_w²·E[f′(0)²]) of N(0, 0.01²) weights on a width × width layer: 0.01·√width·slope."""
-    sw2 = float(initializers.sigma_w2("small_random", (width, width)))
+def _hidden_shape(network: str, width: int) -> tuple[int, ...]:
+    """A hidden weight's shape: 3×3 conv kernel for a CNN, width × width otherwise."""
+    return (3, 3, width, width) if network == "cnn" else (width, width)
+
+
+def small_random_factor(activation: str, width: int, network: str = "mlp") -> float:
+    """√(σ_w²·E[f′(0)²]) of N(0, 0.01²) weights on a hidden layer: 0.01·√fan_in·slope."""
+    sw2 = float(initializers.sigma_w2("small_random", _hidden_shape(network, width)))
     return math.sqrt(sw2 * small_signal_slope2(activation))
 
 
@@ -799,6 +804,7 @@ def stall_answer_claim(
     activation: str,
     width: int,
     *,
+    network: str = "mlp",
     task: str,
     baseline: float,
     n_classes: int | None,
@@ -807,16 +813,21 @@ def stall_answer_claim(
     """The answer to the page's "which initializer will be slowest" exercise.
 
     Cites the small-signal per-layer factor √(σ_w²·E[f′(0)²]) of N(0, 0.01²) weights on a
-    ``width`` × ``width`` hidden layer, the activation's own small-signal property
-    (:func:`small_signal_claim`), and the cost of guessing (``baseline``); with
-    ``measured_loss`` (the small-random run's final loss, when one was trained) it says whether
-    the run did stall (final loss above 90% of the guessing cost) or learned anyway.
+    hidden layer of ``network`` (``width`` units, or channels of a 3×3 conv), the
+    activation's own small-signal property (:func:`small_signal_claim`), and the cost of
+    guessing (``baseline``); with ``measured_loss`` (the small-random run's final loss, when
+    one was trained) it says whether the run did stall (final loss above 90% of the guessing
+    cost) or learned anyway.
 
     ``verdict``: "predicted" (no run), "stalled" or "learned".
     """
-    sw2 = float(initializers.sigma_w2("small_random", (width, width)))
+    sw2 = float(initializers.sigma_w2("small_random", _hidden_shape(network, width)))
     prop = small_signal_claim(activation)
-    factor = small_random_factor(activation, width)
+    factor = small_random_factor(activation, width, network)
+    layer, each = {
+        "cnn": (f"{width}-channel 3×3 conv layer", "each conv layer"),
+        "rnn": (f"{width}-unit recurrent matrix", "each time step"),
+    }.get(network, (f"{width}-unit layer", "each hidden layer"))
     small = initializers.REGISTRY["small_random"].label
     guess = (
         f"ln {n_classes} = {describe_number(baseline)}, the cost of guessing uniformly"
@@ -825,7 +836,7 @@ def stall_answer_claim(
     )
     text = (
         f"{small} should stall with plain SGD: {prop.text}, and with "
-        f"σ_w² = {describe_number(sw2)} on a {width}-unit layer each hidden layer multiplies a "
+        f"σ_w² = {describe_number(sw2)} on a {layer} {each} multiplies a "
         f"small signal's std by about √(σ_w²·E[f′(0)²]) = {describe_number(factor)}. So the "
         "output barely depends on the input and the gradient reaching the first layers is "
         f"tiny: the loss stays near {guess}."
@@ -846,9 +857,10 @@ def stall_answer_claim(
     text += (
         " Adam divides every update by the gradient's own running size, so it can rescue a "
         "badly scaled start — one reason initialization mattered even more before adaptive "
-        "optimizers. In an RNN the same happens through time: see how little gradient reaches "
-        "the first time step."
+        "optimizers."
     )
+    if network == "rnn":
+        text += " See how little gradient reaches the first time step."
     return Claim("measured" if verdict != "predicted" else "theory", text, values, verdict)
 
 

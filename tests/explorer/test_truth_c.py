@@ -473,3 +473,12 @@ def test_grid_lsuv_claim(network, init):
     all_ok = bool(report["converged"].all())
     assert (claim.verdict == "all_converged") == all_ok
     assert ("every layer" in claim.text) == all_ok
+
+
+@pytest.mark.parametrize(("network", "fan_in"), [("mlp", 16), ("cnn", 144), ("rnn", 16)])
+def test_stall_answer_uses_the_networks_fan(network, fan_in):
+    claim = P.stall_answer_claim(
+        "tanh", 16, network=network, task="classification", baseline=math.log(2), n_classes=2
+    )
+    assert claim.values["sigma_w2"] == pytest.approx(fan_in * 1e-4)
+    assert ("time step" in claim.text) == (network == "rnn")
