@@ -123,13 +123,28 @@ m1.metric(
 )
 m2.metric(
     f"Measured std factor per {unit}",
-    lesson.factor_text(float(mine.act_factor)),
+    lesson.measured_factor_text(mine.act_factor, mine.act_first, mine.act_last),
     help="Geometric mean of std(layer l+1)/std(layer l) over the activations.",
 )
 m3.metric(
-    f"{unit.capitalize()} {last} std / {unit} 1 std", lesson.factor_text(float(mine.act_ratio))
+    f"{unit.capitalize()} {last} std / {unit} 1 std",
+    lesson.measured_ratio_text(mine.act_first, mine.act_last),
 )
-rule_text, why = lesson.rule_verdict_claim(
+page.notice(
+    lesson.rule_comparison_claim(
+        activation=config.activation,
+        network=config.network,
+        init=config.init,
+        init_label=config.init_label,
+        rule_factor=mine.rule_factor,
+        act_factor=mine.act_factor,
+        act_first=mine.act_first,
+        act_last=mine.act_last,
+        first_nonfinite=mine.first_nonfinite,
+        unit=unit,
+    ).text
+)
+_, why = lesson.rule_verdict_claim(
     config.network,
     config.activation,
     float(mine.sigma_w2),
@@ -139,7 +154,6 @@ rule_text, why = lesson.rule_verdict_claim(
     float(mine.first_nonfinite),
     unit,
 )
-page.notice(f"with {config.init_label} {rule_text.text}")
 if why is not None:
     with st.container(border=True):
         st.markdown(why.text)

@@ -67,15 +67,16 @@ with tab_mlp:
         series = lesson.spectrum_series(mlp.activation, mlp.init, mlp.init_params, width)
         with st.spinner("Computing Jacobian spectra…"):
             hist, summary = lesson.jacobian_spectra(mlp.activation, series, depth, width, mlp.seed)
+        compared = lesson.spectrum_comparison_claim(
+            mlp.activation, mlp.init, mlp.init_params, width
+        )
         st.markdown(
             "Backpropagation multiplies the gradient by the input–output Jacobian "
             "J = ∏ D_l W_l (D_l = diag f′(z_l)). A variance-preserving init fixes only the "
             "**mean** of J's squared singular values; their **spread** decides whether some "
             "directions vanish while others explode. Below: your initializer next to "
             "orthogonal weights (and Gaussian ones) of the **same** σ_w² = fan_in·Var(W)"
-            f" — here {page.fmt(lesson.comparison_sigma_w2(mlp.init, mlp.init_params, width))}"
-            ", i.e. orthogonal with gain "
-            f"{page.fmt(lesson.comparison_sigma_w2(mlp.init, mlp.init_params, width) ** 0.5)}."
+            " — " + compared.text + "."
         )
         cols = st.columns(len(summary))
         for col, row in zip(cols, summary.itertuples(), strict=True):
@@ -104,37 +105,7 @@ with tab_mlp:
             ),
             width="stretch",
         )
-        ortho = summary[summary["init"] == "orthogonal"]
-        other = summary[(summary["init"] != "orthogonal") & summary["theory_applies"]]
-        lines = []
-        for row in summary.itertuples():
-            if row.zero_fraction >= 1.0:
-                lines.append(f"{row.series}: every singular value is exactly 0")
-                continue
-            rank = round((1 - row.zero_fraction) * width)
-            zero = f" (rank {rank} of {width}, the rest 0)" if row.zero_fraction > 0.05 else ""
-            lines.append(f"{row.series}: middle 80% span **{row.spread:.2f}** decades{zero}")
-        predicted = 10.0 ** float(summary["predicted_log10_mean_sq"].iloc[0])
-        random = summary[summary["theory_applies"]]
-        measured = 10.0 ** random["log10_mean_sq"].to_numpy()
-        text = (
-            "; ".join(lines)
-            + ". Mean squared singular value: "
-            + ", ".join(
-                f"{page.fmt(10.0**r.log10_mean_sq)} ({r.series})" for r in summary.itertuples()
-            )
-        )
-        text += f"; mean-field theory for random weights: {page.fmt(predicted)}."
-        spreads = random["spread"].to_numpy()
-        if len(measured) > 1 and predicted > 0 and all(0.5 < m / predicted < 2.0 for m in measured):
-            if spreads.max() - spreads.min() > 1.0:
-                text += " Same mean, different spread: variance scaling sets the mean, "
-                text += "orthogonality the spread."
-            else:
-                text += (
-                    " Same mean, and the spreads differ by only "
-                    f"{spreads.max() - spreads.min():.2f} decades here."
-                )
+        text = lesson.spectrum_notice_claim(summary, width).text
         page.notice(text)
         if mlp.activation in ("relu", "leaky_relu"):
             st.caption(
@@ -147,18 +118,10 @@ with tab_mlp:
                 f"The spectrum uses {width} units per layer instead of your {mlp.width} to stay "
                 f"fast at depth {depth} (the product costs depth × width³)."
             )
-        spread_o = float(ortho["spread"].iloc[0]) if len(ortho) else math.nan
-        spread_g = float(other["spread"].iloc[0]) if len(other) else math.nan
         page.try_this(
             "Switch the activation to **Linear** in the sidebar, then raise the depth. How wide "
             "is the orthogonal spectrum, and how wide the Gaussian one?",
-            "Orthogonal: exactly 0 decades at every depth — a product of orthogonal matrices "
-            "is orthogonal, every singular value is 1. The Gaussian spectrum widens with depth "
-            f"(now {page.fmt(spread_g)} vs {page.fmt(spread_o)} decades with {mlp.activation}). "
-            "That is "
-            "why deep linear nets learn in a depth-independent time with orthogonal weights "
-            "(Saxe et al. 2013), and why tanh nets near χ₁ = 1 train fastest with them "
-            "(Pennington et al. 2017).",
+            lesson.spectrum_answer_claim(summary, mlp.activation).text,
             key="p5_ortho",
         )
 
@@ -202,7 +165,8 @@ with tab_cnn:
         series = lesson.cnn_series(cnn.activation, cnn.init, cnn.init_params, c)
         with st.spinner("Probing the CNN…"):
             frame = lesson.cnn_layer_stats(cnn.activation, series, cnn.depth, c, cnn.seed)
-        summary = lesson.series_summary(frame)
+        summary = lesson.series_summary(frame, ends=True)
+        cnn_act, cnn_grad = lesson.cnn_claims(summary, cnn.depth)
         cnn_chart, cnn_grad_chart = page.forward_backward_charts(
             frame,
             x_title="Conv layer",
@@ -213,33 +177,15 @@ with tab_cnn:
             y_titles=("std of activations", "std of dL/dz"),
         )
         with st.container():
-            page.chart(cnn_chart)
-            page.notice(
-                f"After {cnn.depth} conv layers the activation std is "
-                + "; ".join(
-                    f"**{page.fmt(r.act_last)}** with {r.series} (×{page.fmt(r.act_factor)} "
-                    "per layer)"
-                    for r in summary.itertuples()
-                )
-                + "."
-            )
+            page.chart(cnn_chart, cnn_act.text)
         with st.container():
-            page.chart(cnn_grad_chart)
-            page.notice(
-                "The gradient reaching layer 1 is "
-                + "; ".join(
-                    f"**{page.fmt(r.grad_ratio)}×** the top layer's with {r.series}"
-                    for r in summary.itertuples()
-                )
-                + "."
-            )
+            page.chart(cnn_grad_chart, cnn_grad.text)
         st.caption(
             "**Delta-orthogonal** (Xiao et al. 2018): every tap of the 3×3 kernel is zero except "
             "the centre, which holds a c_in × c_out orthogonal matrix, so the conv acts on every "
-            "pixel like an orthogonal dense layer and preserves the norm exactly. Here it gets "
-            f"the gain √σ_w²* of the edge of chaos for {cnn.activation}; Xiao et al. trained "
-            "10,000-layer tanh CNNs this way. "
-            f"Probe: {lesson.cnn_size(cnn.depth, c)}×{lesson.cnn_size(cnn.depth, c)} images, "
+            "pixel like an orthogonal dense layer and preserves the norm exactly. "
+            + lesson.delta_orthogonal_claim(cnn.activation).text
+            + f" Probe: {lesson.cnn_size(cnn.depth, c)}×{lesson.cnn_size(cnn.depth, c)} images, "
             f"batch {lesson.CNN_BATCH}, zero padding — "
             "border pixels see fewer than 9 inputs, which lowers the variance of Gaussian "
             "kernels slightly at every layer."
@@ -314,26 +260,19 @@ with tab_rnn:
         )
         if rnn.activation != "linear":
             page.chart(rnn_chart)
-            versus = (
-                ""
-                if mine.series == ortho.series
-                else f" and **{page.fmt(ortho.ratio)}** for orthogonal W_hh"
-            )
+            lin_mine = lin_summary.iloc[0]
             page.notice(
-                f"With {rnn.activation}, going back from step {steps} to step 1 multiplies the "
-                "gradient by "
-                f"**{page.fmt(mine.ratio)}** for {mine.series}{versus}: f′(z_t) shrinks it at "
-                "every step on top of ρ."
+                lesson.rnn_activation_claim(
+                    rnn.activation,
+                    steps,
+                    (mine.series, mine.grad_first, mine.grad_last),
+                    None
+                    if mine.series == ortho.series
+                    else (ortho.series, ortho.grad_first, ortho.grad_last),
+                    (lin_mine.grad_first, lin_mine.grad_last),
+                ).text
             )
-        page.chart(lin_chart)
-        lin = {g: lesson.orthogonal_row(lin_summary, g).ratio for g in (1.0, 0.9, 1.1)}
-        page.notice(
-            f"From step {steps} back to step 1 ({steps - 1} multiplications by W_hhᵀ) the linear "
-            f"RNN multiplies the gradient by **{page.fmt(lin[1.0])}** with orthogonal W_hh "
-            f"(ρ = 1), **{page.fmt(lin[0.9])}** with ρ = 0.9 (0.9^{steps - 1} = "
-            f"{page.fmt(0.9 ** (steps - 1))}) and **{page.fmt(lin[1.1])}** with ρ = 1.1 "
-            f"(1.1^{steps - 1} = {page.fmt(1.1 ** (steps - 1))})."
-        )
+        page.chart(lin_chart, lesson.rnn_linear_claim(lin_summary, steps).text)
         m1, m2, m3 = st.columns(3)
         m1.metric(f"ρ(W_hh), {mine.series}", f"{mine.spectral_radius:.3f}")
         m2.metric(f"σ_max(W_hh), {mine.series}", f"{mine.sigma_max:.3f}")
@@ -366,6 +305,7 @@ with tab_rnn:
                 "Identity W_hh with ReLU is the IRNN of Le, Jaitly & Hinton (2015)."
             )
         gauss = lin_summary[lin_summary["init"] == "glorot_normal"].iloc[-1]
+        gauss_grad = lin_frame[lin_frame["series"] == gauss.series]["grad_std"].to_numpy()
         export.per_layer_export(
             "network_types_rnn",
             rnn,
@@ -379,13 +319,9 @@ with tab_rnn:
         page.try_this(
             "A Gaussian W_hh with Var = 1/n (Glorot normal on a square matrix) has ρ close to 1 "
             "as well. Why does its gradient still drift away from 1 in the linear RNN?",
-            f"Its spectral radius is {gauss.spectral_radius:.3f} here, but a Gaussian matrix "
-            "is not normal: its singular values spread from ≈0 to ≈2 (largest "
-            f"{gauss.sigma_max:.3f}), so its powers stretch some directions and squash others "
-            f"— from step {steps} back to step 1 the gradient changed by "
-            f"{page.fmt(gauss.ratio)}×. An "
-            "orthogonal matrix has every eigenvalue *and* every singular value on the unit "
-            "circle, so ‖W^T v‖ = ‖v‖ exactly (Saxe et al. 2013; Le et al. 2015).",
+            lesson.rnn_drift_claim(
+                gauss.series, gauss.spectral_radius, gauss.sigma_max, gauss_grad, steps
+            ).text,
             key="p5_rnn",
         )
 
@@ -417,7 +353,7 @@ with tab_res:
         )
         plain = frame[frame["series"] == "Plain MLP"]
         resid = frame[frame["series"] != "Plain MLP"]
-        summary = lesson.series_summary(frame).set_index("series")
+        summary = lesson.series_summary(frame, ends=True).set_index("series")
         left, right = st.columns(2)
         res_chart, res_grad_chart = page.forward_backward_charts(
             frame,
@@ -430,16 +366,17 @@ with tab_res:
         )
         with left:
             page.chart(res_chart)
+            p_row, r_row = summary.loc["Plain MLP"], summary.iloc[1]
             text = (
                 f"After {res.depth} layers the plain MLP's std is "
-                f"**{page.fmt(plain['act_std'].iloc[-1])}** (×"
-                f"{page.fmt(summary.loc['Plain MLP', 'act_factor'])} per layer) and the "
-                f"residual stream's **{page.fmt(resid['act_std'].iloc[-1])}** (×"
-                f"{page.fmt(summary.iloc[1]['act_factor'])} per block)."
+                + lesson.signal_words(p_row.act_first, p_row.act_last, p_row.act_factor)
+                + " and the residual stream's "
+                + lesson.signal_words(r_row.act_first, r_row.act_last, r_row.act_factor, "block")
+                + "."
             )
             if alpha == 0:
                 text += " With α = 0 every block is the identity: the stream is the input itself."
-            elif alpha > 1.5 / math.sqrt(res.depth):
+            elif alpha > 1.5 / math.sqrt(res.depth) and r_row.act_last > 2.0 * r_row.act_first:
                 text += (
                     f" Try α = 1/√{res.depth} ≈ {1 / math.sqrt(res.depth):.2f}: the stream's "
                     "variance then stays within a constant factor however deep the net is."
@@ -452,15 +389,17 @@ with tab_res:
                     "With α = 0 the branches receive exactly zero gradient (marked as "
                     "underflow): only α itself learns at first — that is how ReZero starts. "
                     "The plain MLP's gradient at layer 1 is "
-                    f"**{page.fmt(summary.loc['Plain MLP', 'grad_ratio'])}×** the top layer's."
+                    + lesson.grad_share_words(p_row.grad_first, p_row.grad_last)
+                    + "."
                 )
             else:
                 page.notice(
                     "The gradient reaching layer 1 is "
-                    f"**{page.fmt(summary.loc['Plain MLP', 'grad_ratio'])}×** the top layer's "
-                    f"in the plain MLP and **{page.fmt(summary.iloc[1]['grad_ratio'])}×** in "
-                    "the residual net, where the identity path adds the top gradient to every "
-                    "block's."
+                    + lesson.grad_share_words(p_row.grad_first, p_row.grad_last)
+                    + " in the plain MLP and "
+                    + lesson.grad_share_words(r_row.grad_first, r_row.grad_last)
+                    + " in the residual net, where the identity path adds the top gradient to "
+                    "every block's."
                 )
         m1, m2 = st.columns(2)
         m1.metric("Plain MLP: last-layer std", page.fmt(float(plain["act_std"].iloc[-1])))
@@ -512,13 +451,7 @@ with tab_lsuv:
             ),
             width="stretch",
         )
-        yours = std[std["series"] != "LSUV"]["preact_std"].to_numpy()
-        page.notice(
-            f"With {net.init_label} the last hidden layer's pre-activation std is "
-            f"**{page.fmt(float(yours[-2]))}**; after LSUV every layer sits at "
-            f"**{page.fmt(float(std[std['series'] == 'LSUV']['preact_std'].iloc[-2]))}** — "
-            f"reached with {int(report['iterations'].sum())} rescalings."
-        )
+        page.notice(lesson.lsuv_claim(report, std, net.init_label).text)
         st.dataframe(
             report.rename(
                 columns={

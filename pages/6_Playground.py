@@ -304,6 +304,20 @@ else:
             "which the target was reached.",
         )
     page.notice(lesson.playground_summary(table, target=target, task=task))
+    why = lesson.he_vs_glorot_for_runs(
+        state.Net(
+            trained_config.network,
+            trained_config.activation,
+            trained.depth,
+            trained.width,
+            trained_config.seed,
+        ),
+        runs,
+        trained.dataset,
+        trained.data_options(),
+    )
+    if why is not None:
+        st.info(why.text, icon="🔎")
     training_seconds = sum(r.seconds for r in runs)
     st.caption(
         f"Trained in {result['wall']:.2f} s."
@@ -550,24 +564,33 @@ else:
     st.caption("Pick at least one initializer to see its network before training.")
 
 # ---- exercise, correction, formula -----------------------------------------------------------
-small = experiments.initializer_label("small_random")
+task_now, guess_now, n_out_now = lesson.guess_cost(settings.dataset, options, preset.n, config.seed)
+small_runs = [
+    r
+    for r in (result["runs"] if result is not None and result["key"] == key else ())
+    if r.init == "small_random" and not r.history.diverged
+]
 page.try_this(
     "Before you press **Train**: which of the initializers you picked will be slowest to "
     "reach the target, or never get there, and why? Check the 'before training' charts for a "
     "hint. After training, switch the optimizer to Adam and train again.",
-    f"{small} stalls with plain SGD: each layer multiplies its signal by about "
-    "0.01·√width (tanh is nearly linear near 0), so the output barely depends on the input and "
-    "the gradient reaching the first layers is tiny; on two moons the loss sits at "
-    "ln 2 = 0.693, the cost of guessing. Adam divides every update by the gradient's own "
-    "running size, so it can rescue a badly scaled start — one reason initialization mattered "
-    "even more before adaptive optimizers. In an RNN the same happens through time: see how "
-    "little gradient reaches the first time step.",
+    lesson.stall_answer_claim(
+        config.activation,
+        settings.width,
+        network=config.network,
+        task=task_now,
+        baseline=guess_now,
+        n_classes=n_out_now,
+        measured_loss=small_runs[0].history.final_loss if small_runs else None,
+    ).text,
     key="pg6_stall",
 )
 page.correction(
     "Vanishing gradients are not only a sigmoid/tanh problem. Choose **ReLU** as the "
     "activation in the sidebar and train again: small random N(0, 0.01²) still stalls, because "
-    "each ReLU layer multiplies the signal by about 0.01·√(width/2). ReLU removes saturation "
+    "each ReLU layer multiplies the signal by about 0.01·√(width/2) "
+    f"(= {page.fmt(lesson.small_random_factor('relu', settings.width))} for your "
+    f"{settings.width} units). ReLU removes saturation "
     "for positive inputs, not the effect of a badly chosen scale."
 )
 page.initializer_panel(config)

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import initializers
+from core import activations, initializers
 from core import regime as core_regime
-from explorer.claims import Claim, describe_number, why_differs_claim
+from explorer.claims import Claim, describe_number, describe_ratio, why_differs_claim
 from explorer.experiments import (
     InitParams,
     critical_sigma_w2,
@@ -418,3 +418,120 @@ def factor_text(factor: float) -> str:
     if math.isfinite(factor) and factor > 0:
         return describe_number(factor)
     return "undefined (zero or overflow)"
+
+
+def _all_zero(act_first: float, act_last: float) -> bool:
+    return act_first == 0.0 and act_last == 0.0
+
+
+def measured_factor_text(act_factor: float, act_first: float, act_last: float) -> str:
+    """The measured per-layer factor for a metric: a number, or what happened instead of NaN."""
+    if _all_zero(act_first, act_last):
+        return "undefined: std 0 everywhere"
+    if act_first == 0.0:
+        return "undefined: layer 1 is all zero"
+    if act_last == 0.0:
+        return "0: the signal died out"
+    return describe_number(act_factor)
+
+
+def measured_ratio_text(act_first: float, act_last: float) -> str:
+    """Last-over-first activation std for a metric, never "NaN" (see :func:`describe_ratio`)."""
+    if act_first > 0 and math.isfinite(act_first) and math.isfinite(act_last):
+        return describe_number(act_last / act_first)
+    return describe_ratio(act_last, act_first)
+
+
+def rule_comparison_claim(
+    *,
+    activation: str,
+    network: str,
+    init: str,
+    init_label: str,
+    rule_factor: float,
+    act_factor: float,
+    act_first: float,
+    act_last: float,
+    first_nonfinite: float,
+    unit: str = "layer",
+) -> Claim:
+    """The small-signal rule's per-layer factor against the measured one, with the reason.
+
+    Parameters
+    ----------
+    activation, network, init, init_label : str
+    rule_factor : float
+        √(σ_w²·E[f′(0)²]) of the user's initializer.
+    act_factor, act_first, act_last : float
+        Measured geometric-mean per-layer factor of the activation std, and the std of the
+        first and last layer.
+    first_nonfinite : float
+        First layer whose activations overflowed (NaN or <= 0 when none did).
+    unit : str
+        "layer", "block" or "time step".
+
+    Returns
+    -------
+    Claim
+        ``verdict``: "overflow", "all_zero" (every layer's std is 0: all units output f(0), the
+        factor is 0/0), "died" (the signal reached exactly 0), "agree" (within 5%),
+        "not_applicable" (the rule assumes zero-mean random weights; zeros/constant/identity
+        are not), or "differ". The text never reads NaN.
+    """
+    rule = describe_number(rule_factor)
+    head = (
+        f"with {init_label} the small-signal rule √(σ_w²·E[f′(0)²]) predicts a factor of "
+        f"{rule} per {unit}; "
+    )
+    values = {"rule_factor": float(rule_factor), "act_factor": float(act_factor)}
+    applies, why = core_regime.mean_field_applies(init)
+    if first_nonfinite == first_nonfinite and first_nonfinite > 0:
+        text = head + f"the activations overflowed at {unit} {int(first_nonfinite)}."
+        return Claim("measured", text, values, "overflow")
+    if _all_zero(act_first, act_last):
+        f0 = float(activations.get(activation).f(np.zeros(1))[0])
+        same = "0: all zero" if f0 == 0.0 else f"the same value f(0) = {describe_number(f0)}"
+        text = head + (
+            f"the network has nothing to measure: every {unit}'s activations have std 0 "
+            f"(every unit outputs {same}), so the measured factor is 0/0, undefined. "
+            "Nothing passes the signal on, and there is no spread to shrink or grow."
+        )
+        return Claim("measured", text, values, "all_zero")
+    if act_last == 0.0 or act_first == 0.0:
+        text = head + (
+            f"the network's signal reached exactly 0 (underflow or all zero) by {unit} "
+            f"{'1' if act_first == 0.0 else 'the last'}, so there is no finite factor to compare."
+        )
+        return Claim("measured", text, values, "died")
+    measured = describe_number(act_factor)
+    head += f"the network measures {measured}. "
+    gap = act_factor / rule_factor - 1.0 if rule_factor > 0 else math.inf
+    values["rule_gap"] = gap
+    if math.isfinite(gap) and abs(gap) < 0.05:
+        return Claim("measured", head + "Rule and measurement agree within 5%.", values, "agree")
+    differ = (
+        f"They differ by {gap:+.0%}"
+        if math.isfinite(gap)
+        else f"The measured factor is {measured} against a predicted 0"
+    )
+    if not applies:
+        return Claim(
+            "not_applicable",
+            head + f"{differ}: the rule assumes zero-mean random weights, and `{init}` "
+            f"weights are not: {why}",
+            values,
+            "not_applicable",
+            applies=False,
+        )
+    act = activations.get(activation)
+    if network == "resmlp":
+        reason = "each block adds its input back, so the stream grows on top of the rule"
+    elif network == "rnn":
+        reason = "every time step adds a fresh input of its own"
+    elif activation == "sigmoid":
+        reason = "sigmoid's outputs sit around f(0) = 0.5, an offset the rule ignores"
+    elif act.saturating:
+        reason = f"{act.label} saturates, so E[f′(z)²] falls below its value at 0"
+    else:
+        reason = "the signal is not small any more, so E[f′(z)²] differs from its value at 0"
+    return Claim("measured", head + f"{differ}: {reason}.", values, "differ")

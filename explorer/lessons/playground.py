@@ -10,8 +10,16 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import datasets, initializers, networks, training
-from explorer.experiments import InitParams, build_network, data_extent, decision_grid
+from core import activations, datasets, initializers, networks, training
+from core import regime as core_regime
+from explorer.claims import Claim, describe_number, std_factor_from_variance_factor
+from explorer.experiments import (
+    InitParams,
+    build_network,
+    data_extent,
+    decision_grid,
+    small_signal_slope2,
+)
 from explorer.export import json_number
 from explorer.state import (  # the playground's settings, limits and URL parser live there
     PLAYGROUND_PRESETS,
@@ -687,3 +695,288 @@ def playground_json(runs: Sequence[PlaygroundRun], meta: Mapping[str, object]) -
             }
         )
     return json.dumps({"settings": dict(meta), "runs": out}, allow_nan=False).encode("utf-8")
+
+
+# --------------------------------------------------------------------------------------------
+# Claims: the exercise's answer and the "why this differs" box, from the activation and the run
+# --------------------------------------------------------------------------------------------
+
+#: Half-width of the one-sided difference that reads an activation's slope on each side of 0.
+_SLOPE_EPS = 1e-7
+
+
+def guess_cost(dataset: str, options: DataOptions, n: int, seed: int) -> tuple[str, float, int]:
+    """(task, loss of ignoring the input, outputs): ln(classes) or Var(y), as the runs use."""
+    spec = datasets.DATASETS[dataset]
+    n_out = datasets.n_outputs_of(dataset, **dict(options))
+    if spec.task == "classification":
+        return spec.task, math.log(n_out), n_out
+    _, y = playground_data(dataset, options, n, seed)
+    return spec.task, _target_variance(y), n_out
+
+
+def small_signal_claim(activation: str) -> Claim:
+    """What ``activation`` does to a small signal near 0, computed from f(0) and f′(0±).
+
+    ``verdict``: "linear" (exactly linear), "near_identity" (f(0) = 0, f′(0) = 1: tanh,
+    softsign, ELU), "scaled" (f(0) = 0, one slope ≠ 1: GELU, SiLU), "kinked" (different slopes
+    on the two sides: ReLU, leaky ReLU, SELU), "offset" (f(0) ≠ 0: sigmoid). ``values``:
+    f0, slope_left, slope_right, slope2 (E[f′(z)²] of a small zero-mean signal).
+    """
+    act = activations.get(activation)
+    z = np.array([-_SLOPE_EPS, 0.0, _SLOPE_EPS])
+    f0 = float(act.f(z)[1])
+    left, right = (float(v) for v in act.df(z)[[0, 2]])
+    slope2 = float(small_signal_slope2(activation))
+    values = {"f0": f0, "slope_left": left, "slope_right": right, "slope2": slope2}
+    name = act.label
+    if activation == "linear":
+        return Claim("theory", f"{name} passes every signal on unchanged", values, "linear")
+    if not math.isclose(left, right, rel_tol=1e-4, abs_tol=1e-9):
+        text = (
+            f"{name} is linear on each side of 0 (slope {describe_number(right)} for z > 0, "
+            f"{describe_number(left)} for z < 0), so a small zero-mean signal keeps "
+            f"E[f′(z)²] = {describe_number(slope2)} of its mean square"
+        )
+        return Claim("theory", text, values, "kinked")
+    if abs(f0) > 1e-12:
+        text = (
+            f"{name} is nearly linear near 0, with slope f′(0) = {describe_number(right)} around "
+            f"an offset f(0) = {describe_number(f0)}: f(z) ≈ {describe_number(f0)} + "
+            f"{describe_number(right)}·z, so each layer passes on only "
+            f"{describe_number(right)} of the variation, on top of a constant"
+        )
+        return Claim("theory", text, values, "offset")
+    if math.isclose(right, 1.0, rel_tol=1e-4):
+        text = f"{name} is nearly linear near 0 (f(0) = 0, f′(0) = 1)"
+        return Claim("theory", text, values, "near_identity")
+    text = (
+        f"{name} is nearly linear near 0, with slope f′(0) = {describe_number(right)}, so each "
+        f"layer also scales a small signal by {describe_number(right)}"
+    )
+    return Claim("theory", text, values, "scaled")
+
+
+def _hidden_shape(network: str, width: int) -> tuple[int, ...]:
+    """A hidden weight's shape: 3×3 conv kernel for a CNN, width × width otherwise."""
+    return (3, 3, width, width) if network == "cnn" else (width, width)
+
+
+def small_random_factor(activation: str, width: int, network: str = "mlp") -> float:
+    """√(σ_w²·E[f′(0)²]) of N(0, 0.01²) weights on a hidden layer: 0.01·√fan_in·slope."""
+    sw2 = float(initializers.sigma_w2("small_random", _hidden_shape(network, width)))
+    return math.sqrt(sw2 * small_signal_slope2(activation))
+
+
+def start_last_std(
+    net: Net, runs: Sequence[PlaygroundRun], dataset: str, options: DataOptions
+) -> dict[str, float]:
+    """Last hidden layer's activation std at step 0, per run label (:func:`playground_start`)."""
+    out = {}
+    for run in runs:
+        start = playground_start(net, run.init, run.init_params, dataset, options)
+        out[run.label] = float(start.act_std["act_std"].iloc[-1])
+    return out
+
+
+def he_vs_glorot_for_runs(
+    net: Net, runs: Sequence[PlaygroundRun], dataset: str, options: DataOptions
+) -> Claim | None:
+    """:func:`he_vs_glorot_claim` for trained runs on ``net`` (step-0 stds measured here)."""
+    network, activation, _, width, _ = net
+    rows = [(r.init, r.label, r.init_params, r.final_score, r.history.diverged) for r in runs]
+    if he_vs_glorot_claim(activation, network, width, rows) is None:
+        return None
+    pair = [r for r in runs if r.init.startswith(("he_", "glorot_"))]
+    shape = datasets.input_shape_of(dataset, **dict(options))
+    return he_vs_glorot_claim(
+        activation,
+        network,
+        width,
+        rows,
+        start_std=start_last_std(net, pair, dataset, options),
+        n_inputs=int(shape[0]) if len(shape) == 1 else None,
+        task=runs[0].task,
+    )
+
+
+def stall_answer_claim(
+    activation: str,
+    width: int,
+    *,
+    network: str = "mlp",
+    task: str,
+    baseline: float,
+    n_classes: int | None,
+    measured_loss: float | None = None,
+) -> Claim:
+    """The answer to the page's "which initializer will be slowest" exercise.
+
+    Cites the small-signal per-layer factor √(σ_w²·E[f′(0)²]) of N(0, 0.01²) weights on a
+    hidden layer of ``network`` (``width`` units, or channels of a 3×3 conv), the
+    activation's own small-signal property (:func:`small_signal_claim`), and the cost of
+    guessing (``baseline``); with ``measured_loss`` (the small-random run's final loss, when
+    one was trained) it says whether the run did stall (final loss above 90% of the guessing
+    cost) or learned anyway.
+
+    ``verdict``: "predicted" (no run), "stalled" or "learned".
+    """
+    sw2 = float(initializers.sigma_w2("small_random", _hidden_shape(network, width)))
+    prop = small_signal_claim(activation)
+    factor = small_random_factor(activation, width, network)
+    layer, each = {
+        "cnn": (f"{width}-channel 3×3 conv layer", "each conv layer"),
+        "rnn": (f"{width}-unit recurrent matrix", "each time step"),
+    }.get(network, (f"{width}-unit layer", "each hidden layer"))
+    small = initializers.REGISTRY["small_random"].label
+    guess = (
+        f"ln {n_classes} = {describe_number(baseline)}, the cost of guessing uniformly"
+        if task == "classification" and n_classes
+        else f"Var(y) = {describe_number(baseline)}, the cost of predicting the mean"
+    )
+    text = (
+        f"{small} should stall with plain SGD: {prop.text}, and with "
+        f"σ_w² = {describe_number(sw2)} on a {layer} {each} multiplies a "
+        f"small signal's std by about √(σ_w²·E[f′(0)²]) = {describe_number(factor)}. So the "
+        "output barely depends on the input and the gradient reaching the first layers is "
+        f"tiny: the loss stays near {guess}."
+    )
+    values = {"sigma_w2": sw2, "factor": factor, "baseline": float(baseline)}
+    verdict = "predicted"
+    if measured_loss is not None and math.isfinite(measured_loss):
+        values["measured_loss"] = float(measured_loss)
+        if measured_loss >= 0.9 * baseline:
+            verdict = "stalled"
+            text += f" Your run: final loss {describe_number(measured_loss)}, so it did stall."
+        else:
+            verdict = "learned"
+            text += (
+                f" Your run learned anyway (final loss {describe_number(measured_loss)}, below "
+                "90% of that): with these settings enough signal got through."
+            )
+    text += (
+        " Adam divides every update by the gradient's own running size, so it can rescue a "
+        "badly scaled start — one reason initialization mattered even more before adaptive "
+        "optimizers."
+    )
+    if network == "rnn":
+        text += " See how little gradient reaches the first time step."
+    return Claim("measured" if verdict != "predicted" else "theory", text, values, verdict)
+
+
+#: Final-score margin above which one run "beats" another (accuracy: 1 point; R²: 0.01).
+SCORE_MARGIN = 0.01
+
+
+def _hidden_sigma_w2(init: str, params: InitParams, width: int) -> float:
+    return float(initializers.sigma_w2(init, (width, width), **dict(params)))
+
+
+def he_vs_glorot_claim(
+    activation: str,
+    network: str,
+    width: int,
+    runs: Sequence[tuple[str, str, InitParams, float, bool]],
+    start_std: Mapping[str, float] | None = None,
+    n_inputs: int | None = None,
+    task: str = "classification",
+) -> Claim | None:
+    """The "why this differs from the simple rule" box: He beat Glorot on tanh, and why.
+
+    Glorot/Xavier is the textbook choice for tanh (σ_w² = 1 on a square layer: tanh's χ₁ = 1
+    edge), so a run where He (σ_w² = 2) ends with the better score needs explaining. Shown
+    only when it happened: activation tanh, an MLP or residual MLP, a He and a Glorot run that
+    both finished (no divergence), He's final score above Glorot's by more than
+    :data:`SCORE_MARGIN`.
+
+    Parameters
+    ----------
+    activation, network : str
+    width : int
+        Hidden width of the trained network.
+    runs : sequence of (init, label, params, final_score, diverged)
+    start_std : mapping of label to float, optional
+        Last hidden layer's activation std at step 0 (the "before training" chart).
+    n_inputs : int, optional
+        Input features of the first layer (its σ_w² differs from a square layer's).
+    task : str
+        "classification" (scores are accuracies) or "regression" (R²).
+
+    Returns
+    -------
+    Claim or None
+        ``kind="why_differs"``; None when He did not beat Glorot in this run.
+    """
+    if activation != "tanh" or network not in ("mlp", "resmlp"):
+        return None
+    he = [r for r in runs if r[0].startswith("he_") and not r[4]]
+    gl = [r for r in runs if r[0].startswith("glorot_") and not r[4]]
+    if not he or not gl:
+        return None
+    h, g = max(he, key=lambda r: r[3]), max(gl, key=lambda r: r[3])
+    if not (math.isfinite(h[3]) and math.isfinite(g[3]) and h[3] - g[3] > SCORE_MARGIN):
+        return None
+
+    def score(v: float) -> str:
+        return f"{v:.1%} accuracy" if task == "classification" else f"R² {describe_number(v)}"
+
+    sw_h, sw_g = _hidden_sigma_w2(h[0], h[2], width), _hidden_sigma_w2(g[0], g[2], width)
+    r_h, r_g = core_regime.regime(activation, sw_h, 0.0), core_regime.regime(activation, sw_g, 0.0)
+    text = (
+        f"**Why this differs from the simple rule.** The rule of thumb says Glorot for tanh, yet "
+        f"here {h[1]} ended at {score(h[3])} and {g[1]} at {score(g[3])}. "
+        f"On a {width}-unit hidden layer Glorot has σ_w² = {describe_number(sw_g)}: "
+        f"χ₁ = {describe_number(r_g.chi1)} ({r_g.phase})"
+    )
+    if r_g.fixed_point == "zero":
+        text += (
+            ", but with q* = 0: at σ_b² = 0 (biases start at 0) the signal's mean square fades "
+            "toward 0 layer after layer, so deep units work in tanh's linear middle and pass "
+            "little input information on"
+        )
+    if n_inputs is not None and n_inputs != width:
+        first_g = float(initializers.sigma_w2(g[0], (n_inputs, width), **dict(g[2])))
+        first_h = float(initializers.sigma_w2(h[0], (n_inputs, width), **dict(h[2])))
+        values_first = {"glorot_first_sigma_w2": first_g, "he_first_sigma_w2": first_h}
+        text += (
+            f". On the {n_inputs}-input first layer Glorot's fan average gives σ_w² = "
+            f"{describe_number(first_g)} (He: {describe_number(first_h)}), a weaker signal "
+            "from the start"
+        )
+    else:
+        values_first = {}
+    text += (
+        f". He has σ_w² = {describe_number(sw_h)}: χ₁ = {describe_number(r_h.chi1)} "
+        f"({r_h.phase}; gradient std × {describe_number(std_factor_from_variance_factor(r_h.chi1))}"
+        " per layer)"
+    )
+    if r_h.fixed_point == "finite":
+        text += (
+            f" with a finite fixed point q* = {describe_number(r_h.q_star)}: the signal keeps "
+            "its size through depth"
+        )
+    text += "."
+    values = {
+        "he_score": float(h[3]),
+        "glorot_score": float(g[3]),
+        "he_sigma_w2": sw_h,
+        "glorot_sigma_w2": sw_g,
+        "he_chi1": float(r_h.chi1),
+        "glorot_chi1": float(r_g.chi1),
+        **values_first,
+    }
+    if start_std and h[1] in start_std and g[1] in start_std:
+        a_h, a_g = float(start_std[h[1]]), float(start_std[g[1]])
+        values |= {"he_start_std": a_h, "glorot_start_std": a_g}
+        if math.isfinite(a_h) and math.isfinite(a_g) and a_g < a_h:
+            text += (
+                f" Measured at step 0: the last hidden layer's activation std was "
+                f"{describe_number(a_g)} with Glorot against {describe_number(a_h)} with He."
+            )
+        elif math.isfinite(a_h) and math.isfinite(a_g):
+            text += (
+                f" The step-0 signal does not explain it here (last hidden std "
+                f"{describe_number(a_g)} with Glorot, {describe_number(a_h)} with He): the "
+                "difference arose during training."
+            )
+    return Claim("why_differs", text, values, "he_beats_glorot")

@@ -87,11 +87,6 @@ def test_spectrum_series_labels_unique():
     assert len(set(labels)) == len(labels)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="network_types.py:108 docstring: zeros init compares at the activation's critical "
-    "sigma_w2 (2 for ReLU); comparison_sigma_w2 (line 101) always uses 1",
-)
 def test_spectrum_series_zeros_uses_critical_value():
     series = N.spectrum_series("relu", "zeros", (), 16)
     assert dict(series[1][2])["gain"] == pytest.approx(math.sqrt(2.0))
@@ -388,13 +383,14 @@ def test_cnn_fan_table(kernel):
             ],
         ),
         (
-            # sigmoid's edge at zero bias (~103) is beyond 100: gain 1
+            # sigmoid's edge at zero bias (~103) needs gain 10.15 > the largest allowed 10:
+            # gain 10 (chi1 = 0.986 there, critical within tolerance)
             "sigmoid",
             "lecun_normal",
             ORTHO1,
             [
                 (label("lecun_normal"), "lecun_normal", ORTHO1),
-                (label("delta_orthogonal"), "delta_orthogonal", ORTHO1),
+                (label("delta_orthogonal"), "delta_orthogonal", (("gain", 10.0),)),
                 ("3×3 forgotten (fan = c)", "normal", (("std", pytest.approx(math.sqrt(1 / 8))),)),
             ],
         ),
