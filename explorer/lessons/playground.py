@@ -559,8 +559,10 @@ def playground_table(
     """The results table: one row per initializer.
 
     Columns: initializer, final loss, final score (accuracy or R² on the whole data set),
-    steps to target (NaN when never reached), diverged at (NaN when it did not), clipped
-    updates, seconds.
+    steps to target (NaN when never reached), diverged at (NaN when it did not), collapsed at
+    (the step from which no hidden layer got any gradient, see
+    :attr:`core.training.History.collapsed_at`; NaN when it did not), peak loss (largest
+    finite recorded loss), clipped updates, seconds.
     """
     rows = []
     for run in runs:
@@ -573,6 +575,8 @@ def playground_table(
                 "final score": run.final_score if h.diverged_at is None else math.nan,
                 "steps to target": math.nan if reached is None else reached,
                 "diverged at": math.nan if h.diverged_at is None else h.diverged_at,
+                "collapsed at": math.nan if h.collapsed_at is None else h.collapsed_at,
+                "peak loss": h.peak_loss,
                 "clipped updates": h.n_clipped,
                 "seconds": run.seconds,
             }
@@ -614,7 +618,9 @@ def playground_summary(table: pd.DataFrame, *, target: float, task: str) -> str:
         )
     else:
         parts.append(f"no initializer reached {what}")
-    stalled = table[table["steps to target"].isna() & table["diverged at"].isna()]
+    stalled = table[
+        table["steps to target"].isna() & table["diverged at"].isna() & table["collapsed at"].isna()
+    ]
     for _, row in stalled.iterrows():
         score = (
             f"accuracy {row['final score']:.0%}"
@@ -624,6 +630,12 @@ def playground_summary(table: pd.DataFrame, *, target: float, task: str) -> str:
         parts.append(f"{row['initializer']} never did ({score}, loss {row['final loss']:.3g})")
     for _, row in table.dropna(subset=["diverged at"]).iterrows():
         parts.append(f"{row['initializer']} diverged at step {int(row['diverged at'])}")
+    for _, row in table.dropna(subset=["collapsed at"]).iterrows():
+        parts.append(
+            f"{row['initializer']} collapsed at step {int(row['collapsed at'])}: after the loss "
+            f"peaked at {describe_number(float(row['peak loss']))}, no hidden layer received any "
+            "gradient (dead units), so it stopped learning without overflowing"
+        )
     return "; ".join(parts) + "."
 
 
@@ -638,9 +650,8 @@ def playground_table_display(table: pd.DataFrame) -> pd.DataFrame:
     out["steps to target"] = [
         "never" if v != v else str(int(v)) for v in table["steps to target"].to_numpy(dtype=float)
     ]
-    out["diverged at"] = [
-        "no" if v != v else str(int(v)) for v in table["diverged at"].to_numpy(dtype=float)
-    ]
+    for column in ("diverged at", "collapsed at"):
+        out[column] = ["no" if v != v else str(int(v)) for v in table[column].to_numpy(dtype=float)]
     return out
 
 

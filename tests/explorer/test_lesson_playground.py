@@ -65,6 +65,10 @@ def fake_run(
         final_loss=float(loss[-1]) if loss.size else math.nan,
         n_clipped=n_clipped,
         steps_run=int(step[-1]) + 1 if len(step) else 0,
+        collapsed_at=None,
+        peak_loss=float(np.nanmax(np.where(np.isfinite(loss), loss, np.nan)))
+        if np.isfinite(loss).any()
+        else math.nan,
     )
     return P.PlaygroundRun(
         init=init,
@@ -507,6 +511,8 @@ TABLE_COLUMNS = [
     "final score",
     "steps to target",
     "diverged at",
+    "collapsed at",
+    "peak loss",
     "clipped updates",
     "seconds",
 ]
@@ -545,6 +551,7 @@ def test_playground_table():
     display = P.playground_table_display(table)
     assert display["steps to target"].tolist() == ["10", "never", "never"]
     assert display["diverged at"].tolist() == ["no", "no", "12"]
+    assert display["collapsed at"].tolist() == ["no", "no", "no"]
     assert math.isnan(table["steps to target"].iloc[1])  # the input table is not modified
 
 
@@ -556,6 +563,7 @@ def test_playground_summary_regression_and_nobody():
             "final score": [0.123, -0.5],
             "steps to target": [math.nan, math.nan],
             "diverged at": [math.nan, math.nan],
+            "collapsed at": [math.nan, math.nan],
         }
     )
     text = P.playground_summary(table, target=0.9, task="regression")
@@ -573,6 +581,7 @@ def test_playground_summary_fastest_first():
             "final score": [1.0, 1.0],
             "steps to target": [30.0, 20.0],
             "diverged at": [math.nan, math.nan],
+            "collapsed at": [math.nan, math.nan],
         }
     )
     assert P.playground_summary(table, target=0.95, task="classification") == (
@@ -664,3 +673,19 @@ def test_playground_json_regression_and_empty():
     assert out["score_name"] == "r2"
     assert out["final_score"] is None
     assert json.loads(P.playground_json([], {"x": 1})) == {"settings": {"x": 1}, "runs": []}
+
+
+def test_playground_table_reports_a_collapsed_relu_run():
+    # N(0, 1) ReLU on moons: the loss spikes far above 1e50, every unit dies, the loss sits at
+    # ln 2 with all-zero hidden gradients: "collapsed", not "diverged: no" and not "stalled".
+    run = P.playground_run(
+        "mlp", "relu", "large_random", (), 4, 32, "moons", (), 0, "sgd", 0.1, 300, 128, 0.0
+    )
+    table = P.playground_table([run], 0.9)
+    assert math.isnan(table["diverged at"].iloc[0])
+    assert table["collapsed at"].iloc[0] > 0
+    assert table["peak loss"].iloc[0] > 1e50
+    text = P.playground_summary(table, target=0.9, task="classification")
+    assert "collapsed at step" in text
+    assert "never did" not in text
+    assert P.playground_table_display(table)["collapsed at"].iloc[0] != "no"
