@@ -161,7 +161,7 @@ else:
     hist_text = (
         f"the band of small random slides left by log10 of the factor, "
         f"{experiments.decades(small.act_factor):+.2f} decades per {unit}, ending around "
-        f"{page.fmt(small.act_last)}; {other.series}'s band stays put."
+        f"{page.fmt(small.act_last)}; {lesson.band_words(other, unit)}."
     )
 page.notice(hist_text)
 
@@ -184,11 +184,7 @@ with c1:
             if forward_vanishes
             else lesson.level_words(small, config.activation, unit)
         )
-        + (
-            "; the dashed mean-field prediction (core.theory) lies on it."
-            if theory
-            else "; the mean-field overlay is drawn for MLPs only."
-        )
+        + lesson.theory_overlay_words(layers, small.series)
     )
 with c2:
     page.chart(backward_chart)

@@ -29,7 +29,7 @@ from explorer.state import InitSeries, Net
 def format_change(relative: float) -> str:
     """A relative change as text: "+4.2%" while modest, "×1.9e+08" when it spans decades."""
     if math.isnan(relative):
-        return "NaN"
+        return "undefined"
     if math.isinf(relative):
         return "overflow (∞)" if relative > 0 else "−100%"
     if abs(relative) < 10:

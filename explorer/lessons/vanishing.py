@@ -20,6 +20,7 @@ from explorer.claims import (
 from explorer.experiments import (
     InitParams,
     build_network,
+    decades,
     fit,
     init_sigma_w2,
     initializer_label,
@@ -563,3 +564,48 @@ def width_answer(activation: str, network: str, rule_factor: float, unit: str) -
             f"{r.edge_note} Good schemes scale Var(W) with 1/fan_in instead."
         )
     return Claim(kind="theory", text=head + tail, values=values)
+
+
+#: A band "stays put" on the log-histogram when it moves less than this many decades a layer.
+STILL_DECADES = 0.05
+#: The dashed theory line "lies on" the measured one within this relative gap at the last layer.
+THEORY_MATCH = 0.25
+
+
+def band_words(other: pd.Series, unit: str) -> str:
+    """How the comparison series' band moves on the log-histogram, from its measured factor."""
+    moves = decades(float(other.act_factor))
+    if not math.isfinite(moves):
+        return f"{other.series}'s band has no finite factor ({describe_number(other.act_factor)})"
+    if abs(moves) < STILL_DECADES:
+        return f"{other.series}'s band stays put ({moves:+.2f} decades per {unit})"
+    return f"{other.series}'s band moves too, {moves:+.2f} decades per {unit}"
+
+
+def theory_overlay_words(layers: pd.DataFrame, series: str) -> str:
+    """Whether the dashed mean-field line for small random lies on the measured one (computed).
+
+    Compares the last layer's activation std of ``series`` with the ``"theory: small random"``
+    rows of :func:`vanishing_probe`'s frame; "the overlay is drawn for MLPs only" when absent.
+    """
+    theory_rows = layers[layers["series"] == "theory: small random"]
+    measured_rows = layers[layers["series"] == series]
+    if theory_rows.empty or measured_rows.empty:
+        return "; the mean-field overlay is drawn for MLPs only."
+    predicted = float(theory_rows["act_std"].iloc[-1])
+    measured = float(measured_rows["act_std"].iloc[-1])
+    if not (math.isfinite(predicted) and math.isfinite(measured) and predicted > 0):
+        return (
+            f"; at the last layer the mean-field prediction is {describe_number(predicted)} "
+            f"and the measurement {describe_number(measured)}."
+        )
+    ratio = measured / predicted
+    if abs(ratio - 1.0) <= THEORY_MATCH:
+        return (
+            "; the dashed mean-field prediction (core.theory) lies on it "
+            f"({ratio:.2f}× at the end)."
+        )
+    return (
+        f"; the dashed mean-field prediction (core.theory) ends {describe_number(ratio)}× off the "
+        "measurement (finite width and saturation move the measured line)."
+    )

@@ -32,7 +32,7 @@ SUMMARY_COLUMNS = [
         (9.99, "+999.0%"),
         (10.0, "×11"),
         (1.9e8, "×1.9e+08"),
-        (math.nan, "NaN"),
+        (math.nan, "undefined"),  # never "NaN" in prose (issue 12)
         (math.inf, "overflow (∞)"),
         (-math.inf, "−100%"),
     ],

@@ -443,3 +443,35 @@ def test_grid_page1_claims(activation, k):
     else:
         assert "non-zero" in title.text or title.verdict == "different"
     assert_consistent(S.try_this_answer(zero, const, activation, 50))
+
+
+# ---- the two page-2 sentences that were not computed ------------------------------------------
+
+
+def test_band_words_follow_the_measured_factor():
+    import pandas as pd
+
+    still = pd.Series({"series": "He", "act_factor": 1.01})
+    moving = pd.Series({"series": "He", "act_factor": 0.5})
+    assert "stays put" in V.band_words(still, "layer")
+    assert "stays put" not in V.band_words(moving, "layer")
+    assert "-0.30 decades" in V.band_words(moving, "layer")
+
+
+def test_theory_overlay_words_cite_the_gap():
+    import pandas as pd
+
+    def frame(measured, predicted):
+        return pd.DataFrame(
+            {
+                "series": ["small", "small", "theory: small random", "theory: small random"],
+                "act_std": [1.0, measured, 1.0, predicted],
+            }
+        )
+
+    assert "lies on it" in V.theory_overlay_words(frame(0.011, 0.01), "small")
+    off = V.theory_overlay_words(frame(0.05, 0.01), "small")
+    assert "lies on it" not in off
+    assert "5× off" in off
+    only = pd.DataFrame({"series": ["small"], "act_std": [1.0]})
+    assert "MLPs only" in V.theory_overlay_words(only, "small")
