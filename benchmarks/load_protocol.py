@@ -51,6 +51,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -512,6 +513,7 @@ def summarize(samples: list[Sample], students: int, timeout: float = 60.0) -> di
         "max_s": round(max(ok), 3) if ok else math.nan,
         "errors": len(errors),
         "timeouts": sum(1 for s in done if s.error.startswith("timeout")),
+        "error_kinds": dict(Counter(s.error.split(":", 1)[0][:60] for s in errors)),
         "p50_with_timeouts_s": round(percentile(censored, 50), 3),
         "p95_with_timeouts_s": round(percentile(censored, 95), 3),
         "error_messages": [f"{s.page}/{s.action}: {s.error}" for s in errors][:MAX_ERROR_MESSAGES],
