@@ -44,8 +44,6 @@ import json
 import math
 import os
 import random
-import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -62,18 +60,19 @@ from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import connect
 
-ROOT = Path(__file__).resolve().parents[1]
-INITS = [
-    "glorot_normal",
-    "he_normal",
-    "lecun_uniform",
-    "orthogonal",
-    "small_random",
-    "torch_default",
-    "glorot_uniform",
-    "he_uniform",
-]
-ACTIVATIONS = ["tanh", "relu", "sigmoid", "linear", "gelu"]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from benchmarks.load_test import (  # noqa: E402 (the repository root goes on the path first)
+    ACTIVATIONS,
+    INITS,
+    ROOT,
+    free_port,
+    proc_status_kb,
+    process_tree,
+    stop_server,
+    tree_rss_mb,
+    url_path,
+)
+
 #: Widget keys (part of the widget id in Streamlit 1.67) of the controls a student changes.
 SEED_KEY = "ctl_seed"
 DEPTH_KEY = "ctl_depth"
@@ -89,71 +88,26 @@ RESULT_KEYS = ("students", "interactions", "p50_s", "p95_s", "max_s", "errors", 
 # ---------------------------------------------------------------------------------------------
 
 
-def url_path(page: Path) -> str:
-    """The URL path Streamlit gives a classic page: the file name without its number prefix."""
-    return re.sub(r"^\d+_", "", page.stem)
-
-
 def pages() -> list[str]:
     """URL paths of Home ("") and every page."""
     return ["", *(url_path(p) for p in sorted((ROOT / "pages").glob("[0-9]*_*.py")))]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, from /proc (Linux)."""
-    total = 0
-    todo, seen = [pid], set()
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-            todo.extend(int(c) for c in children)
-        except OSError:
-            continue
-    return total / 1024
-
-
 def tree_cpu_s(pid: int) -> float:
     """CPU seconds (user + system) used so far by a process and its children, from /proc."""
-    ticks = os.sysconf("SC_CLK_TCK")
     total = 0
-    todo, seen = [pid], set()
-    while todo:
-        current = todo.pop()
-        if current in seen:
-            continue
-        seen.add(current)
+    for current in process_tree(pid):
         try:
             fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
             total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
-            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-            todo.extend(int(c) for c in children)
         except (OSError, IndexError, ValueError):
             continue
-    return total / ticks
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def hwm_mb(pid: int) -> float:
     """Peak resident memory of one process (VmHWM), 0 when unreadable."""
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+    return proc_status_kb(pid, "VmHWM") / 1024
 
 
 def wait_healthy(base: str, timeout: float = 60.0) -> None:
@@ -188,16 +142,6 @@ def start_server(port: int, log: Any) -> subprocess.Popen[bytes]:
         "false",
     ]
     return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-
-
-def stop_server(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
 
 
 def xsrf_cookie(base: str) -> str:

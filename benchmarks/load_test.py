@@ -116,26 +116,38 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, from /proc (Linux)."""
-    total = 0
-    pids = [pid]
-    seen = set()
-    while pids:
-        current = pids.pop()
+def process_tree(pid: int) -> list[int]:
+    """A process and all its descendants (Linux /proc); processes that exited are skipped."""
+    found: list[int] = []
+    todo, seen = [pid], set()
+    while todo:
+        current = todo.pop()
         if current in seen:
             continue
         seen.add(current)
         try:
-            with open(f"/proc/{current}/status") as status:
-                for line in status:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
-            pids.extend(int(c) for c in children)
         except OSError:
             continue
-    return total / 1024
+        found.append(current)
+        todo.extend(int(c) for c in children)
+    return found
+
+
+def proc_status_kb(pid: int, name: str) -> int:
+    """An integer field (in kB) of /proc/PID/status, 0 when the process is gone."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(name + ":"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, from /proc (Linux)."""
+    return sum(proc_status_kb(p, "VmRSS") for p in process_tree(pid)) / 1024
 
 
 async def sample_rss(pid: int, peak: list[float], every: float = 0.25) -> None:
@@ -182,7 +194,9 @@ def start_server(port: int, log: IO[bytes] | int = subprocess.DEVNULL) -> subpro
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    """Terminate the server; kill it when it has not exited after 10 s."""
+    """Terminate the server (if it still runs); kill it when it has not exited after 10 s."""
+    if proc.poll() is not None:
+        return
     proc.terminate()
     try:
         proc.wait(timeout=10)

@@ -10,13 +10,7 @@ import streamlit as st
 
 from core import activations, datasets, initializers, networks, theory
 from core import regime as core_regime
-from explorer.claims import (
-    Claim,
-    change_words,
-    describe_number,
-    describe_ratio,
-    direction,
-)
+from explorer.claims import Claim, change_words, describe_number, describe_ratio, direction
 from explorer.experiments import (
     InitParams,
     build_network,

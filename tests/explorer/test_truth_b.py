@@ -24,30 +24,8 @@ from explorer.lessons import large_weights as L
 from explorer.lessons import symmetry as S
 from explorer.lessons import vanishing as V
 from explorer.state import Net
+from tests.grid import ACTIVATIONS, INITS
 
-ACTIVATIONS = (
-    "linear",
-    "sigmoid",
-    "tanh",
-    "relu",
-    "leaky_relu",
-    "elu",
-    "selu",
-    "gelu",
-    "silu",
-    "softsign",
-)
-INITS = (
-    "zeros",
-    "constant",
-    "small_random",
-    "large_random",
-    "lecun_normal",
-    "glorot_normal",
-    "he_normal",
-    "orthogonal",
-    "identity",
-)
 TOL = core_regime.CRITICAL_TOLERANCE
 
 
@@ -138,20 +116,26 @@ def test_item_16_constant_title_is_computed_from_the_gradients():
     assert claim.text == "W = 0.1: identical, non-zero gradients — clones forever"
 
 
-# ------------------------------------------------------------------------------ page 2
-
-
-def test_item_5_sigmoid_stall_cites_the_edge_not_any_scale():
+def _sigmoid_glorot_stall(*, final_loss: float):
+    """Page 2's series for sigmoid + Glorot and a stalled best learner's summary row."""
     series = V.vanishing_series("glorot_normal", (), "sigmoid", "mlp")
     best = pd.Series(
         {
             "series": series[-1][0],
             "init": "glorot_normal",
             "first_loss": 0.693,
-            "final_loss": 0.693,
+            "final_loss": final_loss,
             "layer1_grad": 1e-3,
         }
     )
+    return series, best
+
+
+# ------------------------------------------------------------------------------ page 2
+
+
+def test_item_5_sigmoid_stall_cites_the_edge_not_any_scale():
+    series, best = _sigmoid_glorot_stall(final_loss=0.693)
     claim = V.stall_learner_claim(best, "sigmoid", series)
     assert "slowly at any scale" not in claim.text.replace("not of sigmoid learning slowly", "")
     assert claim.verdict == "ordered"
@@ -227,16 +211,7 @@ def test_item_24_width_where_small_random_holds_is_per_activation(activation, fa
 
 
 def test_item_26_gradient_factor_is_on_the_mean_square():
-    series = V.vanishing_series("glorot_normal", (), "sigmoid", "mlp")
-    best = pd.Series(
-        {
-            "series": series[-1][0],
-            "init": "glorot_normal",
-            "first_loss": 0.693,
-            "final_loss": 0.69,
-            "layer1_grad": 1e-3,
-        }
-    )
+    series, best = _sigmoid_glorot_stall(final_loss=0.69)
     text = V.stall_learner_claim(best, "sigmoid", series).text
     assert "mean square by χ₁" in text
     assert "std by √χ₁" in text

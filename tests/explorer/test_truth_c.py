@@ -18,30 +18,8 @@ from explorer.lessons import home as H
 from explorer.lessons import network_types as N
 from explorer.lessons import playground as P
 from explorer.state import Net, default_params
+from tests.grid import ACTIVATIONS, INITS
 
-ACTIVATIONS = (
-    "linear",
-    "sigmoid",
-    "tanh",
-    "relu",
-    "leaky_relu",
-    "elu",
-    "selu",
-    "gelu",
-    "silu",
-    "softsign",
-)
-INITS = (
-    "zeros",
-    "constant",
-    "small_random",
-    "large_random",
-    "lecun_normal",
-    "glorot_normal",
-    "he_normal",
-    "orthogonal",
-    "identity",
-)
 TOL = claims.DEFAULT_TOLERANCE
 
 
