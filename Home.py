@@ -37,7 +37,20 @@ network_text = {
 slope2 = experiments.small_signal_slope2(config.activation)
 
 # ---- 1. One factor per layer, compounded by depth ------------------------------------------
+with st.spinner("Measuring the networks…"):
+    layers, summary = lesson.scale_sweep(
+        config.net,
+        config.init,
+        config.init_params,
+    )
 st.header("One factor per layer, compounded by depth")
+revealed = page.prediction(
+    f"Which of the five scales keeps {unit} {last}'s std nearest {unit} 1's? (σ·√fan_in as a "
+    "multiple of the small-signal scale explained below)",
+    lesson.SCALE_CHOICES,
+    key="home_predict",
+    answer_index=lesson.closest_scale(summary),
+)
 st.latex(
     r"\frac{\mathrm{std}(\text{layer } l+1)}{\mathrm{std}(\text{layer } l)} \approx"
     r"\sqrt{\underbrace{\text{fan\_in}\cdot\mathrm{Var}(W)}_{\sigma_w^2}"
@@ -49,12 +62,6 @@ st.markdown(
     f"√{page.fmt(crit)}, and your initializer, on {network_text}."
 )
 
-with st.spinner("Measuring the networks…"):
-    layers, summary = lesson.scale_sweep(
-        config.net,
-        config.init,
-        config.init_params,
-    )
 chosen = sidebar.compare_picker(
     config,
     key="home_compare",
@@ -84,35 +91,36 @@ forward_chart, backward_chart = page.forward_backward_charts(
     ),
     legend_columns=3,
 )
-left, right = st.columns(2)
-with left:
-    page.chart(forward_chart)
-    if config.network == "rnn":
-        moral = (
-            "The activations hardly change: every time step adds a fresh input. The gradients "
-            "(right) show the compounding."
+if revealed:
+    left, right = st.columns(2)
+    with left:
+        page.chart(forward_chart)
+        if config.network == "rnn":
+            moral = (
+                "The activations hardly change: every time step adds a fresh input. The gradients "
+                "(right) show the compounding."
+            )
+        elif experiments.decades(hi.act_ratio) - experiments.decades(lo.act_ratio) > 2:
+            moral = f"A few percent per {unit} becomes orders of magnitude over depth."
+        else:
+            moral = (
+                f"The activations change little here ({config.activation} saturates or does not "
+                "centre at 0); the gradients (right) show the compounding."
+            )
+        page.notice(
+            f"at 0.5 × the small-signal scale the activations of {unit} {last} are "
+            f"{page.fmt(lo.act_ratio)} of {unit} 1's (measured std factor "
+            f"{page.fmt(lo.act_factor)} per {unit}); at 0.9 × "
+            f"{page.fmt(near.act_ratio)}, at 1 × {page.fmt(one.act_ratio)}, at 2 × "
+            f"{page.fmt(hi.act_ratio)}. {moral}"
         )
-    elif experiments.decades(hi.act_ratio) - experiments.decades(lo.act_ratio) > 2:
-        moral = f"A few percent per {unit} becomes orders of magnitude over depth."
-    else:
-        moral = (
-            f"The activations change little here ({config.activation} saturates or does not "
-            "centre at 0); the gradients (right) show the compounding."
+    with right:
+        page.chart(backward_chart)
+        page.notice(
+            f"the gradient that reaches {unit} 1 is {page.fmt(lo.grad_ratio)} of the top one at "
+            f"0.5 × the small-signal scale and {page.fmt(hi.grad_ratio)} at 2 ×: the same factor "
+            "compounds backwards, so too-small weights also starve the first layers of gradient."
         )
-    page.notice(
-        f"at 0.5 × the small-signal scale the activations of {unit} {last} are "
-        f"{page.fmt(lo.act_ratio)} of {unit} 1's (measured std factor "
-        f"{page.fmt(lo.act_factor)} per {unit}); at 0.9 × "
-        f"{page.fmt(near.act_ratio)}, at 1 × {page.fmt(one.act_ratio)}, at 2 × "
-        f"{page.fmt(hi.act_ratio)}. {moral}"
-    )
-with right:
-    page.chart(backward_chart)
-    page.notice(
-        f"the gradient that reaches {unit} 1 is {page.fmt(lo.grad_ratio)} of the top one at "
-        f"0.5 × the small-signal scale and {page.fmt(hi.grad_ratio)} at 2 ×: the same factor "
-        "compounds backwards, so too-small weights also starve the first layers of gradient."
-    )
 
 m1, m2, m3 = st.columns(3)
 m1.metric(

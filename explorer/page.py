@@ -146,6 +146,66 @@ def try_this(question: str, answer: str, *, key: str) -> None:
             st.markdown(answer)
 
 
+def prediction(
+    question: str, choices: Sequence[str], *, key: str, answer_index: int | None = None
+) -> bool:
+    """Predict-then-reveal: the page's question, "Your prediction" and a "Reveal" toggle.
+
+    Draw it above the element that gives the answer, and draw that element only when this
+    returns True.
+
+    Parameters
+    ----------
+    question : str
+        Markdown.
+    choices : sequence of str
+        The possible answers (distinct).
+    key : str
+        Unique on the page; the widgets are ``{key}_prediction`` and ``{key}_reveal``.
+    answer_index : int, optional
+        Index of the right choice (computed by the page); when given, the reveal says whether
+        the prediction was right.
+
+    Returns
+    -------
+    bool
+        True when the answer may be shown: a choice was made and "Reveal" is on, or the link
+        holds ``reveal=1`` (an instructor's link opens revealed).
+    """
+    with st.container(border=True):
+        st.markdown(f"**🤔 Predict first.** {question}")
+        choice = st.radio(
+            "Your prediction",
+            options=list(choices),
+            index=None,
+            horizontal=True,
+            key=f"{key}_prediction",
+        )
+        from_link = sidebar.url_reveal()
+        if from_link:
+            revealed = True
+            st.caption("Revealed by the link (`reveal=1`).")
+        else:
+            pressed = st.toggle(
+                "Reveal",
+                key=f"{key}_reveal",
+                disabled=choice is None,
+                help="Choose your prediction first, then reveal the answer.",
+            )
+            revealed = choice is not None and bool(pressed)
+            if not revealed:
+                st.caption("Choose your prediction, then turn on **Reveal** to see the answer.")
+        if revealed and answer_index is not None:
+            right = choices[answer_index]
+            if choice is None:
+                st.markdown(f"**Answer:** {right}.")
+            elif choice == right:
+                st.success(f"You predicted “{choice}” — right.", icon="✅")
+            else:
+                st.warning(f"You predicted “{choice}” — the answer is “{right}”.", icon="🔁")
+    return revealed
+
+
 def correction(text: str) -> None:
     """Flag where the tutorial this app follows is wrong or incomplete."""
     st.info(f"**Correcting a common claim.** {text}", icon="🛠️")

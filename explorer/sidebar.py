@@ -39,6 +39,8 @@ _STATE_KEY = "_shared_config"
 _WARNINGS_KEY = "_shared_config_warnings"
 _INITIAL_QUERY_KEY = "_shared_config_initial_query"
 _NOTICE_KEY = "_shared_config_notice"
+#: Whether this run's URL holds ``reveal=1`` (the page's prediction opens revealed).
+_REVEAL_KEY = "_reveal_from_url"
 #: This run's link and the sidebar element showing it (rewritten on every run).
 _LINK_KEY = "_share_link"
 #: The playground's own settings (raw values by query name), kept across page switches.
@@ -201,7 +203,9 @@ def shared_config(*, extra_query: Mapping[str, str] | None = None) -> state.Conf
     state.Config
     """
     config, warnings = load_config()
-    for message in warnings:
+    revealed, reveal_warnings = state.parse_reveal(_address_bar())
+    st.session_state[_REVEAL_KEY] = revealed
+    for message in [*warnings, *reveal_warnings]:
         st.warning(f"Link parameter ignored: {message}", icon="⚠️")
     notice = st.session_state.pop(_NOTICE_KEY, None)  # a sidebar value the server adjusted
     if notice:
@@ -301,8 +305,15 @@ def shared_config(*, extra_query: Mapping[str, str] | None = None) -> state.Conf
     query = config.to_query()
     if extra_query:
         query.update(extra_query)
+    if revealed:  # an instructor link stays one: the share box keeps ``reveal=1``
+        query[state.REVEAL_PARAM] = "1"
     _share_box(query)
     return config
+
+
+def url_reveal() -> bool:
+    """Whether this page's link holds ``reveal=1`` (read by :func:`shared_config`)."""
+    return bool(st.session_state.get(_REVEAL_KEY, False))
 
 
 # ---------------------------------------------------------------------------------------------

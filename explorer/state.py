@@ -497,6 +497,31 @@ def integer(*, low: int, high: int) -> Callable[[str], int]:
     return parse
 
 
+#: The page parameter that opens a page's prediction already revealed (instructor links).
+REVEAL_PARAM = "reveal"
+
+
+def parse_reveal(query: Query) -> tuple[bool, list[str]]:
+    """``reveal=1`` in a link: open the page's answer at once; never raises.
+
+    Returns
+    -------
+    revealed : bool
+        True for ``1``/``true``/``yes``; False when absent, ``0``/``false``/``no`` or invalid.
+    warnings : list of str
+        One Markdown sentence when the value is not one of those.
+    """
+    raw = last_value(query, REVEAL_PARAM)
+    if raw is None:
+        return False, []
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes"):
+        return True, []
+    if value in ("0", "false", "no", ""):
+        return False, []
+    return False, [f"`{REVEAL_PARAM}` = `{shown_value(raw)}` is not 1 or 0; using 0."]
+
+
 def query_value(value: Any) -> str:
     """A page parameter's value as it appears in the URL."""
     if isinstance(value, bool) or value is None:

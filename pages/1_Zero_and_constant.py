@@ -11,11 +11,10 @@ config = page.setup(
     "Zero and constant initialization: symmetry",
     icon="🪞",
     lead=(
-        "If every weight starts equal, every neuron of a layer computes the same thing, gets the "
-        "same update and stays the same: a layer of 16 neurons works like **one**. With W = 0 it "
-        "is worse: the hidden layers receive no gradient at all. Below, three copies of a small "
-        "network are trained on the same data with the same seed: from W = 0, from W = k and "
-        "from random weights."
+        "If every weight starts equal, every neuron of a layer computes the same thing. What "
+        "gradient does it get, and can training ever tell the neurons apart? Predict first, "
+        "then reveal. Below, three copies of a small network are trained on the same data with "
+        "the same seed: from W = 0, from W = k and from random weights."
     ),
 )
 
@@ -69,101 +68,149 @@ st.caption(
     )
 )
 
-# ---- W = 0 ---------------------------------------------------------------------------------
-st.header("W = 0: the hidden gradients are exactly zero")
-st.markdown(
-    "With every weight 0, every pre-activation is z = 0·x + 0 = 0. Backpropagation sends the "
-    "error to a hidden layer through the weights *above* it, ∂L/∂a = ∂L/∂z_next · Wᵀ, and those "
-    "weights are 0 — so the gradient of every hidden weight is not just equal, it is **0**."
-)
+const_claim = lesson.constant_gradient_claim(const, float(k), config.activation)
+#: The choices of the page's question, and which one each measured verdict means.
+CHOICES = ("exactly zero", "identical and non-zero", "different per neuron")
+VERDICT_CHOICE = {
+    "exactly zero": 0,
+    "numerically zero": 0,
+    "non-zero": 1,
+    "identical, non-zero": 1,
+    "different": 2,
+}
+constant_first = config.init == "constant"
 hidden_zero = zero.grads.iloc[:-1]
-table = zero.grads.rename(
-    columns={
-        "layer": "layer",
-        "max_abs_dw0": "max |∂L/∂W| at step 0",
-        "max_abs_db0": "max |∂L/∂b| at step 0",
-        "max_abs_dw1": "max |∂L/∂W| at step 1",
-        "spread1": "spread between neurons, step 1",
-    }
-)
-m1, m2 = st.columns(2)
-m1.metric(
-    "Largest hidden-weight gradient, step 0",
-    page.fmt(float(hidden_zero["max_abs_dw0"].max())),
-    help="max over all hidden layers of |∂L/∂W|, W = 0.",
-)
-m2.metric(
-    f"Largest hidden-weight gradient norm, all {steps} steps",
-    page.fmt(zero.max_hidden_grad_norm),
-)
-st.dataframe(
-    table,
-    hide_index=True,
-    column_config={c: st.column_config.NumberColumn(format="%.3g") for c in table.columns[1:]},
-)
-if zero.first_hidden_grad_step is None:
-    run_text = (
-        f"and it stays exactly 0 for all {steps} steps: the hidden weights never move. "
-        f"The loss stays at {page.fmt(zero.final_loss)} (ln 2 = 0.693 is a coin flip)."
-    )
-elif zero.max_hidden_grad_norm < 1e-12:
-    run_text = (
-        f"and it stays at rounding level for all {steps} steps (at most "
-        f"{page.fmt(zero.max_hidden_grad_norm)}, from step {zero.first_hidden_grad_step} on: "
-        f"{config.activation}(0) ≠ 0 lets rounding noise into the output weights). The hidden "
-        f"weights effectively never move; the loss ends at {page.fmt(zero.final_loss)}."
+zero_step0 = float(hidden_zero["max_abs_dw0"].max())
+if constant_first:
+    revealed = page.prediction(
+        f"What will the hidden-layer weight gradients of the W = {k:g} network be after its "
+        "first update (step 1)?",
+        CHOICES,
+        key="p1_predict",
+        answer_index=VERDICT_CHOICE[const_claim.verdict],
     )
 else:
-    run_text = (
-        f"but from step {zero.first_hidden_grad_step} on it is non-zero (up to "
-        f"{page.fmt(zero.max_hidden_grad_norm)}) because {config.activation}(0) ≠ 0 lets the "
-        "output weights move first — and every neuron of a layer gets the same value, so they "
-        f"stay clones. The loss ends at {page.fmt(zero.final_loss)}."
+    revealed = page.prediction(
+        "What will the hidden-layer weight gradients of the W = 0 network be at step 0?",
+        CHOICES,
+        key="p1_predict",
+        answer_index=VERDICT_CHOICE[lesson.gradient_kind(zero_step0)],
     )
-out_db = float(zero.grads["max_abs_db0"].iloc[-1])
-rounding = (
-    f" (The output bias's {page.fmt(out_db)} is rounding: with balanced classes its exact "
-    "gradient is 0 as well.)"
-    if 0 < out_db < 1e-12
-    else ""
-)
-page.notice(
-    f"every hidden |∂L/∂W| at step 0 is {page.fmt(float(hidden_zero['max_abs_dw0'].max()))}, "
-    f"{run_text}{rounding}"
-)
 
-# ---- W = k ---------------------------------------------------------------------------------
-const_claim = lesson.constant_gradient_claim(const, float(k), config.activation)
-st.header(const_claim.text)
-st.markdown(
-    "With a non-zero constant the signal flows, so gradients are not zero. But all neurons of a "
-    "layer see the same inputs through the same weights, so they compute the same value and "
-    "receive the **same** gradient. The bars show ∂L/∂W for the weight from input x₁ into each "
-    "neuron of hidden layer 1, after one update (at step 0 even the constant net's hidden "
-    "gradients are exactly 0: its two output units are clones too, so their errors cancel)."
-)
-cols = st.columns(3)
+
+def zero_section() -> None:
+    """W = 0: the gradient table and metrics (the answer) once revealed."""
+    if not revealed:
+        st.header("W = 0: what do the hidden layers receive?")
+        st.caption("The gradient table appears after your prediction.")
+        return
+    st.header("W = 0: the hidden gradients are exactly zero")
+    st.markdown(
+        "With every weight 0, every pre-activation is z = 0·x + 0 = 0. Backpropagation sends "
+        "the error to a hidden layer through the weights *above* it, ∂L/∂a = ∂L/∂z_next · Wᵀ, "
+        "and those weights are 0 — so the gradient of every hidden weight is not just equal, "
+        "it is **0**."
+    )
+    table = zero.grads.rename(
+        columns={
+            "layer": "layer",
+            "max_abs_dw0": "max |∂L/∂W| at step 0",
+            "max_abs_db0": "max |∂L/∂b| at step 0",
+            "max_abs_dw1": "max |∂L/∂W| at step 1",
+            "spread1": "spread between neurons, step 1",
+        }
+    )
+    m1, m2 = st.columns(2)
+    m1.metric(
+        "Largest hidden-weight gradient, step 0",
+        page.fmt(zero_step0),
+        help="max over all hidden layers of |∂L/∂W|, W = 0.",
+    )
+    m2.metric(
+        f"Largest hidden-weight gradient norm, all {steps} steps",
+        page.fmt(zero.max_hidden_grad_norm),
+    )
+    st.dataframe(
+        table,
+        hide_index=True,
+        column_config={c: st.column_config.NumberColumn(format="%.3g") for c in table.columns[1:]},
+    )
+    if zero.first_hidden_grad_step is None:
+        run_text = (
+            f"and it stays exactly 0 for all {steps} steps: the hidden weights never move. "
+            f"The loss stays at {page.fmt(zero.final_loss)} (ln 2 = 0.693 is a coin flip)."
+        )
+    elif zero.max_hidden_grad_norm < 1e-12:
+        run_text = (
+            f"and it stays at rounding level for all {steps} steps (at most "
+            f"{page.fmt(zero.max_hidden_grad_norm)}, from step {zero.first_hidden_grad_step} "
+            f"on: {config.activation}(0) ≠ 0 lets rounding noise into the output weights). The "
+            f"hidden weights effectively never move; the loss ends at "
+            f"{page.fmt(zero.final_loss)}."
+        )
+    else:
+        run_text = (
+            f"but from step {zero.first_hidden_grad_step} on it is non-zero (up to "
+            f"{page.fmt(zero.max_hidden_grad_norm)}) because {config.activation}(0) ≠ 0 lets "
+            "the output weights move first — and every neuron of a layer gets the same value, "
+            f"so they stay clones. The loss ends at {page.fmt(zero.final_loss)}."
+        )
+    out_db = float(zero.grads["max_abs_db0"].iloc[-1])
+    rounding = (
+        f" (The output bias's {page.fmt(out_db)} is rounding: with balanced classes its exact "
+        "gradient is 0 as well.)"
+        if 0 < out_db < 1e-12
+        else ""
+    )
+    page.notice(f"every hidden |∂L/∂W| at step 0 is {page.fmt(zero_step0)}, {run_text}{rounding}")
+
+
 bar_charts = [
     charts.neuron_bars(run.neuron_grads, y="grad1", y_title="∂L/∂W (input x₁)", title=run.label)
     for run in result.runs
 ]
-for col, chart in zip(cols, bar_charts, strict=True):
-    col.altair_chart(chart, width="stretch")
-spread = float(const.grads["spread1"].iloc[:-1].max())
-value = float(const.neuron_grads["grad1"].iloc[0])
-rand_lo = float(rand.neuron_grads["grad1"].min())
-rand_hi = float(rand.neuron_grads["grad1"].max())
-page.notice(
-    f"with W = {k:g} all {width} neurons get ∂L/∂W = {page.fmt(value)}; the largest difference "
-    f"between two neurons' gradients in any hidden layer is {page.fmt(spread)}. With random "
-    f"weights the same gradients range from {page.fmt(rand_lo)} to {page.fmt(rand_hi)}."
-    + {
-        "exactly zero": " Here the constant network's hidden gradients are exactly 0, so the "
-        "signal-flows argument above does not apply to this k.",
-        "numerically zero": " Here they are at rounding level: the units are pinned where "
-        "f′ ≈ 0, so the clones are also frozen.",
-    }.get(const_claim.verdict, "")
-)
+
+
+def constant_section() -> None:
+    """W = k: the per-neuron gradient bars (the answer) once revealed."""
+    if not revealed:
+        st.header(f"W = {k:g}: what do the hidden layers receive?")
+        st.caption("The per-neuron gradients appear after your prediction.")
+        return
+    st.header(const_claim.text)
+    st.markdown(
+        "With a non-zero constant the signal flows, so gradients are not zero. But all neurons "
+        "of a layer see the same inputs through the same weights, so they compute the same "
+        "value and receive the **same** gradient. The bars show ∂L/∂W for the weight from "
+        "input x₁ into each neuron of hidden layer 1, after one update (at step 0 even the "
+        "constant net's hidden gradients are exactly 0: its two output units are clones too, "
+        "so their errors cancel)."
+    )
+    for col, chart in zip(st.columns(3), bar_charts, strict=True):
+        col.altair_chart(chart, width="stretch")
+    spread = float(const.grads["spread1"].iloc[:-1].max())
+    value = float(const.neuron_grads["grad1"].iloc[0])
+    rand_lo = float(rand.neuron_grads["grad1"].min())
+    rand_hi = float(rand.neuron_grads["grad1"].max())
+    page.notice(
+        f"with W = {k:g} all {width} neurons get ∂L/∂W = {page.fmt(value)}; the largest "
+        f"difference between two neurons' gradients in any hidden layer is {page.fmt(spread)}. "
+        f"With random weights the same gradients range from {page.fmt(rand_lo)} to "
+        f"{page.fmt(rand_hi)}."
+        + {
+            "exactly zero": " Here the constant network's hidden gradients are exactly 0, so "
+            "the signal-flows argument above does not apply to this k.",
+            "numerically zero": " Here they are at rounding level: the units are pinned where "
+            "f′ ≈ 0, so the clones are also frozen.",
+        }.get(const_claim.verdict, "")
+    )
+
+
+# The lesson the link asked for comes first: ?init=constant opens on the clones.
+for section in (
+    (constant_section, zero_section) if constant_first else (zero_section, constant_section)
+):
+    section()
 
 export.per_layer_export(
     "zero_constant",

@@ -37,73 +37,81 @@ slope2 = experiments.small_signal_slope2(config.activation)
 
 # ---- Headline numbers -----------------------------------------------------------------------
 st.header("Layer by layer, the signal fades")
-st.markdown(
-    lesson.rule_intro(config.activation, unit)
-    + f" **0.01·√fan_in·√E[f′(0)²] = 0.01·√{fan_in:,}·√{page.fmt(slope2)} = "
-    f"{page.fmt(small.rule_factor)}**. Over {last - 1} more {unit}s that compounds to "
-    f"${page.fmt(small.rule_factor)}^{{{last - 1}}}$ = "
-    f"{page.fmt(small.rule_factor ** (last - 1))} (for tanh the classic "
-    "$(0.01\\sqrt{n})^l$)."
-    + {
-        "resmlp": " A residual block, though, *adds* its output to its input instead of "
-        "replacing it — watch what that does to the rule.",
-        "rnn": " In an RNN the same weight matrix is applied at every time step, so the rule "
-        "acts through time, on the gradient that flows back from the last step.",
-    }.get(config.network, "")
+revealed = page.prediction(
+    f"How much of {unit} 1's activation std is left at {unit} {last} with N(0, 0.01²)?",
+    lesson.KEPT_CHOICES,
+    key="p2_predict",
+    answer_index=lesson.kept_choice(float(small.act_ratio)),
 )
-m1, m2, m3, m4 = st.columns(4)
-m1.metric(
-    f"Activations: {unit} {last} / {unit} 1",
-    page.fmt(small.act_ratio),
-    help="std of the last layer's activations over the first layer's, small random N(0, 0.01²).",
-)
-# Through time only the gradient shrinks (every step adds a fresh input), so an RNN's measured
-# factor is the gradient's, per step backwards; elsewhere the activations' per layer forwards.
-rnn = config.network == "rnn"
-m2.metric(
-    f"Measured factor per {unit}" + (" (gradient)" if rnn else ""),
-    page.fmt(small.grad_factor if rnn else small.act_factor),
-    help="Geometric mean of the per-step ratios of the gradient std, going back in time."
-    if rnn
-    else "Geometric mean of the per-layer ratios of the activation std.",
-)
-m3.metric("Predicted factor (rule)", page.fmt(small.rule_factor))
-m4.metric(
-    f"Gradients: {unit} 1 / {unit} {last}",
-    page.fmt(small.grad_ratio),
-    help="std of ∂L/∂z at the first layer over the top layer's (what survives backprop).",
-)
-if small.first_nonfinite > 0:
-    fade = f"the activations overflowed at {unit} {int(small.first_nonfinite)}"
-elif lesson.forward_shrinks(small, config.activation, config.network):
-    fade = (
-        f"{unit} {last}'s activations are {page.fmt(small.act_ratio)} of {unit} 1's "
-        f"(measured factor {page.fmt(small.act_factor)} per {unit}, rule "
-        f"{page.fmt(small.rule_factor)})"
+if revealed:
+    st.markdown(
+        lesson.rule_intro(config.activation, unit)
+        + f" **0.01·√fan_in·√E[f′(0)²] = 0.01·√{fan_in:,}·√{page.fmt(slope2)} = "
+        f"{page.fmt(small.rule_factor)}**. Over {last - 1} more {unit}s that compounds to "
+        f"${page.fmt(small.rule_factor)}^{{{last - 1}}}$ = "
+        f"{page.fmt(small.rule_factor ** (last - 1))} (for tanh the classic "
+        "$(0.01\\sqrt{n})^l$)."
+        + {
+            "resmlp": " A residual block, though, *adds* its output to its input instead of "
+            "replacing it — watch what that does to the rule.",
+            "rnn": " In an RNN the same weight matrix is applied at every time step, so the rule "
+            "acts through time, on the gradient that flows back from the last step.",
+        }.get(config.network, "")
     )
-elif config.network == "resmlp":
-    fade = (
-        f"the stream keeps {page.fmt(small.act_ratio)} of its size: the skip connection carries "
-        "the input past every block, whose own tiny contribution is what vanishes"
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(
+        f"Activations: {unit} {last} / {unit} 1",
+        page.fmt(small.act_ratio),
+        help="std of the last layer's activations over the first layer's, small random "
+        "N(0, 0.01²).",
     )
-elif config.network == "rnn":
-    fade = (
-        f"h_t keeps {page.fmt(small.act_ratio)} of its size because every time step gets a "
-        "fresh input; what vanishes is the gradient through time"
+    # Through time only the gradient shrinks (every step adds a fresh input), so an RNN's measured
+    # factor is the gradient's, per step backwards; elsewhere the activations' per layer forwards.
+    rnn = config.network == "rnn"
+    m2.metric(
+        f"Measured factor per {unit}" + (" (gradient)" if rnn else ""),
+        page.fmt(small.grad_factor if rnn else small.act_factor),
+        help="Geometric mean of the per-step ratios of the gradient std, going back in time."
+        if rnn
+        else "Geometric mean of the per-layer ratios of the activation std.",
     )
-elif lesson.f_at_zero(config.activation) != 0.0:
-    fade = (
-        f"{unit} {last}'s pooled activation std is still {page.fmt(small.act_ratio)} of "
-        f"{unit} 1's — but that number is not signal (see the box below) — and the gradients "
-        "still vanish"
+    m3.metric("Predicted factor (rule)", page.fmt(small.rule_factor))
+    m4.metric(
+        f"Gradients: {unit} 1 / {unit} {last}",
+        page.fmt(small.grad_ratio),
+        help="std of ∂L/∂z at the first layer over the top layer's (what survives backprop).",
     )
-else:
-    fade = (
-        f"{unit} {last}'s activations are {page.fmt(small.act_ratio)} of {unit} 1's: "
-        f"{lesson.level_words(small, config.activation, unit)}"
-    )
-kept = lesson.kept_claim(summary, unit, last)
-page.notice(f"with small random weights {fade}. {kept.text}")
+    if small.first_nonfinite > 0:
+        fade = f"the activations overflowed at {unit} {int(small.first_nonfinite)}"
+    elif lesson.forward_shrinks(small, config.activation, config.network):
+        fade = (
+            f"{unit} {last}'s activations are {page.fmt(small.act_ratio)} of {unit} 1's "
+            f"(measured factor {page.fmt(small.act_factor)} per {unit}, rule "
+            f"{page.fmt(small.rule_factor)})"
+        )
+    elif config.network == "resmlp":
+        fade = (
+            f"the stream keeps {page.fmt(small.act_ratio)} of its size: the skip connection "
+            "carries the input past every block, whose own tiny contribution is what vanishes"
+        )
+    elif config.network == "rnn":
+        fade = (
+            f"h_t keeps {page.fmt(small.act_ratio)} of its size because every time step gets a "
+            "fresh input; what vanishes is the gradient through time"
+        )
+    elif lesson.f_at_zero(config.activation) != 0.0:
+        fade = (
+            f"{unit} {last}'s pooled activation std is still {page.fmt(small.act_ratio)} of "
+            f"{unit} 1's — but that number is not signal (see the box below) — and the gradients "
+            "still vanish"
+        )
+    else:
+        fade = (
+            f"{unit} {last}'s activations are {page.fmt(small.act_ratio)} of {unit} 1's: "
+            f"{lesson.level_words(small, config.activation, unit)}"
+        )
+    kept = lesson.kept_claim(summary, unit, last)
+    page.notice(f"with small random weights {fade}. {kept.text}")
 offset = lesson.offset_claim_for(config.net, unit)
 if offset.applies:
     with st.container(border=True):

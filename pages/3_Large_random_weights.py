@@ -20,9 +20,8 @@ config = page.setup(
     lead=(
         "Draw every weight from **N(0, 1)**. It looks harmless, but a unit that sums *n* inputs "
         "then has a pre-activation about **√n times larger** than its inputs (16× for 256 "
-        "inputs). Bounded activations (tanh, sigmoid) **saturate**: almost every unit sits at "
-        "its limits, where f′(z) ≈ 0. Unbounded ones (ReLU, linear) **explode**: the signal "
-        "grows geometrically with depth, and training overflows."
+        "inputs). What does that do to a deep network? Predict first; then the page measures "
+        "it on your network and shows how it breaks training."
     ),
     params=PARAMS,
     scope="p3",
@@ -59,31 +58,43 @@ st.markdown(
     + ", ".join(f"**{label}**" for label, _, _ in series[1:])
     + "."
 )
-cols = st.columns(4)
-cols[0].metric(
-    f"Saturated units, {unit} {depth}",
-    f"{sat_large:.0%}",
-    help=f"With N(0, 1) weights. {usual_label}: {sat_usual:.0%}. Saturated: |f′(z)| below 5 % "
-    "of its maximum (dead ReLUs, f′ = 0, count too).",
+revealed = page.prediction(
+    f"With N(0, 1) weights, what happens to the activations of a deep {activation.label} net "
+    f"({depth} {unit}s of {width})?",
+    lesson.FATE_CHOICES,
+    key="p3_predict",
+    answer_index=lesson.fate_choice(
+        saturating=activation.saturating,
+        saturated=sat_large,
+        factor=growth,
+        overflow=bool(first_bad),
+    ),
 )
-cols[1].metric(
-    f"Activation std, {unit} {depth}",
-    fmt(std_large),
-    help=f"N(0, 1) weights; the input has std 1. {usual_label}: "
-    f"{fmt(float(usual_rows['act_std'].iloc[-1]))}.",
-)
-cols[2].metric(
-    f"Std factor per {unit}",
-    "overflow" if first_bad else f"×{fmt(growth)}",
-    help="Geometric mean of std(layer l) / std(layer l−1) over the network, N(0, 1) weights.",
-)
-cols[3].metric(
-    f"Gradient std, {unit} 1 ÷ {unit} {depth}",
-    fmt(grad_ratio),
-    help="How the gradient dL/dz changes on its way back through the network: > 1 grows "
-    "(explodes), < 1 shrinks (vanishes). N(0, 1) weights.",
-)
-
+if revealed:
+    cols = st.columns(4)
+    cols[0].metric(
+        f"Saturated units, {unit} {depth}",
+        f"{sat_large:.0%}",
+        help=f"With N(0, 1) weights. {usual_label}: {sat_usual:.0%}. Saturated: |f′(z)| below 5 % "
+        "of its maximum (dead ReLUs, f′ = 0, count too).",
+    )
+    cols[1].metric(
+        f"Activation std, {unit} {depth}",
+        fmt(std_large),
+        help=f"N(0, 1) weights; the input has std 1. {usual_label}: "
+        f"{fmt(float(usual_rows['act_std'].iloc[-1]))}.",
+    )
+    cols[2].metric(
+        f"Std factor per {unit}",
+        "overflow" if first_bad else f"×{fmt(growth)}",
+        help="Geometric mean of std(layer l) / std(layer l−1) over the network, N(0, 1) weights.",
+    )
+    cols[3].metric(
+        f"Gradient std, {unit} 1 ÷ {unit} {depth}",
+        fmt(grad_ratio),
+        help="How the gradient dL/dz changes on its way back through the network: > 1 grows "
+        "(explodes), < 1 shrinks (vanishes). N(0, 1) weights.",
+    )
 # ---- 1. saturation ---------------------------------------------------------------------------
 st.subheader("1 · Saturation: where the units sit")
 left, right = st.columns(2)

@@ -42,8 +42,8 @@ config = page.setup(
         "Every popular initializer draws the weights with variance **k / n**. *n* counts a "
         "layer's inputs (fan_in), its outputs (fan_out) or their mean, and *k* corrects for "
         "what the activation does to the signal. **LeCun**: 1/fan_in. **Glorot (Xavier)**: "
-        "2/(fan_in + fan_out). **He (Kaiming)**: 2/fan_in, because ReLU zeroes half of the "
-        "signal. Choose k and n below and watch every layer's variance."
+        "2/(fan_in + fan_out). **He (Kaiming)**: 2/fan_in. Which one fits your activation? "
+        "Predict, then choose k and n below and watch every layer's variance."
     ),
     params=PARAMS,
     scope="p4",
@@ -60,6 +60,14 @@ def apply_preset() -> None:
     if name in lesson.PRESETS:
         st.session_state["p4_k"], st.session_state["p4_mode"] = lesson.PRESETS[name]
 
+
+# ---- predict first: the chart of section 1 answers -------------------------------------------
+revealed = page.prediction(
+    f"Which k keeps the variance constant for your activation ({activation.label})?",
+    lesson.K_CHOICES,
+    key="p4_predict",
+    answer_index=lesson.k_choice(experiments.critical_sigma_w2(act)),
+)
 
 # ---- the page's own k / n initializer ------------------------------------------------------------
 st.subheader("Your scale: Var(W) = k / n")
@@ -135,67 +143,71 @@ profile_chart = charts.per_layer_lines(
     title="Measured at initialization"
     + (" (solid) · mean-field theory (dashed)" if theory_series else ""),
 )
-st.altair_chart(profile_chart, width="stretch")
-mine = profile[(profile["label"] == label) & (profile["kind"] == "measured")]
-mine_theory = profile[(profile["label"] == label) & (profile["kind"] == "theory")]
-var_first, var_last = float(mine["variance"].iloc[0]), float(mine["variance"].iloc[-1])
 stats = experiments.layer_stats(config.net, "variance_scaling", params)
 fwd, bwd = lesson.growth_factors(stats)
-if same_k:
-    sidebar_text = (
-        f" Your sidebar initializer ({config.init_label}) is k = {fmt(user_k)} on these "
-        "layers too, so it is not drawn separately."
-    )
-else:
-    sidebar_rows = profile[(profile["label"] == "sidebar init") & (profile["kind"] == "measured")]
-    sidebar_text = (
-        f" “sidebar init” is your {config.init_label}, k = {fmt(user_k)} on these layers: "
-        f"**{fmt(float(sidebar_rows['variance'].iloc[-1]))}** at {unit} {depth}."
-    )
-if len(mine_theory):
-    pred_last = float(mine_theory["variance"].iloc[-1])
-    ratio = experiments.safe_ratio(var_last, pred_last)
-    notes = [
-        f"With k = {k:.3g}, Var(z) goes from **{fmt(var_first)}** at layer 1 to "
-        f"**{fmt(var_last)}** at layer {depth}; theory predicts **{fmt(pred_last)}** "
-        f"(measured ÷ predicted = {fmt(ratio)})."
-    ]
-    if math.isfinite(ratio) and abs(math.log(ratio)) > 0.15:
-        notes.append(
-            lesson.theory_gap_claim(net, width, ratio, lesson.seed_ratios(config.net, params)).text
+if revealed:
+    st.altair_chart(profile_chart, width="stretch")
+    mine = profile[(profile["label"] == label) & (profile["kind"] == "measured")]
+    mine_theory = profile[(profile["label"] == label) & (profile["kind"] == "theory")]
+    var_first, var_last = float(mine["variance"].iloc[0]), float(mine["variance"].iloc[-1])
+    if same_k:
+        sidebar_text = (
+            f" Your sidebar initializer ({config.init_label}) is k = {fmt(user_k)} on these "
+            "layers too, so it is not drawn separately."
         )
-    page.notice("".join(notes) + sidebar_text)
-    why = lesson.why_differs(net, act, fan_in * scale.std**2, stats, unit)
-    if why is not None:
-        with st.container(border=True):
-            st.markdown(why.text)
-else:
-    page.notice(
-        f"With k = {k:.3g}, Var(z) goes from **{fmt(var_first)}** at {unit} 1 to "
-        f"**{fmt(var_last)}** at {unit} {depth}. No theory line: the mean-field recursion drawn "
-        "here is for stacked dense layers; "
-        + (
-            "an RNN adds fresh input at every step and reuses one matrix (page 5)."
-            if net == "rnn"
-            else "a residual MLP adds each block's output to its input, so the variance "
-            "accumulates (page 5)."
+    else:
+        sidebar_rows = profile[
+            (profile["label"] == "sidebar init") & (profile["kind"] == "measured")
+        ]
+        sidebar_text = (
+            f" “sidebar init” is your {config.init_label}, k = {fmt(user_k)} on these layers: "
+            f"**{fmt(float(sidebar_rows['variance'].iloc[-1]))}** at {unit} {depth}."
         )
-        + sidebar_text
+    if len(mine_theory):
+        pred_last = float(mine_theory["variance"].iloc[-1])
+        ratio = experiments.safe_ratio(var_last, pred_last)
+        notes = [
+            f"With k = {k:.3g}, Var(z) goes from **{fmt(var_first)}** at layer 1 to "
+            f"**{fmt(var_last)}** at layer {depth}; theory predicts **{fmt(pred_last)}** "
+            f"(measured ÷ predicted = {fmt(ratio)})."
+        ]
+        if math.isfinite(ratio) and abs(math.log(ratio)) > 0.15:
+            notes.append(
+                lesson.theory_gap_claim(
+                    net, width, ratio, lesson.seed_ratios(config.net, params)
+                ).text
+            )
+        page.notice("".join(notes) + sidebar_text)
+        why = lesson.why_differs(net, act, fan_in * scale.std**2, stats, unit)
+        if why is not None:
+            with st.container(border=True):
+                st.markdown(why.text)
+    else:
+        page.notice(
+            f"With k = {k:.3g}, Var(z) goes from **{fmt(var_first)}** at {unit} 1 to "
+            f"**{fmt(var_last)}** at {unit} {depth}. No theory line: the mean-field recursion "
+            "drawn here is for stacked dense layers; "
+            + (
+                "an RNN adds fresh input at every step and reuses one matrix (page 5)."
+                if net == "rnn"
+                else "a residual MLP adds each block's output to its input, so the variance "
+                "accumulates (page 5)."
+            )
+            + sidebar_text
+        )
+    m1, m2, m3 = st.columns(3)
+    m1.metric(f"Var(z), {unit} {depth}", fmt(var_last), help=f"Measured, k = {k:.3g}, n = {mode}.")
+    m2.metric(
+        f"Forward factor per {unit}",
+        f"×{fmt(fwd)}",
+        help="Geometric mean of Var(z) in layer l over layer l−1: 1 keeps the signal's scale.",
     )
-m1, m2, m3 = st.columns(3)
-m1.metric(f"Var(z), {unit} {depth}", fmt(var_last), help=f"Measured, k = {k:.3g}, n = {mode}.")
-m2.metric(
-    f"Forward factor per {unit}",
-    f"×{fmt(fwd)}",
-    help="Geometric mean of Var(z) in layer l over layer l−1: 1 keeps the signal's scale.",
-)
-m3.metric(
-    "Your sidebar initializer as k",
-    fmt(user_k),
-    help=f"{config.init_label}: fan_in · Var(W) = {fmt(user_k)} — the k it corresponds to on "
-    "these layers.",
-)
-
+    m3.metric(
+        "Your sidebar initializer as k",
+        fmt(user_k),
+        help=f"{config.init_label}: fan_in · Var(W) = {fmt(user_k)} — the k it corresponds to on "
+        "these layers.",
+    )
 export.per_layer_export(
     "choosing_scale",
     config,

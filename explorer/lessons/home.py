@@ -535,3 +535,23 @@ def rule_comparison_claim(
     else:
         reason = "the signal is not small any more, so E[f′(z)²] differs from its value at 0"
     return Claim("measured", head + f"{differ}: {reason}.", values, "differ")
+
+
+#: Home's prediction: the five scales, as multiples of the small-signal scale.
+SCALE_CHOICES: tuple[str, ...] = tuple(scale_label(m) for m in HOME_MULTIPLIERS)
+
+
+def closest_scale(summary: pd.DataFrame) -> int | None:
+    """Index in :data:`SCALE_CHOICES` of the scale whose last/first std ratio is nearest 1.
+
+    Measured (``act_ratio`` of :func:`scale_sweep`'s summary, compared in decades); None when
+    no scale has a finite ratio.
+    """
+    by_series = summary.set_index("series")
+    distances = []
+    for label in SCALE_CHOICES:
+        ratio = float(by_series.loc[label, "act_ratio"])
+        finite = math.isfinite(ratio) and ratio > 0
+        distances.append(abs(math.log10(ratio)) if finite else math.inf)
+    best = min(range(len(distances)), key=distances.__getitem__)
+    return best if math.isfinite(distances[best]) else None

@@ -535,3 +535,35 @@ def contrast_claim(contrast: pd.DataFrame, unit: str, depth: int) -> Claim:
         f"{describe_number(by.loc['Linear (identity)', 'act_std'])}."
     )
     return Claim(kind="measured", text=text, values={"tanh": tanh_s, "sigmoid": sig_s})
+
+
+#: Page 3's prediction: what N(0, 1) weights do to a deep network's activations.
+FATE_CHOICES = (
+    "they keep about the same size",
+    "they shrink towards 0",
+    "the units saturate at their limits",
+    "they grow layer by layer (explode)",
+)
+
+
+def fate_choice(*, saturating: bool, saturated: float, factor: float, overflow: bool) -> int:
+    """Index in :data:`FATE_CHOICES` of what the measured N(0, 1) network did.
+
+    Parameters
+    ----------
+    saturating : bool
+        Whether the activation is bounded (tanh, sigmoid).
+    saturated : float
+        Fraction of saturated units at the last layer.
+    factor : float
+        Measured std factor per layer (NaN when the signal overflowed).
+    overflow : bool
+        Whether the activations overflowed.
+    """
+    if saturating and saturated >= 0.5:
+        return 2
+    if overflow or not math.isfinite(factor) or factor > 1.2:
+        return 3
+    if factor < 1 / 1.2:
+        return 1
+    return 0

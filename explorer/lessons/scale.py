@@ -447,3 +447,15 @@ def activation_guide() -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
+
+
+#: Page 4's prediction: the k of Var(W) = k / fan_in that keeps the variance constant.
+K_CHOICES = ("k = 1 (LeCun)", "k = 2 (He)", "k = 16", "another k")
+
+
+def k_choice(critical: float) -> int:
+    """Index in :data:`K_CHOICES` of the small-signal critical k = 1 / E[f′(0)²]."""
+    for index, value in enumerate((1.0, 2.0, 16.0)):
+        if math.isclose(critical, value, rel_tol=1e-6):
+            return index
+    return len(K_CHOICES) - 1

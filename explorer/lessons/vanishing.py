@@ -603,3 +603,22 @@ def theory_overlay_words(layers: pd.DataFrame, series: str) -> str:
         f"; the dashed mean-field prediction (core.theory) ends {describe_number(ratio)}× off the "
         "measurement (finite width and saturation move the measured line)."
     )
+
+
+#: Page 2's prediction: how much of layer 1's activation std is left, by order of magnitude.
+KEPT_CHOICES = (
+    "most of it (more than 0.3)",
+    "0.03 to 0.3",
+    "10⁻⁵ to 0.03",
+    "less than 10⁻⁵",
+)
+
+
+def kept_choice(ratio: float) -> int | None:
+    """Index in :data:`KEPT_CHOICES` of a measured last/first std ratio (None: NaN or overflow)."""
+    if not math.isfinite(ratio) or ratio < 0:
+        return None
+    for index, low in enumerate((0.3, 0.03, 1e-5)):
+        if ratio > low:
+            return index
+    return len(KEPT_CHOICES) - 1

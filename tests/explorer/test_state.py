@@ -269,3 +269,14 @@ def test_any_playground_query_yields_valid_settings(network: str, raw: dict[str,
     again, problems = state.parse_playground(parsed.to_query(), config)
     assert again.to_query() == parsed.to_query()
     assert not problems
+
+
+def test_parse_reveal_accepts_one_and_zero_and_warns_on_anything_else() -> None:
+    assert state.parse_reveal({}) == (False, [])
+    assert state.parse_reveal({"reveal": "1"}) == (True, [])
+    assert state.parse_reveal({"reveal": ["0", "true"]}) == (True, [])
+    assert state.parse_reveal({"reveal": "0"}) == (False, [])
+    revealed, warnings = state.parse_reveal({"reveal": "maybe"})
+    assert not revealed
+    assert len(warnings) == 1
+    assert "`reveal`" in warnings[0]

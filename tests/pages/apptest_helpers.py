@@ -10,6 +10,10 @@ from streamlit.testing.v1 import AppTest
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
+#: The page tests read the answers of the pages' predict-then-reveal questions: they open the
+#: pages as an instructor's link does (``reveal=1``). tests/pages/test_reveal.py checks the
+#: pages without it.
+REVEALED = {"reveal": "1"}
 
 
 def script(name: str) -> str:
@@ -17,9 +21,20 @@ def script(name: str) -> str:
     return str(ROOT / name) if name == "Home.py" else str(ROOT / "pages" / name)
 
 
-def run_page(path: str, query: dict[str, str] | None = None, *, timeout: int = TIMEOUT) -> AppTest:
-    """Run a page as a first visit with ``query`` in the URL; it must not raise."""
+def run_page(
+    path: str,
+    query: dict[str, str] | None = None,
+    *,
+    timeout: int = TIMEOUT,
+    revealed: bool = True,
+) -> AppTest:
+    """Run a page as a first visit with ``query`` in the URL; it must not raise.
+
+    ``revealed`` (the default) adds ``reveal=1`` unless ``query`` sets ``reveal`` itself.
+    """
     at = AppTest.from_file(path, default_timeout=timeout)
+    if revealed:
+        at.query_params.update(REVEALED)
     if query:
         at.query_params.update(query)
     at.run()
