@@ -103,8 +103,9 @@ def test_share_link_shows_the_senders_metric(browser: object, server: str) -> No
     """A fresh visitor opening a share link sees the number its sender saw (AppTest's run)."""
     from streamlit.testing.v1 import AppTest
 
+    # An instructor's projector link: reveal=1 opens the answer (the metric) at once.
     query = {"network": "mlp", "activation": "relu", "init": "he_normal", "depth": "12",
-             "width": "64", "seed": "3"}  # fmt: skip
+             "width": "64", "seed": "3", "reveal": "1"}  # fmt: skip
     label = "Measured factor per layer"
     script = ROOT / "pages" / "2_Small_random_weights.py"
     sender = AppTest.from_file(str(script), default_timeout=60)
