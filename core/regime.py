@@ -48,7 +48,7 @@ from core import activations as _activations
 from core import theory
 from core.activations import Activation
 
-__all__ = ["CRITICAL_TOLERANCE", "Regime", "mean_field_applies", "regime"]
+__all__ = ["CRITICAL_TOLERANCE", "Regime", "mean_field_applies", "phase_of", "regime"]
 
 CRITICAL_TOLERANCE = 0.02  # |chi1 - 1| <= this is "critical"
 _EXACT = 1e-8  # |rate - 1| <= this: marginal, the approach is algebraic (no depth scale)
@@ -139,10 +139,11 @@ def _kinked(a: Activation, z: float) -> bool:
     return not math.isclose(lo, hi, rel_tol=1e-6, abs_tol=1e-12)
 
 
-def _phase(x1: float) -> Phase:
-    if abs(x1 - 1.0) <= CRITICAL_TOLERANCE:
+def phase_of(chi1: float) -> Phase:
+    """The phase of a gradient factor chi1: "critical" within :data:`CRITICAL_TOLERANCE` of 1."""
+    if abs(chi1 - 1.0) <= CRITICAL_TOLERANCE:
         return "critical"
-    return "ordered" if x1 < 1.0 else "chaotic"
+    return "ordered" if chi1 < 1.0 else "chaotic"
 
 
 def regime(activation: str | Activation, sigma_w2: float, sigma_b2: float = 0.0) -> Regime:
@@ -175,6 +176,21 @@ def regime(activation: str | Activation, sigma_w2: float, sigma_b2: float = 0.0)
     >>> r.fixed_point, r.phase, r.decay, r.xi_c
     ('zero', 'ordered', 'polynomial', inf)
     """
+    if isinstance(activation, str):
+        # The same point is asked for by several pages and sentences on every rerun, and a
+        # chaotic point costs tens to hundreds of ms (the c* solve): remember recent answers.
+        # A Regime is frozen, so sharing one between callers is safe.
+        return _regime_of_name(activation, float(sigma_w2), float(sigma_b2))
+    return _regime(activation, sigma_w2, sigma_b2)
+
+
+@functools.lru_cache(maxsize=512)
+def _regime_of_name(name: str, sigma_w2: float, sigma_b2: float) -> Regime:
+    return _regime(name, sigma_w2, sigma_b2)
+
+
+def _regime(activation: str | Activation, sigma_w2: float, sigma_b2: float) -> Regime:
+    """:func:`regime` without the memo (validates and computes)."""
     a, w, b = theory._scalar_args(activation, sigma_w2, sigma_b2)
     hom = a.name in theory._HOMOGENEOUS
     notes: list[str] = []
@@ -225,7 +241,7 @@ def regime(activation: str | Activation, sigma_w2: float, sigma_b2: float = 0.0)
             decay = "polynomial"
     else:
         xi_c = math.inf
-    phase = _phase(x1)
+    phase = phase_of(x1)
     if phase == "critical" and decay == "exponential":
         notes.append(
             f"Near the edge of chaos: correlations settle over xi_c = {xi_c:.3g} layers; "

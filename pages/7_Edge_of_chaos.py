@@ -54,10 +54,8 @@ sb2 = st.slider(
 )
 
 sw2 = lesson.user_sigma_w2(mlp.init, mlp.init_params, mlp.width)
-point = lesson.chaos_point(mlp.activation, sw2, sb2)
 regime = lesson.point_regime(mlp.activation, sw2, sb2)
 shown = lesson.metric_values(regime, mlp.init)
-chi = point["chi1"]
 
 m1, m2, m3, m4, m5 = st.columns(5)
 m1.metric("σ_w² of your init", page.fmt(sw2), help="fan_in × Var(W) on a square layer.")
@@ -207,7 +205,7 @@ if info["overflow_layer"]:
 if not info["applicable"]:
     st.info(info["note"])
 
-edge = lesson.chaos_point("tanh", 1.0, 0.05)["critical_sw2"]
+edge = lesson.point_regime("tanh", 1.0, 0.05).edge_sigma_w2
 page.try_this(
     "Set the activation to tanh and σ_b² to 0.05. Which σ_w² puts you on the edge of chaos, "
     "and which standard initializer comes closest?",

@@ -30,8 +30,8 @@ from explorer.state import Net
 PHASE_CELLS_W, PHASE_CELLS_B = 80, 60
 
 
-#: |χ₁ - 1| below this counts as "critical" in the page's words.
-CRITICAL_TOLERANCE = 0.02
+#: |χ₁ - 1| up to this counts as "critical" (the one tolerance, from core.regime).
+CRITICAL_TOLERANCE = core_regime.CRITICAL_TOLERANCE
 
 
 #: Schoenholz et al. (2017): networks trained up to about this many correlation depth scales.
@@ -116,9 +116,7 @@ def phase_word(chi1: float, q_star: float) -> str:
     """The phase in words: critical, ordered, chaotic or unbounded (no fixed point)."""
     if not math.isfinite(q_star):
         return "unbounded"
-    if abs(chi1 - 1.0) < CRITICAL_TOLERANCE:
-        return "critical"
-    return "ordered" if chi1 < 1.0 else "chaotic"
+    return core_regime.phase_of(chi1)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

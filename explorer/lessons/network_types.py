@@ -143,13 +143,6 @@ class EdgeGain:
     claim: Claim
 
 
-def _phase_word(chi1: float) -> str:
-    """The phase of ``chi1`` as :func:`core.regime.regime` names it (CRITICAL_TOLERANCE)."""
-    if abs(chi1 - 1.0) <= core_regime.CRITICAL_TOLERANCE:
-        return "critical"
-    return "ordered" if chi1 < 1.0 else "chaotic"
-
-
 @functools.lru_cache(maxsize=32)
 def edge_gain(activation: str) -> EdgeGain:
     """The χ₁ = 1 edge of ``activation`` at σ_b² = 0 where it exists, else a stated fallback.
@@ -178,7 +171,7 @@ def edge_gain(activation: str) -> EdgeGain:
                 f"{activation} at σ_b² = 0 lies at σ_w²* = {describe_number(edge, digits=4)} "
                 f"(gain {describe_number(math.sqrt(edge), digits=4)}), so at σ_w² = "
                 f"{describe_number(sw2)} the net sits just below it (χ₁ = "
-                f"{describe_number(chi, digits=4)}, {_phase_word(chi)})"
+                f"{describe_number(chi, digits=4)}, {core_regime.phase_of(chi)})"
             )
             source = "capped_edge"
         values = {"sigma_w2": sw2, "gain": gain, "chi1": chi, "edge_sigma_w2": edge}

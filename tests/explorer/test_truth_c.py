@@ -264,7 +264,7 @@ def test_grid_edge_gain(activation):
     if e.source == "edge":
         assert abs(chi - 1.0) < 1e-3
     elif e.source == "capped_edge":
-        assert N._phase_word(chi) in e.claim.text
+        assert core_regime.phase_of(chi) in e.claim.text
     else:
         assert e.claim.applies is False
 
