@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.load_test import CHROMIUM_ARGS, ROOT, free_port, start_server, stop_server, url_path
+from benchmarks.server import CHROMIUM_ARGS, ROOT, free_port, start_server, stop_server, url_path
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGES = sorted((ROOT / "pages").glob("[0-9]*_*.py"))

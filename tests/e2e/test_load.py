@@ -1,6 +1,6 @@
 """The workshop load test, scaled down for CI: 8 concurrent headless-Chromium sessions.
 
-Runs ``python -m benchmarks.load_test --sessions 8`` (one local Streamlit server, loopback only;
+Runs ``python -m benchmarks.load_browser --sessions 8`` (one local Streamlit server, loopback only;
 about 30-60 s on the project's 2-core machine) and requires exit status 0: every session
 rendered without an exception, saw its own share-link config (depth slider, share link and
 address bar) and the server's memory stayed under the script's limit. The full 20-session run
@@ -26,7 +26,7 @@ def test_eight_concurrent_sessions_each_see_their_own_config() -> None:
         pytest.skip("Debian chromium is not installed (/usr/bin/chromium); .ci/run installs it")
     pytest.importorskip("playwright.async_api", reason="playwright is not installed")
     command = [
-        sys.executable, "-m", "benchmarks.load_test",
+        sys.executable, "-m", "benchmarks.load_browser",
         "--sessions", "8", "--timeout", "200", "--budget", "360",
     ]  # fmt: skip
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=420)

@@ -1,6 +1,6 @@
 """The protocol-level workshop load test, scaled down: 3 simulated students for 15 s.
 
-Runs ``python benchmarks/load_protocol.py --students 3 --seconds 15`` (it starts its own
+Runs ``python benchmarks/load_test.py --students 3 --seconds 15`` (it starts its own
 ``streamlit run Home.py`` on a loopback port, speaks Streamlit's websocket protocol with the
 app's own protobuf messages, no browser) and checks its JSON report: some interactions were
 measured, none failed, the latencies are finite. About 30-45 s on the project's 2-core machine.
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.slow
 def test_three_students_over_the_websocket_protocol(tmp_path: Path) -> None:
     report = tmp_path / "load.json"
     command = [
-        sys.executable, "benchmarks/load_protocol.py",
+        sys.executable, "benchmarks/load_test.py",
         "--students", "3", "--seconds", "15", "--json", str(report),
         "--ramp", "2", "--think-min", "1", "--think-max", "3", "--timeout", "25",
         "--no-warmup",
