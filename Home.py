@@ -216,16 +216,14 @@ for col, row in zip(cols, fam.itertuples(index=False), strict=True):
         delta_color="off",
         help=f"std of {unit} {last}'s activations; s = {page.fmt(row.std)} {extra}".strip(),
     )
-st.altair_chart(
-    charts.per_layer_lines(
-        fam_layers,
-        y="act_std",
-        y_title="std of activations (log)",
-        x_title=unit.capitalize(),
-        height=240,
-        dashed_series=[lesson.HOME_FAMILIES[1][1]],
-    ),
-    width="stretch",
+page.plot(
+    charts.per_layer_lines,
+    fam_layers,
+    y="act_std",
+    y_title="std of activations (log)",
+    x_title=unit.capitalize(),
+    height=240,
+    dashed_series=[lesson.HOME_FAMILIES[1][1]],
 )
 uniform_diff = float(fam.loc[fam.distribution == "uniform", "rel_diff"].iloc[0])
 family_spread = float(fam["rel_diff"].iloc[:-1].abs().max())

@@ -1008,3 +1008,25 @@ def trainable_depth_chart(
             .encode(x="sw2:Q", tooltip=[alt.Tooltip("sw2:Q", title="critical σ_w²")])
         )
     return _finish(alt.layer(*layers), title, height)
+
+
+def training_panel(
+    curves: pd.DataFrame,
+    *,
+    y: str,
+    y_title: str,
+    diverged: pd.DataFrame | None = None,
+    title: str,
+    log: bool = False,
+    y_domain: tuple[float, float] | None = None,
+    legend_columns: int = 2,
+) -> alt.TopLevelMixin:
+    """:func:`training_curves` with an optional fixed y range and a legend wrapped in columns.
+
+    One function for :func:`explorer.chartspec.spec` to cache (the playground's loss and score
+    charts).
+    """
+    chart = training_curves(curves, y=y, y_title=y_title, log=log, diverged=diverged, title=title)
+    if y_domain is not None:
+        chart = with_y_domain(chart, *y_domain, log=log)
+    return chart.configure_legend(columns=legend_columns, labelLimit=260)

@@ -22,6 +22,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer import state
+from explorer.chartspec import ChartSpec
 
 #: Characters that make a spreadsheet treat a cell as a formula (OWASP "CSV injection").
 CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -229,13 +230,13 @@ def _vl_version() -> str:
 
 
 def chart_image(
-    chart: alt.TopLevelMixin, fmt: ImageFormat, *, width: int | None = IMAGE_WIDTH
+    chart: alt.TopLevelMixin | ChartSpec, fmt: ImageFormat, *, width: int | None = IMAGE_WIDTH
 ) -> bytes:
     """Render a chart to SVG or PNG offline with vl-convert.
 
     Parameters
     ----------
-    chart : altair chart
+    chart : altair chart or ChartSpec
     fmt : {"svg", "png"}
     width : int or None
         Plot width in CSS pixels (None keeps the chart's own).
@@ -252,6 +253,8 @@ def chart_image(
     """
     import vl_convert as vlc  # imported on click only: keeps page start-up fast
 
+    if isinstance(chart, ChartSpec):  # drawn from the shared cache: rebuild the Altair chart
+        chart = chart.build()
     spec = chart_spec(chart, width=width)
     if fmt == "svg":
         return vlc.vegalite_to_svg(spec, vl_version=_vl_version()).encode("utf-8")
@@ -264,7 +267,7 @@ def per_layer_export(
     page_slug: str,
     config: state.Config,
     layers: pd.DataFrame,
-    chart: alt.TopLevelMixin | None,
+    chart: alt.TopLevelMixin | ChartSpec | None,
     *,
     key: str,
     **settings: object,
@@ -284,7 +287,7 @@ def export_row(
     config: state.Config,
     *,
     table: pd.DataFrame | None,
-    chart: alt.TopLevelMixin | None,
+    chart: alt.TopLevelMixin | ChartSpec | None,
     key: str,
     extra: Mapping[str, object] | None = None,
     label: str = "⬇ Export",
@@ -302,7 +305,7 @@ def export_row(
         The shared config (file names, JSON metadata).
     table : DataFrame or None
         One row per layer per series, clearly named columns (see :func:`per_layer_table`).
-    chart : altair chart or None
+    chart : altair chart, ChartSpec or None
         The page's main chart.
     key : str
         Unique key prefix of the buttons on the page.

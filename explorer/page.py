@@ -12,7 +12,7 @@ Each function draws one recognizable element so that page scripts read like a re
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import altair as alt
 import pandas as pd
@@ -20,6 +20,7 @@ import streamlit as st
 
 from core import initializers
 from explorer import charts, sidebar, state
+from explorer.chartspec import ChartSpec, spec
 
 #: Shown under every chart: what the learner should look at.
 NOTICE_PREFIX = "**What to notice:**"
@@ -75,11 +76,28 @@ def notice(text: str) -> None:
     st.caption(f"{NOTICE_PREFIX} {text}")
 
 
-def chart(figure: alt.TopLevelMixin, note: str | None = None) -> None:
-    """Draw a chart at full width, then its "what to notice" caption when ``note`` is given."""
-    st.altair_chart(figure, width="stretch")
+def chart(figure: alt.TopLevelMixin | ChartSpec, note: str | None = None) -> None:
+    """Draw a chart at full width, then its "what to notice" caption when ``note`` is given.
+
+    ``figure`` is an Altair chart or, cheaper to draw, a :func:`spec`.
+    """
+    if isinstance(figure, dict):
+        st.vega_lite_chart(spec=figure, width="stretch")
+    else:
+        st.altair_chart(figure, width="stretch")
     if note is not None:
         notice(note)
+
+
+def plot(
+    builder: Callable[..., alt.TopLevelMixin],
+    /,
+    *args: object,
+    note: str | None = None,
+    **kwargs: object,
+) -> None:
+    """Draw ``builder(*args, **kwargs)`` at full width (built once per distinct arguments)."""
+    chart(spec(builder, *args, **kwargs), note)
 
 
 def forward_backward_charts(
@@ -90,7 +108,7 @@ def forward_backward_charts(
     y_titles: tuple[str, str] = ("std of activations (log)", "std of ∂L/∂z (log)"),
     legend_columns: int | None = None,
     dashed_series: Sequence[str] = (),
-) -> tuple[alt.TopLevelMixin, alt.TopLevelMixin]:
+) -> tuple[ChartSpec, ChartSpec]:
     """The per-layer pair on a log scale: std of the activations and std of ∂L/∂z.
 
     Parameters
@@ -110,24 +128,41 @@ def forward_backward_charts(
 
     Returns
     -------
-    tuple of alt.TopLevelMixin
-        The forward chart and the backward chart.
+    tuple of ChartSpec
+        The forward chart and the backward chart, ready for :func:`chart`.
     """
-    pair = []
-    for y, y_title, title in zip(("act_std", "grad_std"), y_titles, titles, strict=True):
-        figure = charts.per_layer_lines(
+    pair = (
+        spec(
+            per_layer_chart,
             frame,
             y=y,
             y_title=y_title,
             x_title=x_title,
             title=title,
-            dashed_series=dashed_series,
+            dashed_series=tuple(dashed_series),
+            legend_columns=legend_columns,
         )
-        pair.append(
-            figure if legend_columns is None else charts.with_legend_columns(figure, legend_columns)
-        )
+        for y, y_title, title in zip(("act_std", "grad_std"), y_titles, titles, strict=True)
+    )
     forward, backward = pair
     return forward, backward
+
+
+def per_layer_chart(
+    frame: pd.DataFrame,
+    *,
+    y: str,
+    y_title: str,
+    x_title: str,
+    title: str,
+    dashed_series: Sequence[str] = (),
+    legend_columns: int | None = None,
+) -> alt.TopLevelMixin:
+    """One chart of :func:`forward_backward_charts` (:func:`explorer.charts.per_layer_lines`)."""
+    figure = charts.per_layer_lines(
+        frame, y=y, y_title=y_title, x_title=x_title, title=title, dashed_series=dashed_series
+    )
+    return figure if legend_columns is None else charts.with_legend_columns(figure, legend_columns)
 
 
 def try_this(question: str, answer: str, *, key: str) -> None:

@@ -166,7 +166,13 @@ def zero_section() -> None:
 
 
 bar_charts = [
-    charts.neuron_bars(run.neuron_grads, y="grad1", y_title="∂L/∂W (input x₁)", title=run.label)
+    page.spec(
+        charts.neuron_bars,
+        run.neuron_grads,
+        y="grad1",
+        y_title="∂L/∂W (input x₁)",
+        title=run.label,
+    )
     for run in result.runs
 ]
 
@@ -187,7 +193,8 @@ def constant_section() -> None:
         "so their errors cancel)."
     )
     for col, chart in zip(st.columns(3), bar_charts, strict=True):
-        col.altair_chart(chart, width="stretch")
+        with col:
+            page.chart(chart)
     spread = float(const.grads["spread1"].iloc[:-1].max())
     value = float(const.neuron_grads["grad1"].iloc[0])
     rand_lo = float(rand.neuron_grads["grad1"].min())
@@ -235,14 +242,12 @@ colors = charts.init_colors()
 for col, run in zip(st.columns(3), result.runs, strict=True):
     with col:
         st.markdown(f"**{run.label}**")
-        st.altair_chart(
-            charts.distinct_neurons_lines(
-                run.distinct,
-                width=width,
-                color=colors.get(experiments.initializer_label(run.init), "#4c78a8"),
-                height=170,
-            ),
-            width="stretch",
+        page.plot(
+            charts.distinct_neurons_lines,
+            run.distinct,
+            width=width,
+            color=colors.get(experiments.initializer_label(run.init), "#4c78a8"),
+            height=170,
         )
         st.metric(
             f"Distinct neurons after {steps} steps",
@@ -269,9 +274,8 @@ for col, when, attr in (
 ):
     with col:
         for run in (const, rand):
-            st.altair_chart(
-                charts.weight_heatmap(getattr(run, attr), title=f"{run.label}, {when}", height=180),
-                width="stretch",
+            page.plot(
+                charts.weight_heatmap, getattr(run, attr), title=f"{run.label}, {when}", height=180
             )
 page.notice(
     f"every column (one neuron) of the W = {k:g} network is the same colour pattern at step 0 "
@@ -284,9 +288,8 @@ st.header("What the three networks learned")
 b_cols = st.columns(3)
 for col, run in zip(b_cols, result.runs, strict=True):
     with col:
-        st.altair_chart(
-            charts.decision_boundary(run.boundary, result.points, title=run.label, height=230),
-            width="stretch",
+        page.plot(
+            charts.decision_boundary, run.boundary, result.points, title=run.label, height=230
         )
         st.metric(
             "Training accuracy",

@@ -137,15 +137,13 @@ for col, (label, init, params) in zip((h1, h2), (series[0], series[-1]), strict=
         params,
     )
     with col:
-        st.altair_chart(
-            charts.layer_heatmap(
-                experiments.hist_frame(stats, which),
-                x_title="activation value" if which == "act" else "log10 |activation|",
-                y_title=unit.capitalize(),
-                title=label,
-                height=min(60 + 22 * config.depth, 420),
-            ),
-            width="stretch",
+        page.plot(
+            charts.layer_heatmap,
+            experiments.hist_frame(stats, which),
+            x_title="activation value" if which == "act" else "log10 |activation|",
+            y_title=unit.capitalize(),
+            title=label,
+            height=min(60 + 22 * config.depth, 420),
         )
 forward_vanishes = lesson.forward_shrinks(small, config.activation, config.network)
 if not forward_vanishes:
@@ -225,16 +223,14 @@ st.header("And so nothing learns")
 stall_series = lesson.vanishing_series(config.init, config.init_params, config.activation, "mlp")
 with st.spinner("Training the small networks…"):
     curves, stall, diverged = lesson.stall_training(config.activation, stall_series, config.seed)
-st.altair_chart(
-    charts.training_curves(
-        curves,
-        y="loss_shown",
-        y_title="training loss (cross-entropy, log)",
-        log=True,
-        diverged=diverged,
-        height=240,
-    ),
-    width="stretch",
+page.plot(
+    charts.training_curves,
+    curves,
+    y="loss_shown",
+    y_title="training loss (cross-entropy, log)",
+    log=True,
+    diverged=diverged,
+    height=240,
 )
 small_run = stall.iloc[0]
 best = stall.loc[stall["final_loss"].idxmin()]

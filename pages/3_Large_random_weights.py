@@ -99,15 +99,13 @@ if revealed:
 st.subheader("1 · Saturation: where the units sit")
 left, right = st.columns(2)
 with left:
-    st.altair_chart(
-        charts.bars_by_layer(
-            frame[["series", "layer", "saturated_fraction"]],
-            y="saturated_fraction",
-            y_title="saturated units",
-            title="Saturated units per layer (|f′(z)| < 5 % of its maximum)",
-            height=charts.CHART_HEIGHT,
-        ),
-        width="stretch",
+    page.plot(
+        charts.bars_by_layer,
+        frame[["series", "layer", "saturated_fraction"]],
+        y="saturated_fraction",
+        y_title="saturated units",
+        title="Saturated units per layer (|f′(z)| < 5 % of its maximum)",
+        height=charts.CHART_HEIGHT,
     )
     rule = lesson.saturation_rule(act)
     if activation.saturating:
@@ -141,13 +139,12 @@ with right:
             "log10 |a| (decades)",
             "N(0, 1): magnitude of the activations, per layer",
         )
-    page.chart(
-        charts.layer_heatmap(
-            experiments.hist_frame(large, hist_column),
-            x_title=hist_x_title,
-            y_title=unit.capitalize(),
-            title=hist_title,
-        )
+    page.plot(
+        charts.layer_heatmap,
+        experiments.hist_frame(large, hist_column),
+        x_title=hist_x_title,
+        y_title=unit.capitalize(),
+        title=hist_title,
     )
     if activation.saturating:
         share, low_edge, high_edge = lesson.outer_bin_share(large)
@@ -170,7 +167,8 @@ with right:
 
 # ---- 2. exploding ----------------------------------------------------------------------------
 st.subheader("2 · Exploding: the scale of the signal, layer by layer")
-forward_chart = charts.per_layer_lines(
+forward_chart = page.spec(
+    charts.per_layer_lines,
     frame,
     y="act_std",
     y_title="std of activations (log)",
@@ -179,7 +177,7 @@ forward_chart = charts.per_layer_lines(
 )
 left, right = st.columns(2)
 with left:
-    st.altair_chart(forward_chart, width="stretch")
+    page.chart(forward_chart)
     if first_bad:
         page.notice(
             f"With N(0, 1) weights the activations **overflowed at {unit} {first_bad}**: "
@@ -217,15 +215,13 @@ with left:
             )
         )
 with right:
-    st.altair_chart(
-        charts.per_layer_lines(
-            frame,
-            y="grad_std",
-            y_title="std of dL/dz (log)",
-            x_title=x_title,
-            title="Backward: gradient std per layer",
-        ),
-        width="stretch",
+    page.plot(
+        charts.per_layer_lines,
+        frame,
+        y="grad_std",
+        y_title="std of dL/dz (log)",
+        x_title=x_title,
+        title="Backward: gradient std per layer",
     )
     grad_last = float(large_rows["grad_std"].iloc[-1])
     usual_last = float(usual_rows["grad_std"].iloc[-1])
@@ -304,18 +300,16 @@ diverged = pd.DataFrame(
         if h.diverged_at is not None
     ]
 )
-st.altair_chart(
-    charts.training_curves(
-        curves,
-        y="loss",
-        y_title="loss (log)",
-        height=charts.CHART_HEIGHT,
-        log=True,
-        diverged=diverged,
-        title=f"Two moons, {train_kind} with {activation.label}: {train_depth} layers × "
-        f"{train_width} units, full-batch SGD",
-    ),
-    width="stretch",
+page.plot(
+    charts.training_curves,
+    curves,
+    y="loss",
+    y_title="loss (log)",
+    height=charts.CHART_HEIGHT,
+    log=True,
+    diverged=diverged,
+    title=f"Two moons, {train_kind} with {activation.label}: {train_depth} layers × "
+    f"{train_width} units, full-batch SGD",
 )
 raw, clipped, usual_run = runs.values()
 

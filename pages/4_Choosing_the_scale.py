@@ -134,7 +134,8 @@ if not same_k:
 with st.spinner("Measuring the per-layer variance…"):
     profile = lesson.variance_profile(config.net, tuple(inits))
 theory_series = [s for s in profile["series"].unique() if s.endswith("theory")]
-profile_chart = charts.per_layer_lines(
+profile_chart = page.spec(
+    charts.per_layer_lines,
     profile,
     y="variance",
     y_title="Var(z) of the pre-activations (log)",
@@ -146,7 +147,7 @@ profile_chart = charts.per_layer_lines(
 stats = experiments.layer_stats(config.net, "variance_scaling", params)
 fwd, bwd = lesson.growth_factors(stats)
 if revealed:
-    st.altair_chart(profile_chart, width="stretch")
+    page.chart(profile_chart)
     mine = profile[(profile["label"] == label) & (profile["kind"] == "measured")]
     mine_theory = profile[(profile["label"] == label) & (profile["kind"] == "theory")]
     var_first, var_last = float(mine["variance"].iloc[0]), float(mine["variance"].iloc[-1])
@@ -232,14 +233,12 @@ else:
     marks = [{"k": k, "label": f"your k = {k:.3g}"}]
     if stacked and math.isfinite(edge) and lesson.K_SWEEP[0] <= edge <= lesson.K_SWEEP[-1]:
         marks.insert(0, {"k": edge, "label": f"edge of chaos k = {edge:.3g}"})
-    st.altair_chart(
-        charts.growth_sweep(
-            sweep,
-            pd.DataFrame(marks),
-            title=f"{activation.label}, {depth} {unit}s of {width}: dots measured"
-            + (", dashed theory" if stacked else ""),
-        ),
-        width="stretch",
+    page.plot(
+        charts.growth_sweep,
+        sweep,
+        pd.DataFrame(marks),
+        title=f"{activation.label}, {depth} {unit}s of {width}: dots measured"
+        + (", dashed theory" if stacked else ""),
     )
     k_bwd = lesson.crossing_k(sweep, lesson.BACKWARD, "measured")
     k_bwd_theory = lesson.crossing_k(sweep, lesson.BACKWARD, "theory")

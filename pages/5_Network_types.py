@@ -97,13 +97,11 @@ with tab_mlp:
                 help="Powers of ten between the 10th and 90th percentile of the non-zero "
                 "singular values of J. 0 = perfect dynamical isometry (all equal).",
             )
-        st.altair_chart(
-            charts.spectrum(
-                hist,
-                title=f"Singular values of J: {depth}-layer {mlp.activation} MLP, {width} units",
-                height=360,
-            ),
-            width="stretch",
+        page.plot(
+            charts.spectrum,
+            hist,
+            title=f"Singular values of J: {depth}-layer {mlp.activation} MLP, {width} units",
+            height=360,
         )
         text = lesson.spectrum_notice_claim(summary, width).text
         page.notice(text)
@@ -245,7 +243,8 @@ with tab_rnn:
         mine = summary.iloc[0]
         ortho = lesson.orthogonal_row(summary, 1.0)
         rnn_chart, lin_chart = (
-            charts.per_layer_lines(
+            page.spec(
+                charts.per_layer_lines,
                 through_time,
                 y="grad_std",
                 y_title="std of dL/dz_t",
@@ -441,15 +440,13 @@ with tab_lsuv:
             "Largest |Var(z) − 1| after LSUV",
             page.fmt(float((report["variance_after"] - 1).abs().max())),
         )
-        st.altair_chart(
-            charts.per_layer_lines(
-                std,
-                y="preact_std",
-                y_title="std of pre-activations z",
-                x_title="Layer (last = output)",
-                title=f"{state.NETWORK_LABELS[kind]}, {depth} layers, width {width}",
-            ),
-            width="stretch",
+        page.plot(
+            charts.per_layer_lines,
+            std,
+            y="preact_std",
+            y_title="std of pre-activations z",
+            x_title="Layer (last = output)",
+            title=f"{state.NETWORK_LABELS[kind]}, {depth} layers, width {width}",
         )
         page.notice(lesson.lsuv_claim(report, std, net.init_label).text)
         st.dataframe(

@@ -19,10 +19,14 @@ def boundaries(items: list, points, n_classes: int) -> None:  # noqa: ANN001
     cols = st.columns(2)
     for i, (title, grid) in enumerate(items):
         with cols[i % 2]:
-            chart = charts.decision_boundary(
-                grid, points, n_classes=n_classes, title=title, height=300
+            page.plot(
+                charts.decision_boundary,
+                grid,
+                points,
+                n_classes=n_classes,
+                title=title,
+                height=300,
             )
-            st.altair_chart(chart, width="stretch")
 
 
 # ---- settings: URL on the first visit, then the widgets (read before setup rewrites the URL) --
@@ -331,19 +335,15 @@ else:
     low, high, peak = lesson.loss_domain(curves, runs[0].baseline)
     left, right = st.columns(2)
     with left:
-        loss_chart = charts.training_curves(
+        page.plot(
+            charts.training_panel,
             curves,
             y="loss",
             y_title="training loss (batch)",
             log=True,
             diverged=diverged,
             title="Loss",
-        )
-        st.altair_chart(
-            charts.with_y_domain(loss_chart, low, high, log=True).configure_legend(
-                columns=2, labelLimit=260
-            ),
-            width="stretch",
+            y_domain=(low, high),
         )
         losses = table.set_index("initializer")["final loss"]
         finite = losses.dropna()
@@ -367,15 +367,13 @@ else:
             )
         )
     with right:
-        st.altair_chart(
-            charts.training_curves(
-                curves,
-                y="score",
-                y_title=f"{score_name} (batch)",
-                diverged=diverged,
-                title=score_name.capitalize(),
-            ).configure_legend(columns=2, labelLimit=260),
-            width="stretch",
+        page.plot(
+            charts.training_panel,
+            curves,
+            y="score",
+            y_title=f"{score_name} (batch)",
+            diverged=diverged,
+            title=score_name.capitalize(),
         )
         goal = f"{target:.0%}" if task == "classification" else f"R² {target:g}"
         page.notice(
@@ -395,11 +393,12 @@ else:
     st.subheader("Gradient norm of every layer during training")
     grads = lesson.playground_grad_frame(runs)
     color_low, color_high = lesson.log_color_domain(grads["log10_norm"])
-    st.altair_chart(
-        charts.grad_norm_heatmap(
+    st.vega_lite_chart(  # small multiples keep their own width
+        spec=page.spec(
+            charts.grad_norm_heatmap,
             grads,
-            series_order=order,
-            layer_order=list(runs[0].history.layer_names),
+            series_order=tuple(order),
+            layer_order=tuple(runs[0].history.layer_names),
             columns=min(3, len(runs)),
             domain=(color_low, color_high),
         ),
@@ -501,15 +500,14 @@ if starts:
         start_x_title = (
             "Block (0 = input projection)" if config.network == "resmlp" else "Hidden layer"
         )
-    page.chart(
-        charts.per_layer_lines(
-            start_frame,
-            y=start_y,
-            y_title=start_y_title,
-            x_title=start_x_title,
-            title=start_title,
-            height=260,
-        )
+    page.plot(
+        charts.per_layer_lines,
+        start_frame,
+        y=start_y,
+        y_title=start_y_title,
+        x_title=start_x_title,
+        title=start_title,
+        height=260,
     )
     if config.network == "rnn":
         first_step = start_frame[start_frame["layer"] == 1].set_index("series")["grad_rel"]

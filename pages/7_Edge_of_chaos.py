@@ -105,31 +105,29 @@ points = pd.DataFrame(
     }
 )
 left, right = st.columns([3, 2])
-left.altair_chart(
-    charts.phase_diagram(
+with left:
+    page.plot(
+        charts.phase_diagram,
         grid,
         critical,
         points,
         value_title="log₁₀ χ₁",
         title=f"Phase diagram, {mlp.activation}: blue = ordered, red = chaotic, line = χ₁ = 1",
-    ),
-    width="stretch",
-)
+    )
 crit_here = regime.edge_sigma_w2 if regime.edge_sigma_w2 is not None else math.nan
 with left:
     page.notice(lesson.edge_claim(regime, mlp.init_label, pinned=pinned, init=mlp.init).text)
 curve = lesson.depth_scale_curve(mlp.activation, sb2, sw2_max)
-right.altair_chart(
-    charts.trainable_depth_chart(
+with right:
+    page.plot(
+        charts.trainable_depth_chart,
         curve,
         depth=mlp.depth,
         sw2=sw2,
         sw2_max=sw2_max,
         critical_sw2=crit_here if math.isfinite(crit_here) else None,
         title=f"Trainable depth at σ_b² = {sb2:g}",
-    ),
-    width="stretch",
-)
+    )
 with right:
     depth_text = {
         "undefined": "undefined at your σ_w² (no fixed point: the variance keeps growing)",
@@ -160,7 +158,8 @@ with st.spinner("Probing the network…"):
 measured = frame[frame["series"] == "measured (probe)"]
 predicted = frame[frame["series"] == "theory (mean field)"]
 left, right = st.columns(2)
-q_chart = charts.per_layer_lines(
+q_chart = page.spec(
+    charts.per_layer_lines,
     frame,
     y="q",
     y_title="q^l = variance of pre-activations",
@@ -168,7 +167,7 @@ q_chart = charts.per_layer_lines(
     dashed_series=["theory (mean field)"],
 )
 with left:
-    st.altair_chart(q_chart, width="stretch")
+    page.chart(q_chart)
     page.notice(
         lesson.probe_q_claim(
             mlp.init,
@@ -179,15 +178,13 @@ with left:
         ).text
     )
 with right:
-    st.altair_chart(
-        charts.per_layer_lines(
-            frame,
-            y="grad_rel",
-            y_title="std of dL/dz, relative to the last layer",
-            title="Gradients back from the top (dashed = theory)",
-            dashed_series=["theory (mean field)"],
-        ),
-        width="stretch",
+    page.plot(
+        charts.per_layer_lines,
+        frame,
+        y="grad_rel",
+        y_title="std of dL/dz, relative to the last layer",
+        title="Gradients back from the top (dashed = theory)",
+        dashed_series=["theory (mean field)"],
     )
     page.notice(
         lesson.gradient_claim(

@@ -117,13 +117,11 @@ page.notice(
 
 ratio = fan_out / fan_in
 sweep = lesson.sigma_vs_fan_frame(ratio, config.init, config.init_params)
-st.altair_chart(
-    charts.sigma_vs_fan(
-        sweep,
-        highlight=config.init_label,
-        title=f"σ of the main schemes for dense layers with fan_out / fan_in = {ratio:.3g}",
-    ),
-    width="stretch",
+page.plot(
+    charts.sigma_vs_fan,
+    sweep,
+    highlight=config.init_label,
+    title=f"σ of the main schemes for dense layers with fan_out / fan_in = {ratio:.3g}",
 )
 big = sweep[sweep["fan_in"] == sweep["fan_in"].max()].set_index("series")["std"]
 small = sweep[sweep["fan_in"] == 64].set_index("series")["std"]

@@ -169,7 +169,10 @@ def test_activation_contrast_physics(contrast):
     # finite-width tolerance as in test_experiments (3 SE of the mean log-factor < 10 %)
     assert c.loc["relu", "growth"] == pytest.approx(math.sqrt(32), rel=0.1)
     assert c.loc["linear", "growth"] == pytest.approx(8.0, rel=0.1)
-    assert c.loc["relu", "grad_ratio"] > 1e3  # the gradient explodes on its way back
+    # The gradient explodes on its way back: x sqrt(n/2) = sqrt(32) per layer over the 4 gaps
+    # of a 5-layer net, 32**2 = 1024 in expectation (the same 10 % per-layer tolerance as the
+    # growth above compounds to about 40 % over 4 layers).
+    assert c.loc["relu", "grad_ratio"] == pytest.approx(32.0**2, rel=0.4)
     assert c.loc["linear", "act_std"] > c.loc["relu", "act_std"] > c.loc["tanh", "act_std"]
 
 

@@ -1,0 +1,80 @@
+"""Charts built once per distinct arguments and shared by every session.
+
+A page rerun used to spend about 40 % of its time in Altair: building the chart objects,
+validating them against the Vega-Lite schema and serializing their data, on every rerun of
+every session. :func:`spec` does that once per distinct (chart function, arguments) and keeps
+the result, ready for ``st.vega_lite_chart``, in a cache shared across sessions::
+
+    page.chart(spec(charts.per_layer_lines, frame, y="act_std", ...))
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import altair as alt
+import streamlit as st
+from streamlit.elements import vega_charts
+
+
+class ChartSpec(dict):
+    """A Vega-Lite spec as Streamlit draws it (data as Arrow bytes in ``datasets``).
+
+    ``build`` rebuilds the Altair chart it came from, for exports that render it offline
+    (only when a download is clicked).
+    """
+
+    build: Callable[[], alt.TopLevelMixin]
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _cached_spec(
+    name: str,
+    _builder: Callable[..., alt.TopLevelMixin],
+    args: tuple[Any, ...],
+    kwargs: tuple[tuple[str, Any], ...],
+) -> dict[str, Any]:
+    """Build a chart and convert it as ``st.altair_chart`` does; cached across sessions.
+
+    ``name`` (the builder's module and qualified name) stands for ``_builder`` in the cache key.
+    Streamlit returns a copy on every call, so drawing it (which moves the datasets out of the
+    spec) never touches the cached value.
+    """
+    del name  # part of the cache key only
+    figure = _builder(*args, **dict(kwargs))
+    # Streamlit's own conversion (Streamlit is pinned; tests/explorer/test_chartspec.py checks
+    # that the result equals what st.altair_chart sends): schema validation and Arrow
+    # serialization happen here once per chart instead of on every rerun of every session.
+    return vega_charts._convert_altair_to_vega_lite_spec(figure)  # noqa: SLF001
+
+
+def spec(builder: Callable[..., alt.TopLevelMixin], /, *args: Any, **kwargs: Any) -> ChartSpec:
+    """``builder(*args, **kwargs)`` as a drawable spec, built once per distinct arguments.
+
+    Parameters
+    ----------
+    builder : callable
+        A module-level chart function (e.g. ``charts.per_layer_lines``) returning an Altair
+        chart. Its arguments must be hashable by ``st.cache_data`` (frames, numbers, strings,
+        tuples, lists) and must determine the chart.
+    *args, **kwargs
+        Passed to ``builder``.
+
+    Returns
+    -------
+    ChartSpec
+        For ``st.vega_lite_chart(spec=...)``; its ``build()`` returns the Altair chart.
+
+    Raises
+    ------
+    ValueError
+        For a lambda or a closure, whose name does not identify what it draws.
+    """
+    name = f"{builder.__module__}.{builder.__qualname__}"
+    if "<" in name:
+        raise ValueError(f"spec() needs a module-level chart function, not {name}")
+    result = ChartSpec(_cached_spec(name, builder, args, tuple(sorted(kwargs.items()))))
+    result.build = functools.partial(builder, *args, **kwargs)
+    return result

@@ -1,0 +1,66 @@
+"""explorer.chartspec: charts built once, drawn from a shared cache, identical to st.altair_chart."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from streamlit.elements import vega_charts
+
+from explorer import charts, chartspec
+
+
+def _frame(scale: float = 1.0) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "series": ["a"] * 3 + ["b"] * 3,
+            "layer": [1, 2, 3] * 2,
+            "act_std": [scale * v for v in (1.0, 0.5, 0.25, 1.0, 1.0, 1.0)],
+        }
+    )
+
+
+def test_spec_is_what_st_altair_chart_sends():
+    kwargs = {"y": "act_std", "y_title": "std", "x_title": "Layer", "title": "t"}
+    got = chartspec.spec(charts.per_layer_lines, _frame(), **kwargs)
+    expected = vega_charts._convert_altair_to_vega_lite_spec(  # noqa: SLF001
+        charts.per_layer_lines(_frame(), **kwargs)
+    )
+    assert dict(got) == expected
+    assert got["datasets"] and all(isinstance(v, bytes) for v in got["datasets"].values())
+
+
+def test_build_rebuilds_the_altair_chart():
+    kwargs = {"y": "act_std", "y_title": "std", "x_title": "Layer", "title": "t"}
+    got = chartspec.spec(charts.per_layer_lines, _frame(), **kwargs)
+    assert got.build().to_dict() == charts.per_layer_lines(_frame(), **kwargs).to_dict()
+
+
+def test_each_call_gets_its_own_copy():
+    kwargs = {"y": "act_std", "y_title": "std", "x_title": "Layer", "title": "t"}
+    first = chartspec.spec(charts.per_layer_lines, _frame(), **kwargs)
+    first.pop("datasets")  # st.vega_lite_chart moves the datasets out of the spec it draws
+    second = chartspec.spec(charts.per_layer_lines, _frame(), **kwargs)
+    assert "datasets" in second
+
+
+def test_different_arguments_give_different_charts():
+    kwargs = {"y": "act_std", "y_title": "std", "x_title": "Layer", "title": "t"}
+    one = chartspec.spec(charts.per_layer_lines, _frame(1.0), **kwargs)
+    two = chartspec.spec(charts.per_layer_lines, _frame(2.0), **kwargs)
+    titled = chartspec.spec(charts.per_layer_lines, _frame(1.0), **{**kwargs, "title": "u"})
+    assert one["datasets"] != two["datasets"]
+    assert dict(one) != dict(titled)
+
+
+def test_closures_are_refused():
+    with pytest.raises(ValueError, match="module-level"):
+        chartspec.spec(lambda: charts.per_layer_lines(_frame(), y="act_std", y_title="s"))
+
+
+def test_export_renders_a_cached_chart_like_the_altair_one():
+    from explorer import export
+
+    kwargs = {"y": "act_std", "y_title": "std", "x_title": "Layer", "title": "t"}
+    cached = chartspec.spec(charts.per_layer_lines, _frame(), **kwargs)
+    direct = charts.per_layer_lines(_frame(), **kwargs)
+    assert export.chart_image(cached, "svg") == export.chart_image(direct, "svg")
