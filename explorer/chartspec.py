@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from contextlib import nullcontext
 from typing import Any
 
 import altair as alt
@@ -43,11 +44,27 @@ def _cached_spec(
     spec) never touches the cached value.
     """
     del name  # part of the cache key only
-    figure = _builder(*args, **dict(kwargs))
-    # Streamlit's own conversion (Streamlit is pinned; tests/explorer/test_chartspec.py checks
-    # that the result equals what st.altair_chart sends): schema validation and Arrow
-    # serialization happen here once per chart instead of on every rerun of every session.
-    return vega_charts._convert_altair_to_vega_lite_spec(figure)  # noqa: SLF001
+    return _to_streamlit_spec(_builder(*args, **dict(kwargs)))
+
+
+def _to_streamlit_spec(figure: alt.TopLevelMixin) -> dict[str, Any]:
+    """Streamlit's Altair-to-Vega-Lite conversion (``st.altair_chart``), without validation.
+
+    The same steps as Streamlit 1.67's ``_convert_altair_to_vega_lite_spec`` (pinned in
+    requirements.txt; tests/explorer/test_chartspec.py checks that the results are equal),
+    except that Altair's JSON-schema validation is skipped: it is most of the cost of a new
+    chart, and the chart functions are validated by the tests instead.
+    """
+    datasets: dict[str, Any] = {}
+    alt.data_transformers.register("to_arrow_dataset", vega_charts._to_arrow_dataset)  # noqa: SLF001
+    # Altair's theme and data transformer are process-wide; Streamlit guards them with this
+    # lock, so conversions from concurrent sessions cannot see each other's settings.
+    with vega_charts._altair_globals_lock:  # noqa: SLF001
+        theme = alt.theme.enable("none") if alt.theme.active == "default" else nullcontext()
+        with theme, alt.data_transformers.enable("to_arrow_dataset", datasets=datasets):
+            chart_dict = figure.to_dict(validate=False)
+    chart_dict["datasets"] = {**(chart_dict.get("datasets") or {}), **datasets}
+    return chart_dict
 
 
 def spec(builder: Callable[..., alt.TopLevelMixin], /, *args: Any, **kwargs: Any) -> ChartSpec:
