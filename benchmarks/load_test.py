@@ -18,8 +18,9 @@ the browser does:
    ``script_finished``.
 
 Every few seconds a student changes one control: the sidebar's random seed (number input), depth
-(slider) or activation (selectbox), sometimes presses "▶ Train" on the playground, and now and
-then opens another page. Per interaction the latency from sending the ``rerun_script`` BackMsg
+(slider) or activation (selectbox), or a page setting (page 3's learning rate or clip, page 4's
+k, page 7's sigma_b^2), sometimes presses "▶ Train" on the playground, and now and then opens
+another page. Per interaction the latency from sending the ``rerun_script`` BackMsg
 to ``script_finished`` is recorded; errors are exception elements in the deltas, connection
 errors, timeouts and unsuccessful ``script_finished`` statuses. The server's resident memory
 (process tree, from ``/proc``) is sampled every 0.25 s.
@@ -78,6 +79,9 @@ SEED_KEY = "ctl_seed"
 DEPTH_KEY = "ctl_depth"
 ACTIVATION_KEY = "ctl_activation"
 TRAIN_KEY = "pg6_train"
+#: Page settings (sliders) a student moves: page 3's learning rate and clip, page 4's k, page
+#: 7's sigma_b^2.
+PAGE_SETTING_KEYS = ("p3_lr", "p3_clip", "p4_k", "p7_sb2")
 PLAYGROUND = "Playground"
 MAX_ERROR_MESSAGES = 10
 RESULT_KEYS = ("students", "interactions", "p50_s", "p95_s", "max_s", "errors", "peak_rss_mb")
@@ -177,6 +181,19 @@ class RunResult:
     ok: bool
     error: str = ""
     widgets: dict[str, tuple[str, Any]] = field(default_factory=dict)  # key -> (kind, proto)
+
+
+def set_slider(state: WidgetState, proto: Any, rng: random.Random) -> None:
+    """Put a random value of a slider into ``state``.
+
+    A select_slider (``options`` set) sends the chosen option's label as a string array in
+    Streamlit 1.67; a numeric slider sends its value as a double array (a step from ``min``).
+    """
+    if proto.options:
+        state.string_array_value.data.append(rng.choice(list(proto.options)))
+        return
+    steps = max(round((proto.max - proto.min) / proto.step), 0) if proto.step else 0
+    state.double_array_value.data.append(float(proto.min + rng.randint(0, steps) * proto.step))
 
 
 def widget_key(widget_id: str) -> str:
@@ -317,6 +334,10 @@ class Student:
         """The next interaction: (action name, changed widget state or None for navigation)."""
         choices = ["seed", "depth", "activation"]
         weights = [3, 3, 2]
+        settings = [k for k in PAGE_SETTING_KEYS if k in self.widgets]
+        if settings:
+            choices.append("setting")
+            weights.append(2)
         if TRAIN_KEY in self.widgets and not self.widgets[TRAIN_KEY][1].disabled:
             choices.append("train")
             weights.append(3)
@@ -337,6 +358,10 @@ class Student:
             _, proto = self.widgets[ACTIVATION_KEY]
             state.id = proto.id
             state.string_value = self.rng.choice(list(proto.options))
+        elif action == "setting":
+            _, proto = self.widgets[self.rng.choice(settings)]
+            state.id = proto.id
+            set_slider(state, proto, self.rng)
         elif action == "train":
             state.id = self.widgets[TRAIN_KEY][1].id
             state.trigger_value = True
