@@ -1,4 +1,4 @@
-"""explorer.chartspec: charts built once, drawn from a shared cache, identical to st.altair_chart."""
+"""explorer.chartspec: charts built once, drawn from a shared cache, as st.altair_chart would."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ def test_spec_is_what_st_altair_chart_sends():
         charts.per_layer_lines(_frame(), **kwargs)
     )
     assert dict(got) == expected
-    assert got["datasets"] and all(isinstance(v, bytes) for v in got["datasets"].values())
+    assert got["datasets"]
+    assert all(isinstance(v, bytes) for v in got["datasets"].values())
 
 
 def test_build_rebuilds_the_altair_chart():
