@@ -5,8 +5,10 @@ grids), never raw samples. Magnitudes that span decades go on log axes. Values t
 cannot show (overflow to ``inf``, ``NaN``, exact zeros) are not dropped: :func:`mark_nonfinite`
 pins them to the edge of the plotted range and the charts draw them as labelled red marks.
 
-Colours are consistent across pages: one colour per initializer (:data:`INIT_COLORS`, used by
-:func:`series_scale`); other series get spare colours that stay distinct from those.
+Colours are consistent across pages and exports: a series' colour and marker are a fixed
+function of its name (:mod:`explorer.palette`, used by :func:`series_scale` and
+:func:`shape_scale`). Plot areas are at least :data:`MIN_PLOT_HEIGHT` pixels tall, legends sit
+below the plot, log axes label powers of ten only (:func:`log_axis`).
 """
 
 from __future__ import annotations
@@ -17,45 +19,35 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from core import initializers
+from explorer import palette
 
-#: One fixed colour per initializer, the same on every page. The schemes compared most often
-#: (Glorot, He, LeCun, small/large random, orthogonal) get the most distinct hues; a uniform
-#: variant is the lighter shade of its normal sibling. Red is kept for overflow marks.
-INIT_COLORS: dict[str, str] = {
-    "zeros": "#7f7f7f",
-    "constant": "#bcbd22",
-    "normal": "#8c564b",
-    "uniform": "#c49c94",
-    "small_random": "#9467bd",
-    "large_random": "#e7298a",
-    "lecun_normal": "#17becf",
-    "lecun_uniform": "#7fd3dd",
-    "glorot_normal": "#1f77b4",
-    "glorot_uniform": "#8fb9dd",
-    "he_normal": "#ff7f0e",
-    "he_uniform": "#ffbb78",
-    "variance_scaling": "#2ca02c",
-    "orthogonal": "#393b79",
-    "identity": "#843c39",
-    "delta_orthogonal": "#637939",
-    "torch_default": "#e377c2",
-}
-#: Colours for series that are not initializers (scales, activations, "theory"), chosen to
-#: stay distinguishable from the initializer colours above.
-_SPARE = (
-    "#222222", "#b15928", "#6a3d9a", "#e6ab02", "#1b9e77", "#a6cee3", "#fb9a99", "#cab2d6",
-    "#33a02c", "#fdbf6f", "#666666", "#b2df8a",
-)  # fmt: skip
-#: Two colours closer than this (Euclidean distance in RGB, 0-441) are hard to tell apart.
-_MIN_COLOR_DISTANCE = 90.0
-_STATUS_COLOR = "#d62728"
-CHART_HEIGHT = 320
+#: Plot-area height of a full chart (title, axes and legend come on top of it).
+CHART_HEIGHT = 300
+#: No plot area is shorter than this: the charts are read on a projector.
+MIN_PLOT_HEIGHT = 220
+_STATUS_COLOR = palette.STATUS_COLOR
+#: Legend below the plot (never a multi-row legend on top eating the plot), readable labels.
+_LEGEND = {"orient": "bottom", "labelLimit": 260, "labelFontSize": 12, "symbolSize": 90}
+#: A log axis labels powers of ten only, "1e-3" style beyond 0.01 … 100.
+LOG_LABELS = (
+    "abs(log(datum.value) / LN10 - round(log(datum.value) / LN10)) > 1e-6 ? '' : "
+    "abs(round(log(datum.value) / LN10)) <= 2 ? format(datum.value, '~g') : "
+    "'1e' + round(log(datum.value) / LN10)"
+)
+#: Re-exported from :mod:`explorer.palette` (one palette for every chart and export).
+INIT_COLORS = palette.INIT_COLORS
+init_colors = palette.init_colors
 
 
-def init_colors() -> dict[str, str]:
-    """One fixed colour per initializer label, in registry order (same on every page)."""
-    return {spec.label: INIT_COLORS[name] for name, spec in initializers.REGISTRY.items()}
+def log_axis(title: str | None = None, **kwargs: object) -> alt.Axis:
+    """An axis for a base-10 log scale: labels at powers of ten only ("1e-3", "0.01", "100")."""
+    return alt.Axis(title=title, labelExpr=LOG_LABELS, **kwargs)
+
+
+def legend(columns: int | None = None, **kwargs: object) -> alt.Legend:
+    """A legend below the plot; ``columns`` wraps it (default: as many as fit)."""
+    extra = {"columns": columns} if columns else {}
+    return alt.Legend(**{**_LEGEND, **extra, **kwargs})
 
 
 def _rgb(color: str) -> tuple[int, int, int]:
@@ -77,29 +69,31 @@ def _distance_to(color: str, others: Sequence[str]) -> float:
 def _finish(
     chart: alt.TopLevelMixin, title: str | None, height: int | None = None
 ) -> alt.TopLevelMixin:
-    """Set a chart's height (when given) and title (when there is one)."""
+    """Set a chart's plot height (at least :data:`MIN_PLOT_HEIGHT`) and title.
+
+    ``height`` is the plot area: the chart fits the page's width and grows downwards for its
+    title, axes and legend (autosize ``fit-x``), so a legend never squeezes the plot.
+    """
+    chart = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
     if height is not None:
-        chart = chart.properties(height=height)
+        chart = chart.properties(height=max(int(height), MIN_PLOT_HEIGHT))
     return chart.properties(title=title) if title else chart
 
 
 def series_scale(series: Sequence[str]) -> alt.Scale:
-    """A colour scale for the given series names.
+    """The colour scale of the given series.
 
-    Initializer labels keep their fixed colour; any other series name (a scale such as
-    "σ = 0.01", an activation) gets palette colours in order of appearance.
+    Each name keeps its fixed colour (:func:`explorer.palette.color_of`), whatever else the
+    chart draws.
     """
-    fixed = init_colors()
-    domain = list(dict.fromkeys(series))
-    colors = [fixed.get(name) for name in domain]
-    for i in range(len(domain)):
-        if colors[i] is None:  # the first spare far from every colour already in the chart
-            used = [c for c in colors if c is not None]
-            far = [
-                c for c in _SPARE if c not in used and _distance_to(c, used) >= _MIN_COLOR_DISTANCE
-            ]
-            colors[i] = far[0] if far else next((c for c in _SPARE if c not in used), "#555555")
+    domain, colors = palette.colors_for(series)
     return alt.Scale(domain=domain, range=colors)
+
+
+def shape_scale(series: Sequence[str]) -> alt.Scale:
+    """The marker scale of the given series (:func:`explorer.palette.shape_of`)."""
+    domain = list(dict.fromkeys(series))
+    return alt.Scale(domain=domain, range=[palette.shape_of(name) for name in domain])
 
 
 def mark_nonfinite(frame: pd.DataFrame, column: str, *, log: bool) -> pd.DataFrame:
@@ -157,6 +151,39 @@ def mark_nonfinite(frame: pd.DataFrame, column: str, *, log: bool) -> pd.DataFra
     return out
 
 
+def _legend_columns(names: Sequence[str], width: int = 430) -> int:
+    """Legend columns that fit ``width`` pixels (a half-page column on a 1400 px screen)."""
+    if not names:
+        return 1
+    per_entry = 7 * max(len(str(n)) for n in names) + 34
+    return max(1, min(len(names), width // per_entry))
+
+
+def series_encodings(
+    names: Sequence[str],
+    series: str = "series",
+    *,
+    dashed: Sequence[str] = (),
+    columns: int | None = None,
+) -> tuple[alt.Color, alt.Shape]:
+    """Colour and marker encodings of ``series`` with one legend below the plot.
+
+    Colours and markers are fixed functions of the names (:mod:`explorer.palette`); dashed
+    (theory) series show a line in the legend.
+    """
+    domain = list(dict.fromkeys(names))
+    cols = columns or _legend_columns(domain)
+    color = alt.Color(f"{series}:N", title=None, scale=series_scale(domain), legend=legend(cols))
+    shapes = ["stroke" if n in dashed else palette.shape_of(n) for n in domain]
+    shape = alt.Shape(
+        f"{series}:N",
+        title=None,
+        scale=alt.Scale(domain=domain, range=shapes),
+        legend=legend(cols),
+    )
+    return color, shape
+
+
 def per_layer_lines(
     frame: pd.DataFrame,
     *,
@@ -169,8 +196,12 @@ def per_layer_lines(
     title: str | None = None,
     height: int = CHART_HEIGHT,
     dashed_series: Sequence[str] = (),
+    legend_columns: int | None = None,
 ) -> alt.Chart:
     """Lines of one per-layer quantity, one line per series, with non-finite values marked.
+
+    Every measured series has its own hollow marker, so lines that lie on top of each other
+    stay visible; theory series are dashed, without markers, and drawn under the data.
 
     Parameters
     ----------
@@ -181,28 +212,48 @@ def per_layer_lines(
     log : bool
         Log y axis (default): the right choice when values shrink or grow geometrically.
     dashed_series : sequence of str
-        Series drawn dashed (e.g. theory predictions next to measurements).
+        Series drawn dashed (e.g. theory predictions next to measurements). Names that say
+        "theory" (:func:`explorer.palette.is_theory`) are dashed anyway.
+    legend_columns : int, optional
+        Columns of the legend (default: as many as fit a half-page column).
     """
     data = mark_nonfinite(frame, y, log=log)
-    data["dashed"] = data[series].isin(list(dashed_series))
-    scale = series_scale(data[series].tolist())
+    names = list(dict.fromkeys(data[series]))
+    dashed = [n for n in names if n in set(dashed_series) or palette.is_theory(n)]
+    data["dashed"] = data[series].isin(dashed)
+    color, shape = series_encodings(names, series, dashed=dashed, columns=legend_columns)
     y_scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+    y_enc = alt.Y(
+        "plot_value:Q",
+        title=y_title,
+        scale=y_scale,
+        axis=log_axis(y_title) if log else alt.Axis(title=y_title),
+    )
+    tooltip = [
+        alt.Tooltip(f"{series}:N", title="series"),
+        alt.Tooltip(f"{x}:Q", title=x_title),
+        alt.Tooltip("shown:N", title=y_title),
+    ]
     base = alt.Chart(data).encode(
-        x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(tickMinStep=1)),
-        color=alt.Color(f"{series}:N", title=None, scale=scale, legend=alt.Legend(orient="top")),
-        tooltip=[
-            alt.Tooltip(f"{series}:N", title="series"),
-            alt.Tooltip(f"{x}:Q", title=x_title),
-            alt.Tooltip("shown:N", title=y_title),
-        ],
+        x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(tickMinStep=1)), tooltip=tooltip
+    )
+    ok = "datum.status == 'ok'"
+    # Theory: a wide, pale dashed band under the data, so a measured line lying exactly on
+    # its prediction leaves the prediction visible on both sides.
+    theory = (
+        base.transform_filter(f"{ok} && datum.dashed")
+        .mark_line(strokeDash=[10, 5], strokeWidth=7, opacity=0.45)
+        .encode(y=y_enc, color=color)
     )
     lines = (
-        base.transform_filter(alt.datum.status == "ok")
-        .mark_line(point=alt.OverlayMarkDef(size=25))
-        .encode(
-            y=alt.Y("plot_value:Q", title=y_title, scale=y_scale),
-            strokeDash=alt.condition(alt.datum.dashed, alt.value([6, 4]), alt.value([1, 0])),
-        )
+        base.transform_filter(f"{ok} && !datum.dashed")
+        .mark_line(strokeWidth=2)
+        .encode(y=y_enc, color=color)
+    )
+    points = (
+        base.transform_filter(f"{ok} && !datum.dashed")
+        .mark_point(filled=False, size=55, strokeWidth=1.8, opacity=1)
+        .encode(y=y_enc, color=color, shape=shape)
     )
     bad = (
         base.transform_filter(alt.datum.status != "ok")
@@ -211,10 +262,30 @@ def per_layer_lines(
     )
     bad_text = (
         base.transform_filter(alt.datum.status != "ok")
-        .mark_text(dy=-10, fontSize=10, color=_STATUS_COLOR)
+        .mark_text(dy=-10, fontSize=11, color=_STATUS_COLOR)
         .encode(y=alt.Y("plot_value:Q", scale=y_scale), text="status:N")
     )
-    return _finish(alt.layer(lines, bad, bad_text), title, height)
+    return _finish(alt.layer(theory, lines, points, bad, bad_text), title, height)
+
+
+def shared_heatmap_scales(frames: Sequence[pd.DataFrame]) -> tuple[tuple[float, float], float]:
+    """One x range and one colour top for heatmaps drawn side by side (:func:`layer_heatmap`).
+
+    Returns
+    -------
+    x_domain : (float, float)
+        From the smallest ``bin_start`` to the largest ``bin_end`` holding any units.
+    color_max : float
+        The largest ``fraction`` in any of the frames.
+    """
+    used = [f[f["fraction"] > 0] for f in frames]
+    used = [f for f in used if len(f)] or [f for f in frames if len(f)]
+    if not used:
+        return (0.0, 1.0), 1.0
+    low = min(float(f["bin_start"].min()) for f in used)
+    high = max(float(f["bin_end"].max()) for f in used)
+    top = max(float(f["fraction"].max()) for f in used)
+    return (low, high if high > low else low + 1.0), (top if top > 0 else 1.0)
 
 
 def layer_heatmap(
@@ -225,8 +296,13 @@ def layer_heatmap(
     title: str | None = None,
     height: int = CHART_HEIGHT,
     log_color: bool = False,
+    x_domain: tuple[float, float] | None = None,
+    color_max: float | None = None,
 ) -> alt.Chart:
     """A layer x value heatmap of pre-binned histograms (``y_title`` "Time step" for an RNN).
+
+    Two heatmaps drawn side by side must be comparable: pass both the same ``x_domain`` and
+    ``color_max`` (:func:`shared_heatmap_scales`).
 
     Parameters
     ----------
@@ -239,17 +315,32 @@ def layer_heatmap(
         Colour on a log scale (sparse tails visible).
     """
     data = frame[frame["fraction"] > 0]
+    color_domain = {} if color_max is None else {"domain": [0, color_max]}
+    if log_color and color_max is not None:
+        color_domain = {"domain": [max(color_max * 1e-4, 1e-6), color_max]}
     color_scale = (
-        alt.Scale(type="log", scheme="viridis") if log_color else alt.Scale(scheme="viridis")
+        alt.Scale(type="log", scheme="viridis", **color_domain)
+        if log_color
+        else alt.Scale(scheme="viridis", **color_domain)
+    )
+    x_scale = (
+        alt.Scale(domain=list(x_domain), nice=False, zero=False)
+        if x_domain is not None
+        else alt.Scale(zero=False)
     )
     chart = (
         alt.Chart(data)
         .mark_rect()
         .encode(
-            x=alt.X("bin_start:Q", title=x_title),
+            x=alt.X("bin_start:Q", title=x_title, scale=x_scale),
             x2="bin_end:Q",
             y=alt.Y("layer:O", title=y_title, sort="ascending"),
-            color=alt.Color("fraction:Q", title="share of units", scale=color_scale),
+            color=alt.Color(
+                "fraction:Q",
+                title="share of units",
+                scale=color_scale,
+                legend=alt.Legend(format=".0%", gradientLength=180),
+            ),
             tooltip=[
                 alt.Tooltip("layer:O", title="layer"),
                 alt.Tooltip("bin_start:Q", title="from", format=".3g"),
@@ -259,6 +350,22 @@ def layer_heatmap(
         )
     )
     return _finish(chart, title, height)
+
+
+def _sane_top(data: pd.DataFrame, series: str, *, log: bool) -> float | None:
+    """Top of the y range a training chart shows: a blow-up past it is a break, not a scale.
+
+    100× (log) or 3× (linear) the largest value any run starts from; ``None`` when no run has
+    a finite positive start.
+    """
+    ok = data[data["status"] == "ok"]
+    if ok.empty:
+        return None
+    first = ok.sort_values("step").groupby(series, sort=False)["plot_value"].first()
+    top = float(first.max())
+    if not np.isfinite(top) or top <= 0:
+        return None
+    return top * (100.0 if log else 3.0)
 
 
 def training_curves(
@@ -271,8 +378,13 @@ def training_curves(
     title: str | None = None,
     height: int = CHART_HEIGHT,
     diverged: pd.DataFrame | None = None,
+    legend_columns: int | None = None,
 ) -> alt.Chart:
     """Loss or accuracy against the training step, one line per series.
+
+    A run that blows up does not stretch the axis: values above a sane top (:func:`_sane_top`)
+    leave the line (a break) and show as red ▲ marks at the top edge, and a run that turned
+    non-finite gets a labelled marker "diverged at step N".
 
     Parameters
     ----------
@@ -280,22 +392,30 @@ def training_curves(
         Columns ``step``, ``y`` and ``series`` (already thinned to at most a few hundred rows
         per series).
     diverged : DataFrame, optional
-        Columns ``step`` and ``series``: where a run turned non-finite; drawn as a red rule
-        with a label so a stopped line is explained.
+        Columns ``step`` and ``series``: where a run turned non-finite; drawn as a dashed rule
+        with a marker and the label "diverged at step N".
+    legend_columns : int, optional
+        Columns of the legend (default: as many as fit).
     """
     data = mark_nonfinite(frame, y, log=log)
-    scale = series_scale(data[series].tolist())
+    top = _sane_top(data, series, log=log)
+    if top is not None:
+        above = (data["status"] == "ok") & (data["plot_value"] > top)
+        data.loc[above, "status"] = "off scale"
+        data.loc[above, "plot_value"] = top
+    names = list(dict.fromkeys(data[series]))
+    color, _ = series_encodings(names, series, columns=legend_columns)
     y_scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+    y_axis = log_axis(y_title) if log else alt.Axis(title=y_title)
+    x = alt.X("step:Q", title="Training step")
     lines = (
         alt.Chart(data)
         .transform_filter(alt.datum.status == "ok")
-        .mark_line()
+        .mark_line(strokeWidth=2)
         .encode(
-            x=alt.X("step:Q", title="Training step"),
-            y=alt.Y("plot_value:Q", title=y_title, scale=y_scale),
-            color=alt.Color(
-                f"{series}:N", title=None, scale=scale, legend=alt.Legend(orient="top")
-            ),
+            x=x,
+            y=alt.Y("plot_value:Q", title=y_title, scale=y_scale, axis=y_axis),
+            color=color,
             tooltip=[
                 alt.Tooltip(f"{series}:N"),
                 alt.Tooltip("step:Q"),
@@ -304,22 +424,70 @@ def training_curves(
         )
     )
     layers = [lines]
+    if (data["status"] == "off scale").any():
+        layers.append(
+            alt.Chart(data)
+            .transform_filter(alt.datum.status == "off scale")
+            .mark_point(shape="triangle-up", size=50, filled=True, color=_STATUS_COLOR)
+            .encode(
+                x=x,
+                y=alt.Y("plot_value:Q", scale=y_scale),
+                tooltip=[
+                    alt.Tooltip(f"{series}:N"),
+                    alt.Tooltip("step:Q"),
+                    alt.Tooltip("shown:N", title=f"{y_title} (off the chart)"),
+                ],
+            )
+        )
     if diverged is not None and len(diverged):
+        marks = diverged.assign(
+            label=[f"{name}: diverged at step {int(step)}" for name, step in
+                   zip(diverged[series], diverged["step"], strict=True)],
+            ypix=[4 + 16 * i for i in range(len(diverged))],
+        )  # fmt: skip
         rules = (
-            alt.Chart(diverged)
-            .mark_rule(color=_STATUS_COLOR, strokeDash=[4, 3])
+            alt.Chart(marks)
+            .mark_rule(strokeDash=[4, 3], strokeWidth=1.5)
             .encode(
                 x="step:Q",
+                color=color,
                 tooltip=[alt.Tooltip(f"{series}:N"), alt.Tooltip("step:Q", title="diverged at")],
             )
         )
-        labels = (
-            alt.Chart(diverged)
-            .mark_text(color=_STATUS_COLOR, align="left", dx=4, dy=8, baseline="top", fontSize=11)
-            .encode(x="step:Q", y=alt.value(0), text=alt.value("diverged (NaN/∞)"))
+        dots = (
+            alt.Chart(marks)
+            .mark_point(shape="cross", size=110, filled=True, color=_STATUS_COLOR)
+            .encode(x="step:Q", y=alt.Y("ypix:Q", scale=None))
         )
-        layers += [rules, labels]
+        # Labels read to the right of early breaks and to the left of late ones.
+        late = marks["step"] > 0.6 * float(data["step"].max() or 1)
+        labels = [
+            alt.Chart(part)
+            .mark_text(
+                color=_STATUS_COLOR,
+                align=align,
+                dx=dx,
+                baseline="middle",
+                fontSize=12,
+                fontWeight="bold",
+            )
+            .encode(x="step:Q", y=alt.Y("ypix:Q", scale=None), text="label:N")
+            for part, align, dx in ((marks[~late], "left", 9), (marks[late], "right", -9))
+            if len(part)
+        ]
+        layers += [rules, dots, *labels]
     return _finish(alt.layer(*layers), title, height)
+
+
+def weight_limit(*weights: np.ndarray, max_cells: int = 48) -> float:
+    """The largest finite |w| of the drawn blocks of ``weights`` (1 when there is none)."""
+    top = 0.0
+    for w in weights:
+        block = np.abs(np.asarray(w, dtype=float)[:max_cells, :max_cells])
+        finite = block[np.isfinite(block)]
+        if finite.size:
+            top = max(top, float(finite.max()))
+    return top if top > 0 else 1.0
 
 
 def weight_heatmap(
@@ -328,8 +496,12 @@ def weight_heatmap(
     title: str | None = None,
     max_cells: int = 48,
     height: int = CHART_HEIGHT,
+    limit: float | None = None,
 ) -> alt.Chart:
     """A neurons x inputs heatmap of one weight matrix (at most ``max_cells`` per side).
+
+    ``limit`` fixes the colour range to ±limit (:func:`weight_limit` of the matrices compared),
+    so heatmaps side by side share one colour scale; default: this matrix's largest |w|.
 
     Parameters
     ----------
@@ -340,8 +512,8 @@ def weight_heatmap(
     block = np.asarray(weights, dtype=float)[:max_cells, :max_cells]
     rows, cols = np.indices(block.shape)
     frame = pd.DataFrame({"input": rows.ravel(), "neuron": cols.ravel(), "weight": block.ravel()})
-    finite = np.abs(block[np.isfinite(block)])
-    limit = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    if limit is None or not limit > 0:
+        limit = weight_limit(block, max_cells=max_cells)
     chart = (
         alt.Chart(frame)
         .mark_rect()
@@ -449,7 +621,10 @@ def spectrum(
             x=alt.X("log10_sv:Q", title="log10 singular value of the input-output Jacobian"),
             y=alt.Y("density:Q", title="share of singular values", stack=None),
             color=alt.Color(
-                f"{series}:N", title=None, scale=scale, legend=alt.Legend(orient="top")
+                f"{series}:N",
+                title=None,
+                scale=scale,
+                legend=legend(_legend_columns(scale.domain)),
             ),
             tooltip=[
                 alt.Tooltip(f"{series}:N"),
@@ -558,7 +733,10 @@ def bars_by_layer(
                 axis=alt.Axis(format="%") if percent else alt.Axis(),
             ),
             color=alt.Color(
-                f"{series}:N", title=None, scale=scale, legend=alt.Legend(orient="top")
+                f"{series}:N",
+                title=None,
+                scale=scale,
+                legend=legend(_legend_columns(scale.domain)),
             ),
             tooltip=[
                 alt.Tooltip(f"{series}:N"),
@@ -599,12 +777,17 @@ def sigma_vs_fan(
             x=alt.X(
                 "fan_in:Q", title="fan_in (inputs per unit)", scale=alt.Scale(type="log", base=2)
             ),
-            y=alt.Y("std:Q", title="σ of the weights", scale=alt.Scale(type="log")),
+            y=alt.Y(
+                "std:Q",
+                title="σ of the weights",
+                scale=alt.Scale(type="log"),
+                axis=log_axis("σ of the weights"),
+            ),
             color=alt.Color(
                 f"{series}:N",
                 title=None,
                 scale=scale,
-                legend=alt.Legend(orient="right", labelLimit=220),
+                legend=alt.Legend(orient="right", labelLimit=260, labelFontSize=12),
             ),
             strokeWidth=alt.condition(alt.datum.mine, alt.value(4), alt.value(1.6)),
             tooltip=[
@@ -837,7 +1020,7 @@ def with_y_domain(chart: alt.LayerChart, low: float, high: float, *, log: bool) 
         .encode(y=alt.Y("plot_value:Q", scale=scale))
     )
     # alt.layer hoists data shared by all layers to the parent chart: carry it over.
-    kept = {k: getattr(chart, k) for k in ("data", "height", "width", "title")}
+    kept = {k: getattr(chart, k) for k in ("data", "height", "width", "title", "autosize")}
     return alt.layer(*chart.layer, edge).properties(
         **{k: v for k, v in kept.items() if v is not alt.Undefined}
     )
@@ -869,16 +1052,27 @@ def growth_sweep(
     """
     data = mark_nonfinite(frame, "factor", log=True)
     directions = list(dict.fromkeys(data["direction"]))
+    # Forward and backward can coincide (ReLU, square layers): distinct markers and dashes
+    # keep both visible; the theory lines are drawn under the measured points.
     color = alt.Color(
+        "direction:N", title=None, scale=series_scale(directions), legend=legend(len(directions))
+    )
+    shape = alt.Shape(
         "direction:N",
         title=None,
         scale=alt.Scale(
-            domain=directions, range=["#4c78a8", "#e45756", "#54a24b"][: len(directions)]
+            domain=directions, range=["circle", "square", "triangle-up"][: len(directions)]
         ),
-        legend=alt.Legend(orient="top"),
+        legend=legend(len(directions)),
+    )
+    dash = alt.StrokeDash(
+        "direction:N",
+        scale=alt.Scale(domain=directions, range=[[6, 4], [2, 3], [8, 2, 2, 2]][: len(directions)]),
+        legend=None,
     )
     x = alt.X("k:Q", title=x_title, scale=alt.Scale(type="log", nice=False))
     y_scale = alt.Scale(type="log")
+    y_axis = log_axis(y_title)
     tooltip = [
         alt.Tooltip("direction:N", title="quantity"),
         alt.Tooltip("source:N"),
@@ -888,16 +1082,22 @@ def growth_sweep(
     ok = data[data["status"] == "ok"]
     theory = (
         alt.Chart(ok[ok["source"] == "theory"])
-        .mark_line(strokeDash=[6, 4], strokeWidth=2)
-        .encode(x=x, y=alt.Y("plot_value:Q", title=y_title, scale=y_scale), color=color)
+        .mark_line(strokeWidth=2, opacity=0.8)
+        .encode(
+            x=x,
+            y=alt.Y("plot_value:Q", title=y_title, scale=y_scale, axis=y_axis),
+            color=color,
+            strokeDash=dash,
+        )
     )
     measured = (
         alt.Chart(ok[ok["source"] == "measured"])
-        .mark_point(filled=True, size=55)
+        .mark_point(filled=False, size=70, strokeWidth=2)
         .encode(
             x=x,
-            y=alt.Y("plot_value:Q", title=y_title, scale=y_scale),
+            y=alt.Y("plot_value:Q", title=y_title, scale=y_scale, axis=y_axis),
             color=color,
+            shape=shape,
             tooltip=tooltip,
         )
     )
@@ -971,7 +1171,12 @@ def trainable_depth_chart(
                 title="σ_w² (weight variance × fan-in)",
                 scale=alt.Scale(domain=[0, sw2_max], nice=False),
             ),
-            y=alt.Y("trainable_depth:Q", title="trainable depth ≈ 6 ξ_c (layers)", scale=y_scale),
+            y=alt.Y(
+                "trainable_depth:Q",
+                title="trainable depth ≈ 6 ξ_c (layers)",
+                scale=y_scale,
+                axis=log_axis("trainable depth ≈ 6 ξ_c (layers)"),
+            ),
             tooltip=[
                 alt.Tooltip("sw2:Q", title="σ_w²", format=".3f"),
                 alt.Tooltip("xi_c:Q", title="ξ_c", format=".3g"),

@@ -113,20 +113,18 @@ def forward_backward_charts(
     tuple of alt.TopLevelMixin
         The forward chart and the backward chart.
     """
-    pair = []
-    for y, y_title, title in zip(("act_std", "grad_std"), y_titles, titles, strict=True):
-        figure = charts.per_layer_lines(
+    forward, backward = (
+        charts.per_layer_lines(
             frame,
             y=y,
             y_title=y_title,
             x_title=x_title,
             title=title,
             dashed_series=dashed_series,
+            legend_columns=legend_columns,
         )
-        pair.append(
-            figure if legend_columns is None else charts.with_legend_columns(figure, legend_columns)
-        )
-    forward, backward = pair
+        for y, y_title, title in zip(("act_std", "grad_std"), y_titles, titles, strict=True)
+    )
     return forward, backward
 
 

@@ -240,7 +240,7 @@ for col, run in zip(st.columns(3), result.runs, strict=True):
                 run.distinct,
                 width=width,
                 color=colors.get(experiments.initializer_label(run.init), "#4c78a8"),
-                height=170,
+                height=220,
             ),
             width="stretch",
         )
@@ -269,8 +269,12 @@ for col, when, attr in (
 ):
     with col:
         for run in (const, rand):
+            # Before and after share one colour scale, so the change is visible.
+            limit = charts.weight_limit(run.weights_start, run.weights_end)
             st.altair_chart(
-                charts.weight_heatmap(getattr(run, attr), title=f"{run.label}, {when}", height=180),
+                charts.weight_heatmap(
+                    getattr(run, attr), title=f"{run.label}, {when}", height=220, limit=limit
+                ),
                 width="stretch",
             )
 page.notice(

@@ -129,21 +129,23 @@ view = st.segmented_control(
     "decades they fall per layer.",
 )
 which = "act" if view == "activation value" else "act_log"
-h1, h2 = st.columns(2)
-for col, (label, init, params) in zip((h1, h2), (series[0], series[-1]), strict=True):
-    stats = experiments.quick_stats(
-        config.net,
-        init,
-        params,
-    )
+histograms = [
+    (label, experiments.hist_frame(experiments.quick_stats(config.net, init, params), which))
+    for label, init, params in (series[0], series[-1])
+]
+# One x range and one colour scale: the two heatmaps are compared side by side.
+x_domain, color_max = charts.shared_heatmap_scales([frame for _, frame in histograms])
+for col, (label, hist) in zip(st.columns(2), histograms, strict=True):
     with col:
         st.altair_chart(
             charts.layer_heatmap(
-                experiments.hist_frame(stats, which),
+                hist,
                 x_title="activation value" if which == "act" else "log10 |activation|",
                 y_title=unit.capitalize(),
                 title=label,
                 height=min(60 + 22 * config.depth, 420),
+                x_domain=x_domain,
+                color_max=color_max,
             ),
             width="stretch",
         )
