@@ -19,10 +19,38 @@ import pandas as pd
 import streamlit as st
 
 from core import initializers
-from explorer import charts, sidebar, state
+from explorer import charts, claims, sidebar, state
 
 #: Shown under every chart: what the learner should look at.
 NOTICE_PREFIX = "**What to notice:**"
+
+#: The tutorial the pages follow (DESIGN.md: ``seed/weight-initialization-tutorial.md``). It
+#: gives no author and no URL of its own, so it is named by its title and by the sources it lists.
+TUTORIAL_TITLE = "Why weight Initialization?"
+TUTORIAL_SOURCES: tuple[tuple[str, str], ...] = (
+    (
+        "A Gentle Introduction To Weight Initialization for Neural Networks (W&B)",
+        "https://wandb.ai/sauravmaheshkar/initialization/reports/A-Gentle-Introduction-To-"
+        "Weight-Initialization-for-Neural-Networks--Vmlldzo2ODExMTg",
+    ),
+    (
+        "Deep learning best practices: weight initialization (KDnuggets, 2018)",
+        "https://www.kdnuggets.com/2018/06/deep-learning-best-practices-weight-initialization.html",
+    ),
+    (
+        "Weight initialization (Pinecone)",
+        "https://www.pinecone.io/learn/weight-initialization/",
+    ),
+)
+
+
+def tutorial_citation() -> str:
+    """The tutorial named (Markdown): its title and the sources it cites, linked."""
+    links = "; ".join(f"[{title}]({url})" for title, url in TUTORIAL_SOURCES)
+    return (
+        f"The tutorial: “{TUTORIAL_TITLE}” (a short workshop text with no author or URL "
+        f"given; its sources: {links})."
+    )
 
 
 def setup(
@@ -33,6 +61,7 @@ def setup(
     extra_query: Mapping[str, str] | None = None,
     params: Sequence[state.PageParam] = (),
     scope: str = "",
+    terms: Sequence[str] = (),
 ) -> state.Config:
     """Configure the page, draw its title and lead, and return the shared config.
 
@@ -52,6 +81,9 @@ def setup(
         value is shown as a warning under the lead.
     scope : str
         Unique per page (e.g. ``"p4"``), required with ``params``.
+    terms : sequence of str
+        The page's jargon (keys of :data:`explorer.claims.GLOSSARY`): drawn as one collapsed
+        "Glossary" expander under the lead.
 
     Returns
     -------
@@ -67,7 +99,25 @@ def setup(
     st.markdown(lead)
     if params:
         sidebar.show_page_warnings(scope)
+    if terms:
+        glossary(terms)
     return config
+
+
+def glossary(terms: Sequence[str]) -> None:
+    """One collapsed "Glossary" expander: the page's jargon, from :data:`claims.GLOSSARY`.
+
+    Parameters
+    ----------
+    terms : sequence of str
+        Keys of :data:`explorer.claims.GLOSSARY`, in the order to show them.
+    """
+    with st.expander("Glossary", icon=":material/menu_book:"):
+        st.markdown(
+            "\n".join(
+                f"- **{claims.GLOSSARY_NAMES[key]}**: {claims.GLOSSARY[key]}" for key in terms
+            )
+        )
 
 
 def notice(text: str) -> None:
@@ -204,9 +254,13 @@ def prediction(
     return revealed
 
 
-def correction(text: str) -> None:
-    """Flag where the tutorial this app follows is wrong or incomplete."""
-    st.info(f"**Correcting a common claim.** {text}", icon="🛠️")
+def correction(text: str, *, cites_tutorial: bool = True) -> None:
+    """Flag where the tutorial this app follows is wrong or incomplete.
+
+    ``cites_tutorial`` (default) names the tutorial under the text (:func:`tutorial_citation`).
+    """
+    cite = f"\n\n{tutorial_citation()}" if cites_tutorial else ""
+    st.info(f"**Correcting a common claim.** {text}{cite}", icon="🛠️")
 
 
 def initializer_panel(config: state.Config, *, expanded: bool = False) -> None:
@@ -223,6 +277,22 @@ def initializer_panel(config: state.Config, *, expanded: bool = False) -> None:
         st.markdown(f"**Reference.** {spec.reference} — {spec.reference_url}")
         st.markdown("**The same initializer in the big libraries**")
         st.code(f"# PyTorch\n{spec.pytorch}\n# Keras\n{spec.keras}\n# JAX\n{spec.jax}", "python")
+
+
+#: What a table shows for a missing value (NaN, None): never "None".
+MISSING = "-"
+
+
+def table(data: object, **kwargs: object) -> object:
+    """``st.dataframe`` with the app's table conventions.
+
+    Missing values show as :data:`MISSING` ("-", not "None"), no index, full width. Keyword
+    arguments (``column_config`` with widths, ``column_order``, ``key``, ...) pass through.
+    """
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    kwargs.setdefault("placeholder", MISSING)
+    return st.dataframe(data, **kwargs)
 
 
 def fmt(value: float, digits: int = 3) -> str:

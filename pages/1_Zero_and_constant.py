@@ -16,6 +16,7 @@ config = page.setup(
         "then reveal. Below, three copies of a small network are trained on the same data with "
         "the same seed: from W = 0, from W = k and from random weights."
     ),
+    terms=("symmetry", "fan_in", "gain"),
 )
 
 depth, width = lesson.symmetry_size(config.depth, config.width)
@@ -130,7 +131,7 @@ def zero_section() -> None:
         f"Largest hidden-weight gradient norm, all {steps} steps",
         page.fmt(zero.max_hidden_grad_norm),
     )
-    st.dataframe(
+    page.table(
         table,
         hide_index=True,
         column_config={c: st.column_config.NumberColumn(format="%.3g") for c in table.columns[1:]},

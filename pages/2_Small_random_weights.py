@@ -17,6 +17,15 @@ config = page.setup(
         "gradients fade on the way back, and the first layers stop learning. Measured on your "
         "network, next to your initializer and the textbook one for your activation."
     ),
+    terms=(
+        "std_factor",
+        "small_signal_scale",
+        "fan_in",
+        "sigma_w2",
+        "mean_field",
+        "chi1",
+        "edge_of_chaos",
+    ),
 )
 
 unit = {"rnn": "time step", "resmlp": "block"}.get(config.network, "layer")

@@ -25,6 +25,7 @@ config = page.setup(
     ),
     params=PARAMS,
     scope="p3",
+    terms=("saturation", "std_factor", "fan_in", "sigma_w2", "chi1", "mean_field", "clipping"),
 )
 
 # ---- cached computations -------------------------------------------------------------------
@@ -392,7 +393,7 @@ else:
 st.subheader("4 · The same N(0, 1) weights under four activations")
 with st.spinner("Measuring four activations…"):
     contrast = lesson.activation_contrast(net, depth, width, seed)
-st.dataframe(
+page.table(
     pd.DataFrame(
         {
             "activation": contrast["activation"],

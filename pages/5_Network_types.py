@@ -42,6 +42,16 @@ config = page.setup(
     ),
     params=PARAMS,
     scope="p5",
+    terms=(
+        "fan_in",
+        "receptive_field",
+        "dynamical_isometry",
+        "spectral_radius",
+        "sigma_w2",
+        "chi1",
+        "edge_of_chaos",
+        "lsuv",
+    ),
 )
 
 page.correction(
@@ -147,7 +157,7 @@ with tab_cnn:
             delta=f"{he.ratio:.0f}× too large",
             delta_color="inverse",
         )
-        st.dataframe(
+        page.table(
             fans.rename(
                 columns={
                     "scheme": "scheme",
@@ -290,7 +300,7 @@ with tab_rnn:
         )
         if rnn.activation != "linear":
             table[f"grad step 1 ÷ step {steps} (linear)"] = lin_summary["ratio"].to_numpy()
-        st.dataframe(
+        page.table(
             table,
             hide_index=True,
             width="stretch",
@@ -452,7 +462,7 @@ with tab_lsuv:
             width="stretch",
         )
         page.notice(lesson.lsuv_claim(report, std, net.init_label).text)
-        st.dataframe(
+        page.table(
             report.rename(
                 columns={
                     "name": "layer name",

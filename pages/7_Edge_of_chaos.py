@@ -34,6 +34,18 @@ config = page.setup(
     ),
     params=PARAMS,
     scope="p7",
+    terms=(
+        "sigma_w2",
+        "sigma_b2",
+        "q_l",
+        "q_star",
+        "xi_q",
+        "chi1",
+        "xi_c",
+        "c_star",
+        "edge_of_chaos",
+        "mean_field",
+    ),
 )
 
 mlp = state.with_network(config, "mlp")
