@@ -178,6 +178,73 @@ def forward_backward_charts(
     return forward, backward
 
 
+def _a_network(network: str) -> str:
+    """The network's label with its article: "an MLP (fully connected)", "a CNN (...)"."""
+    label = state.NETWORK_LABELS.get(network, network)
+    return f"{'an' if label.startswith(('MLP', 'RNN')) else 'a'} {label}"
+
+
+def override_text(
+    config: state.Config,
+    *,
+    why: str,
+    depth: int | None = None,
+    width: int | None = None,
+    activation: str | None = None,
+    network: str | None = None,
+    width_name: str = "width",
+    depth_name: str = "depth",
+) -> str | None:
+    """The sentence saying which sidebar settings a section replaces, and why.
+
+    Only the settings that differ from the sidebar's are named; None when none differs.
+
+    Parameters
+    ----------
+    config : state.Config
+        The sidebar's settings.
+    why : str
+        The reason, a clause that follows "because" (e.g. "three networks train live").
+    depth, width, activation, network : optional
+        What the section uses instead (None: the sidebar's).
+    width_name, depth_name : str
+        What the width and depth are called here ("hidden units", "time steps").
+
+    Returns
+    -------
+    str or None
+        Markdown, e.g. "This section uses **depth 5 and width 32**, not your sidebar's depth 10
+        and width 256, because ...".
+    """
+    pairs = []
+    if depth is not None and depth != config.depth:
+        pairs.append((f"{depth_name} {depth}", f"{depth_name} {config.depth}"))
+    if width is not None and width != config.width:
+        pairs.append((f"{width_name} {width}", f"{width_name} {config.width}"))
+    if activation is not None and activation != config.activation:
+        pairs.append((f"activation {activation}", f"activation {config.activation}"))
+    if network is not None and network != config.network:
+        pairs.append(
+            (_a_network(network), state.NETWORK_LABELS.get(config.network, config.network))
+        )
+    if not pairs:
+        return None
+
+    def join(words: list[str]) -> str:
+        return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+    ours, yours = join([p[0] for p in pairs]), join([p[1] for p in pairs])
+    return f"This section uses **{ours}**, not your sidebar's {yours}, because {why}."
+
+
+def override_note(config: state.Config, *, why: str, **uses: object) -> str | None:
+    """Draw :func:`override_text` (when a setting differs) as a visible note; return it."""
+    text = override_text(config, why=why, **uses)  # type: ignore[arg-type]
+    if text:
+        st.info(text, icon=":material/tune:")
+    return text
+
+
 def try_this(question: str, answer: str, *, key: str) -> None:
     """A workshop exercise: the question is visible, the answer is revealed on request.
 

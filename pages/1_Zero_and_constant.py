@@ -54,6 +54,15 @@ with st.spinner("Training the small networks…"):
         config.seed,
     )
 zero, const, rand = result.runs
+page.override_note(
+    config,
+    depth=depth,
+    width=width,
+    network="mlp",
+    why=f"three networks train live on every change (at most {lesson.SYMMETRY_MAX_DEPTH} "
+    f"layers × {lesson.SYMMETRY_MAX_WIDTH} units keeps that instant), and symmetry works the "
+    "same way in every network type",
+)
 st.caption(
     f"The network: {depth} hidden {config.activation} layer{'s' if depth > 1 else ''} of "
     f"{width} units (your sidebar depth and width, capped at {lesson.SYMMETRY_MAX_DEPTH} × "

@@ -233,6 +233,13 @@ export.per_layer_export(
 
 # ---- Training ------------------------------------------------------------------------------
 st.header("And so nothing learns")
+page.override_note(
+    config,
+    depth=lesson.STALL_DEPTH,
+    width=lesson.STALL_WIDTH,
+    network="mlp",
+    why=f"several small networks train live for {lesson.STALL_STEPS} steps while the page loads",
+)
 stall_series = lesson.vanishing_series(config.init, config.init_params, config.activation, "mlp")
 with st.spinner("Training the small networks…"):
     curves, stall, diverged = lesson.stall_training(config.activation, stall_series, config.seed)
@@ -288,6 +295,20 @@ relu_net = config.network if config.network in ("mlp", "cnn") else "mlp"
 relu_depth = min(config.depth, state.max_depth(relu_net, config.width))
 with st.spinner("Measuring the networks…"):
     relu = lesson.relu_check(relu_net, relu_depth, config.width, config.seed)
+page.override_note(
+    config,
+    activation="relu",
+    depth=relu_depth,
+    network=relu_net,
+    why="this section tests ReLU itself"
+    + (
+        "; an RNN's fresh input at every step and a residual net's skip path would hide the "
+        "per-layer factor, so they are checked as an MLP"
+        if relu_net != config.network
+        else ""
+    )
+    + ("; the depth is capped to keep the probe fast" if relu_depth != config.depth else ""),
+)
 st.markdown(
     f"A {relu_depth}-layer {relu_net.upper()} of width {config.width} with ReLU units: std of "
     f"layer {relu_depth}'s activations over layer 1's, for three weight scales."

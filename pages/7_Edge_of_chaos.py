@@ -49,12 +49,12 @@ config = page.setup(
 )
 
 mlp = state.with_network(config, "mlp")
-if config.network != "mlp":
-    st.caption(
-        f"Mean-field theory here describes fully connected layers, so this page treats your "
-        f"{state.NETWORK_LABELS[config.network]} settings as an MLP ({mlp.init_label}, "
-        f"{mlp.depth} layers of {mlp.width} units)."
-    )
+page.override_note(
+    config,
+    network="mlp",
+    why=f"mean-field theory here describes fully connected layers, so this page treats your "
+    f"settings as an MLP ({mlp.init_label}, {mlp.depth} layers of {mlp.width} units)",
+)
 
 sb2 = st.slider(
     "Bias variance σ_b²",
