@@ -511,7 +511,9 @@ def phase_diagram(
     critical : DataFrame
         Columns ``sw2`` and ``sb2`` along the line χ₁ = 1.
     points : DataFrame
-        Columns ``sw2``, ``sb2`` and ``label``: the user's initializer(s).
+        Columns ``sw2``, ``sb2`` and ``label``: the initializers drawn as labelled points;
+        optional ``mine`` (the user's: a large diamond, else a dot in the initializer's
+        colour), ``series`` (the colour's name) and ``dy`` (label offset in pixels).
     """
     finite = grid[value].replace([np.inf, -np.inf], np.nan).abs().max()
     limit = float(finite) if np.isfinite(finite) and finite > 0 else 1.0
@@ -540,27 +542,49 @@ def phase_diagram(
         .mark_line(color="black", strokeWidth=2)
         .encode(x="sw2:Q", y="sb2:Q", order="sb2:Q")
     )
-    marks = (
-        alt.Chart(points)
+    # Every initializer of the session is a labelled point; the user's is a larger diamond.
+    pts = points.copy()
+    if "mine" not in pts:
+        pts["mine"] = True
+    if "series" not in pts:
+        pts["series"] = pts["label"]
+    if "dy" not in pts:
+        pts["dy"] = -10
+    names = list(dict.fromkeys(pts["series"]))
+    color = alt.Color("series:N", scale=series_scale(names), legend=None)
+    tooltip = [
+        alt.Tooltip("label:N", title="initializer"),
+        alt.Tooltip("sw2:Q", title="σ_w²", format=".3f"),
+        alt.Tooltip("sb2:Q", title="σ_b²", format=".3f"),
+    ]
+    others = (
+        alt.Chart(pts[~pts["mine"]])
+        .mark_point(shape="circle", size=110, filled=True, stroke="white", strokeWidth=1.5)
+        .encode(x="sw2:Q", y="sb2:Q", color=color, tooltip=tooltip)
+    )
+    mine = (
+        alt.Chart(pts[pts["mine"]])
         .mark_point(
-            shape="diamond", size=160, filled=True, color="white", stroke="black", strokeWidth=1.5
+            shape="diamond", size=220, filled=True, color="white", stroke="black", strokeWidth=2
         )
+        .encode(x="sw2:Q", y="sb2:Q", tooltip=tooltip)
+    )
+    # Labels read rightwards from points on the left half, leftwards on the right half.
+    right_half = pts["sw2"] > 0.55 * float(grid["sw2_end"].max() if len(grid) else 1.0)
+    labels = [
+        alt.Chart(part)
+        .mark_text(align=align, dx=dx, fontSize=12, fontWeight="bold", color="#111111")
         .encode(
             x="sw2:Q",
             y="sb2:Q",
-            tooltip=[
-                "label:N",
-                alt.Tooltip("sw2:Q", format=".3f"),
-                alt.Tooltip("sb2:Q", format=".3f"),
-            ],
+            yOffset=alt.YOffset("dy:Q", scale=None),
+            text="label:N",
         )
-    )
-    labels = (
-        alt.Chart(points)
-        .mark_text(align="left", dx=9, dy=-9, fontSize=12, fontWeight="bold")
-        .encode(x="sw2:Q", y="sb2:Q", text="label:N")
-    )
-    return _finish(alt.layer(cells, line, marks, labels), title, height)
+        for part, align, dx in ((pts[~right_half], "left", 9), (pts[right_half], "right", -9))
+        if len(part)
+    ]
+    layers = [cells, line, others, mine, *labels]
+    return _finish(alt.layer(*layers), title, height)
 
 
 def bars_by_layer(

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 import streamlit as st
 
 from explorer import charts, claims, export, page, state
@@ -109,13 +108,8 @@ if mlp.activation in HOMOGENEOUS:
 sw2_max = lesson.phase_axis_max(mlp.activation, SB2_MAX)
 grid, critical = lesson.phase_grid(mlp.activation, sw2_max, SB2_MAX)
 pinned = sw2 > sw2_max
-points = pd.DataFrame(
-    {
-        "sw2": [min(sw2, sw2_max)],
-        "sb2": [sb2],
-        "label": [f"your init (σ_w² = {page.fmt(sw2)} →)" if pinned else "your init"],
-    }
-)
+# The user's initializer and the standard schemes, each a labelled point.
+points = lesson.phase_points(mlp.init, mlp.init_params, mlp.init_label, mlp.width, sb2, sw2_max)
 left, right = st.columns([3, 2])
 left.altair_chart(
     charts.phase_diagram(
