@@ -519,7 +519,7 @@ def phase_diagram(
     limit = float(finite) if np.isfinite(finite) and finite > 0 else 1.0
     cells = (
         alt.Chart(grid)
-        .mark_rect()
+        .mark_rect(opacity=0.7)
         .encode(
             x=alt.X("sw2:Q", title="σ_w² (weight variance × fan-in)", scale=alt.Scale(nice=False)),
             x2="sw2_end:Q",
@@ -571,18 +571,15 @@ def phase_diagram(
     )
     # Labels read rightwards from points on the left half, leftwards on the right half.
     right_half = pts["sw2"] > 0.55 * float(grid["sw2_end"].max() if len(grid) else 1.0)
+    # One layer per (side, offset): a text mark's dy is a constant, not an encoding.
     labels = [
         alt.Chart(part)
-        .mark_text(align=align, dx=dx, fontSize=12, fontWeight="bold", color="#111111")
-        .encode(
-            x="sw2:Q",
-            y="sb2:Q",
-            yOffset=alt.YOffset("dy:Q", scale=None),
-            text="label:N",
-        )
-        for part, align, dx in ((pts[~right_half], "left", 9), (pts[right_half], "right", -9))
-        if len(part)
+        .mark_text(align=align, dx=dx, dy=int(dy), fontSize=12, fontWeight="bold", color="#111")
+        .encode(x="sw2:Q", y="sb2:Q", text="label:N")
+        for side, align, dx in ((False, "left", 6), (True, "right", -6))
+        for dy, part in pts[right_half == side].groupby("dy", sort=True)
     ]
+
     layers = [cells, line, others, mine, *labels]
     return _finish(alt.layer(*layers), title, height)
 

@@ -109,7 +109,9 @@ sw2_max = lesson.phase_axis_max(mlp.activation, SB2_MAX)
 grid, critical = lesson.phase_grid(mlp.activation, sw2_max, SB2_MAX)
 pinned = sw2 > sw2_max
 # The user's initializer and the standard schemes, each a labelled point.
-points = lesson.phase_points(mlp.init, mlp.init_params, mlp.init_label, mlp.width, sb2, sw2_max)
+points = lesson.phase_points(
+    mlp.init, mlp.init_params, mlp.init_label, mlp.width, sb2, sw2_max, SB2_MAX
+)
 left, right = st.columns([3, 2])
 left.altair_chart(
     charts.phase_diagram(

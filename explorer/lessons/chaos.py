@@ -227,6 +227,7 @@ def phase_points(
     width: int,
     sb2: float,
     sw2_max: float,
+    sb2_top: float = 0.5,
 ) -> pd.DataFrame:
     """The user's initializer and :data:`STANDARD_POINTS` as points of the phase diagram.
 
@@ -239,7 +240,8 @@ def phase_points(
     DataFrame
         One row per point: ``sw2`` (drawn, at most ``sw2_max``), ``true_sw2``, ``sb2``,
         ``label``, ``series`` (the first scheme's label: its colour), ``mine`` (the user's
-        point), ``dy`` (label offset in pixels, alternating so that neighbours do not overlap).
+        point), ``dy`` (label offset in pixels: neighbours stack in four rows, upwards when
+        ``sb2`` is in the lower half of the axis, which ends at ``sb2_top``).
     """
     entries: list[tuple[str, str, float, bool]] = [
         (user_label, user_init, user_sigma_w2(user_init, user_params, width), True)
@@ -278,7 +280,9 @@ def phase_points(
             }
         )
     frame = pd.DataFrame(rows)
-    frame["dy"] = [-10 if i % 2 == 0 else 16 for i in range(len(frame))]
+    # Neighbouring labels stack in four rows, away from the nearer edge of the σ_b² axis.
+    sign = -1 if sb2 <= 0.5 * sb2_top else 1
+    frame["dy"] = [sign * (12 + 17 * (i % 4)) for i in range(len(frame))]
     return frame
 
 
