@@ -288,31 +288,32 @@ st.markdown(
     f"fan_in = {kernel_text}{n_in} = **{fan_in:,}**, fan_out = {kernel_text}{n_out} = "
     f"**{fan_out:,}**."
 )
+# Widths in pixels that fit the page's column (about 950 px) and two-line rows, so that
+# neither a header nor a PyTorch call is cut off.
 page.table(
     fans,
-    height=35 * (len(fans) + 1) + 3,
+    height=50 * len(fans) + 40,
+    row_height=50,
     # Keras's calls are on the Reference page; the PyTorch call gets the room to show in full.
     column_order=[
-        "initializer",
-        "distribution",
-        "std",
-        "uniform bound",
-        "sigma_w2",
-        "note",
-        "PyTorch",
+        "initializer", "distribution", "std", "uniform bound", "sigma_w2", "note", "PyTorch"
     ],
     column_config={
-        "initializer": st.column_config.TextColumn("Initializer", width="medium", pinned=True),
-        "distribution": st.column_config.TextColumn("Draws from", width="small"),
-        "std": st.column_config.NumberColumn("σ (std of W)", format="%.4g", width="small"),
-        "uniform bound": st.column_config.NumberColumn(
-            "Uniform bound a", format="%.4g", width="small"
+        "initializer": st.column_config.TextColumn("Initializer", width=180),
+        "distribution": st.column_config.TextColumn("Draws from", width=95),
+        "std": st.column_config.NumberColumn(
+            "σ", format="%.4g", width=75, help="Standard deviation of the weights."
         ),
-        "sigma_w2": st.column_config.NumberColumn("σ_w² = fan_in·σ²", format="%.3g", width="small"),
-        "note": st.column_config.TextColumn("Not for this shape", width="medium"),
-        "PyTorch": st.column_config.TextColumn("PyTorch call", width="large"),
+        "uniform bound": st.column_config.NumberColumn(
+            "bound a", format="%.4g", width=75, help="Uniform U(−a, a): a = √3·σ."
+        ),
+        "sigma_w2": st.column_config.NumberColumn(
+            "σ_w²", format="%.3g", width=65, help="σ_w² = fan_in·σ² (1 = LeCun, 2 = He)."
+        ),
+        "note": st.column_config.TextColumn("Not for this shape", width=150),
+        "PyTorch": st.column_config.TextColumn("PyTorch call", width=300),
     },
-)
+)  # fmt: skip
 he = fans.loc[fans.initializer.str.startswith("He (Kaiming) normal"), "std"].iloc[0]
 glorot_a = fans.loc[fans.initializer.str.startswith("Glorot (Xavier) uniform"), "uniform bound"]
 page.notice(

@@ -644,11 +644,25 @@ def sigma_vs_fan(
     highlight : str, optional
         A series drawn thicker (the user's initializer).
     """
-    scale = series_scale(frame[series].tolist())
+    names = list(dict.fromkeys(frame[series]))
+    side = alt.Legend(orient="right", labelLimit=260, labelFontSize=12, symbolSize=90)
+    scale = series_scale(names)
     data = frame.assign(mine=frame[series] == highlight)
+    # Schemes that coincide (LeCun, Glorot and orthogonal on a square layer) stay visible
+    # through their markers: each scheme has its own hollow shape.
+    points = (
+        alt.Chart(data)
+        .mark_point(filled=False, size=60, strokeWidth=1.8)
+        .encode(
+            x=alt.X("fan_in:Q", scale=alt.Scale(type="log", base=2)),
+            y=alt.Y("std:Q", scale=alt.Scale(type="log")),
+            color=alt.Color(f"{series}:N", title=None, scale=scale, legend=side),
+            shape=alt.Shape(f"{series}:N", title=None, scale=shape_scale(names), legend=side),
+        )
+    )
     chart = (
         alt.Chart(data)
-        .mark_line(point=alt.OverlayMarkDef(size=18))
+        .mark_line()
         .encode(
             x=alt.X(
                 "fan_in:Q", title="fan_in (inputs per unit)", scale=alt.Scale(type="log", base=2)
@@ -663,7 +677,7 @@ def sigma_vs_fan(
                 f"{series}:N",
                 title=None,
                 scale=scale,
-                legend=alt.Legend(orient="right", labelLimit=260, labelFontSize=12),
+                legend=None,
             ),
             strokeWidth=alt.condition(alt.datum.mine, alt.value(4), alt.value(1.6)),
             tooltip=[
@@ -674,7 +688,7 @@ def sigma_vs_fan(
             ],
         )
     )
-    return _finish(chart, title, height)
+    return _finish(alt.layer(chart, points), title, height)
 
 
 # ---- Page 1: symmetry ------------------------------------------------------------------------

@@ -102,10 +102,15 @@ FIXED_SHAPES: dict[str, str] = {
     "×1.1": "triangle-up",
     "×2": "cross",
     "glorot_normal": "circle",
-    "he_normal": "circle",
-    "lecun_normal": "circle",
-    "small_random": "diamond",
-    "large_random": "square",
+    "glorot_uniform": "circle",
+    "lecun_normal": "triangle-up",
+    "lecun_uniform": "triangle-up",
+    "he_normal": "diamond",
+    "he_uniform": "diamond",
+    "orthogonal": "square",
+    "small_random": "triangle-down",
+    "large_random": "cross",
+    "torch_default": "triangle-left",
 }
 _THEORY = re.compile(r"^theory\s*[:\-–]\s*|\s*·?\s+theory$|\s*\(theory\)$", re.IGNORECASE)
 _MEASURED = re.compile(r"\s*·?\s+measured$|\s*\(measured\)$", re.IGNORECASE)

@@ -43,13 +43,14 @@ catalogue = lesson.catalogue_frame()
 page.table(
     catalogue,
     column_order=["initializer", "family", "fan convention", "parameters", "designed for", "link"],
+    # Widths in pixels that add up to the page's column (about 950 px): nothing scrolls away.
     column_config={
-        "initializer": st.column_config.TextColumn("initializer", width="medium", pinned=True),
-        "family": st.column_config.TextColumn("family", width="small"),
-        "fan convention": st.column_config.TextColumn("fan convention", width="medium"),
-        "parameters": st.column_config.TextColumn("parameters", width="small"),
-        "designed for": st.column_config.TextColumn("designed for", width="large"),
-        "link": st.column_config.LinkColumn("paper", display_text="paper ↗", width="small"),
+        "initializer": st.column_config.TextColumn("initializer", width=170),
+        "family": st.column_config.TextColumn("family", width=85),
+        "fan convention": st.column_config.TextColumn("fan convention", width=175),
+        "parameters": st.column_config.TextColumn("parameters", width=95),
+        "designed for": st.column_config.TextColumn("designed for", width=330),
+        "link": st.column_config.LinkColumn("paper", display_text="paper ↗", width=75),
     },
     row_height=84,
     key="ref_catalogue",
@@ -100,7 +101,7 @@ page.table(
     calc,
     column_order=[c for c in calc.columns if c != "key"],
     column_config={
-        "initializer": st.column_config.TextColumn("initializer", width="medium", pinned=True),
+        "initializer": st.column_config.TextColumn("initializer", width="medium"),
         "parameters": st.column_config.TextColumn("parameters", width="small"),
         "distribution": st.column_config.TextColumn("distribution", width="small"),
         "note": st.column_config.TextColumn("not for this shape", width="medium"),
