@@ -98,9 +98,9 @@ SHAPES: tuple[str, ...] = ("circle", "square", "triangle-up", "diamond", "triang
 FIXED_SHAPES: dict[str, str] = {
     "×0.5": "triangle-down",
     "×0.9": "diamond",
-    "×1": "square",
+    "×1": "triangle-right",
     "×1.1": "triangle-up",
-    "×2": "cross",
+    "×2": "wedge",
     "glorot_normal": "circle",
     "glorot_uniform": "circle",
     "lecun_normal": "triangle-up",
