@@ -22,6 +22,17 @@ config = page.setup(
         "before training even starts. Everything below is measured live on the network in the "
         "sidebar."
     ),
+    terms=(
+        "std_factor",
+        "fan_in",
+        "fan_out",
+        "sigma_w2",
+        "small_signal_scale",
+        "gain",
+        "receptive_field",
+        "saturation",
+        "edge_of_chaos",
+    ),
 )
 
 act = experiments.activation_record(config.activation)
@@ -189,7 +200,7 @@ with st.expander("All scales and initializers in numbers"):
             "grad_ratio": f"gradients: {unit} 1 / {unit} {last}",
         }
     )
-    st.dataframe(
+    page.table(
         table,
         hide_index=True,
         column_config={c: st.column_config.NumberColumn(format="%.3g") for c in table.columns[1:]},
@@ -275,19 +286,32 @@ st.markdown(
     f"fan_in = {kernel_text}{n_in} = **{fan_in:,}**, fan_out = {kernel_text}{n_out} = "
     f"**{fan_out:,}**."
 )
-st.dataframe(
+# Widths in pixels that fit the page's column (about 950 px) and two-line rows, so that
+# neither a header nor a PyTorch call is cut off.
+page.table(
     fans,
-    hide_index=True,
-    height=35 * (len(fans) + 1) + 3,
+    height=50 * len(fans) + 40,
+    row_height=50,
+    # Keras's calls are on the Reference page; the PyTorch call gets the room to show in full.
+    column_order=[
+        "initializer", "distribution", "std", "uniform bound", "sigma_w2", "note", "PyTorch"
+    ],
     column_config={
-        "initializer": st.column_config.TextColumn("Initializer"),
-        "distribution": st.column_config.TextColumn("Draws from"),
-        "std": st.column_config.NumberColumn("σ (std of W)", format="%.4g"),
-        "uniform bound": st.column_config.NumberColumn("Uniform bound a", format="%.4g"),
-        "sigma_w2": st.column_config.NumberColumn("σ_w² = fan_in·σ²", format="%.3g"),
-        "note": st.column_config.TextColumn("Not for this shape"),
+        "initializer": st.column_config.TextColumn("Initializer", width=180),
+        "distribution": st.column_config.TextColumn("Draws from", width=95),
+        "std": st.column_config.NumberColumn(
+            "σ", format="%.4g", width=75, help="Standard deviation of the weights."
+        ),
+        "uniform bound": st.column_config.NumberColumn(
+            "bound a", format="%.4g", width=75, help="Uniform U(−a, a): a = √3·σ."
+        ),
+        "sigma_w2": st.column_config.NumberColumn(
+            "σ_w²", format="%.3g", width=65, help="σ_w² = fan_in·σ² (1 = LeCun, 2 = He)."
+        ),
+        "note": st.column_config.TextColumn("Not for this shape", width=150),
+        "PyTorch": st.column_config.TextColumn("PyTorch call", width=300),
     },
-)
+)  # fmt: skip
 he = fans.loc[fans.initializer.str.startswith("He (Kaiming) normal"), "std"].iloc[0]
 glorot_a = fans.loc[fans.initializer.str.startswith("Glorot (Xavier) uniform"), "uniform bound"]
 page.notice(

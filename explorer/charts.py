@@ -5,8 +5,10 @@ grids), never raw samples. Magnitudes that span decades go on log axes. Values t
 cannot show (overflow to ``inf``, ``NaN``, exact zeros) are not dropped: :func:`mark_nonfinite`
 pins them to the edge of the plotted range and the charts draw them as labelled red marks.
 
-Colours are consistent across pages: one colour per initializer (:data:`INIT_COLORS`, used by
-:func:`series_scale`); other series get spare colours that stay distinct from those.
+Colours are consistent across pages and exports: a series' colour and marker are a fixed
+function of its name (:mod:`explorer.palette`, used by :func:`series_scale` and
+:func:`shape_scale`). Plot areas are at least :data:`MIN_PLOT_HEIGHT` pixels tall, legends sit
+below the plot, log axes label powers of ten only (:func:`log_axis`).
 """
 
 from __future__ import annotations
@@ -17,144 +19,24 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from core import initializers
+from explorer import chartkit, palette
 
-#: One fixed colour per initializer, the same on every page. The schemes compared most often
-#: (Glorot, He, LeCun, small/large random, orthogonal) get the most distinct hues; a uniform
-#: variant is the lighter shade of its normal sibling. Red is kept for overflow marks.
-INIT_COLORS: dict[str, str] = {
-    "zeros": "#7f7f7f",
-    "constant": "#bcbd22",
-    "normal": "#8c564b",
-    "uniform": "#c49c94",
-    "small_random": "#9467bd",
-    "large_random": "#e7298a",
-    "lecun_normal": "#17becf",
-    "lecun_uniform": "#7fd3dd",
-    "glorot_normal": "#1f77b4",
-    "glorot_uniform": "#8fb9dd",
-    "he_normal": "#ff7f0e",
-    "he_uniform": "#ffbb78",
-    "variance_scaling": "#2ca02c",
-    "orthogonal": "#393b79",
-    "identity": "#843c39",
-    "delta_orthogonal": "#637939",
-    "torch_default": "#e377c2",
-}
-#: Colours for series that are not initializers (scales, activations, "theory"), chosen to
-#: stay distinguishable from the initializer colours above.
-_SPARE = (
-    "#222222", "#b15928", "#6a3d9a", "#e6ab02", "#1b9e77", "#a6cee3", "#fb9a99", "#cab2d6",
-    "#33a02c", "#fdbf6f", "#666666", "#b2df8a",
-)  # fmt: skip
-#: Two colours closer than this (Euclidean distance in RGB, 0-441) are hard to tell apart.
-_MIN_COLOR_DISTANCE = 90.0
-_STATUS_COLOR = "#d62728"
-CHART_HEIGHT = 320
-
-
-def init_colors() -> dict[str, str]:
-    """One fixed colour per initializer label, in registry order (same on every page)."""
-    return {spec.label: INIT_COLORS[name] for name, spec in initializers.REGISTRY.items()}
-
-
-def _rgb(color: str) -> tuple[int, int, int]:
-    return int(color[1:3], 16), int(color[3:5], 16), int(color[5:7], 16)
-
-
-def _distance_to(color: str, others: Sequence[str]) -> float:
-    """Smallest RGB distance from ``color`` to any of ``others`` (inf when there are none)."""
-    r, g, b = _rgb(color)
-    return min(
-        (
-            ((r - r2) ** 2 + (g - g2) ** 2 + (b - b2) ** 2) ** 0.5
-            for r2, g2, b2 in map(_rgb, others)
-        ),
-        default=float("inf"),
-    )
-
-
-def _finish(
-    chart: alt.TopLevelMixin, title: str | None, height: int | None = None
-) -> alt.TopLevelMixin:
-    """Set a chart's height (when given) and title (when there is one)."""
-    if height is not None:
-        chart = chart.properties(height=height)
-    return chart.properties(title=title) if title else chart
-
-
-def series_scale(series: Sequence[str]) -> alt.Scale:
-    """A colour scale for the given series names.
-
-    Initializer labels keep their fixed colour; any other series name (a scale such as
-    "σ = 0.01", an activation) gets palette colours in order of appearance.
-    """
-    fixed = init_colors()
-    domain = list(dict.fromkeys(series))
-    colors = [fixed.get(name) for name in domain]
-    for i in range(len(domain)):
-        if colors[i] is None:  # the first spare far from every colour already in the chart
-            used = [c for c in colors if c is not None]
-            far = [
-                c for c in _SPARE if c not in used and _distance_to(c, used) >= _MIN_COLOR_DISTANCE
-            ]
-            colors[i] = far[0] if far else next((c for c in _SPARE if c not in used), "#555555")
-    return alt.Scale(domain=domain, range=colors)
-
-
-def mark_nonfinite(frame: pd.DataFrame, column: str, *, log: bool) -> pd.DataFrame:
-    """Add ``plot_value`` and ``status`` columns so that bad values stay visible.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        Must hold ``column``.
-    column : str
-        The numeric column to plot.
-    log : bool
-        Whether the axis is logarithmic: then zeros and negatives cannot be drawn either.
-
-    Returns
-    -------
-    DataFrame
-        A copy with ``status`` in {"ok", "overflow", "NaN", "underflow (0)"} and
-        ``plot_value``: the value itself when ok, else pinned just beyond the finite range
-        (overflow above it, NaN and zeros below it).
-    """
-    out = frame.copy()
-    values = out[column].to_numpy(dtype=float)
-    ok = np.isfinite(values) & ((values > 0) if log else True)
-    status = np.full(values.shape, "ok", dtype=object)
-    status[np.isposinf(values) | np.isneginf(values)] = "overflow"
-    status[np.isnan(values)] = "NaN"
-    if log:
-        status[np.isfinite(values) & (values <= 0)] = "underflow (0)"
-    finite = values[ok]
-    if finite.size:
-        high, low = finite.max(), finite.min()
-    else:
-        high, low = (1.0, 1.0) if log else (1.0, 0.0)
-    # Pin marks just outside the finite range; near the float limits, pin at the limit itself
-    # (10 x 1e308 would overflow).
-    huge = np.finfo(float).max
-    if log:
-        top = high * 10.0 if high < huge / 10.0 else high
-        bottom = low / 10.0 if low > np.finfo(float).tiny * 10.0 else low
-    else:
-        span = (
-            max(high / 2.0 - low / 2.0, 0.5) * 2.0
-            if high / 2.0 - low / 2.0 < huge / 4.0
-            else huge / 2.0
-        )
-        top = high + 0.1 * span if high < huge / 2.0 else high
-        bottom = low - 0.1 * span if low > -huge / 2.0 else low
-    plot = values.copy()
-    plot[status == "overflow"] = top
-    plot[(status == "NaN") | (status == "underflow (0)")] = bottom
-    out["status"] = status
-    out["plot_value"] = plot
-    out["shown"] = [f"{v:.3g}" if s == "ok" else s for v, s in zip(values, status, strict=True)]
-    return out
+#: Re-exported from :mod:`explorer.palette` (one palette for every chart and export).
+INIT_COLORS = palette.INIT_COLORS
+init_colors = palette.init_colors
+CHART_HEIGHT = chartkit.CHART_HEIGHT
+MIN_PLOT_HEIGHT = chartkit.MIN_PLOT_HEIGHT
+LOG_LABELS = chartkit.LOG_LABELS
+log_axis = chartkit.log_axis
+legend = chartkit.legend
+series_scale = chartkit.series_scale
+shape_scale = chartkit.shape_scale
+series_encodings = chartkit.series_encodings
+mark_nonfinite = chartkit.mark_nonfinite
+_STATUS_COLOR = chartkit.STATUS_COLOR
+_finish = chartkit.finish
+_distance_to = chartkit.distance_to
+_legend_columns = chartkit.legend_columns
 
 
 def per_layer_lines(
@@ -169,8 +51,12 @@ def per_layer_lines(
     title: str | None = None,
     height: int = CHART_HEIGHT,
     dashed_series: Sequence[str] = (),
+    legend_columns: int | None = None,
 ) -> alt.Chart:
     """Lines of one per-layer quantity, one line per series, with non-finite values marked.
+
+    Every measured series has its own hollow marker, so lines that lie on top of each other
+    stay visible; theory series are dashed, without markers, and drawn under the data.
 
     Parameters
     ----------
@@ -181,28 +67,48 @@ def per_layer_lines(
     log : bool
         Log y axis (default): the right choice when values shrink or grow geometrically.
     dashed_series : sequence of str
-        Series drawn dashed (e.g. theory predictions next to measurements).
+        Series drawn dashed (e.g. theory predictions next to measurements). Names that say
+        "theory" (:func:`explorer.palette.is_theory`) are dashed anyway.
+    legend_columns : int, optional
+        Columns of the legend (default: as many as fit a half-page column).
     """
     data = mark_nonfinite(frame, y, log=log)
-    data["dashed"] = data[series].isin(list(dashed_series))
-    scale = series_scale(data[series].tolist())
+    names = list(dict.fromkeys(data[series]))
+    dashed = [n for n in names if n in set(dashed_series) or palette.is_theory(n)]
+    data["dashed"] = data[series].isin(dashed)
+    color, shape = series_encodings(names, series, dashed=dashed, columns=legend_columns)
     y_scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+    y_enc = alt.Y(
+        "plot_value:Q",
+        title=y_title,
+        scale=y_scale,
+        axis=log_axis(y_title) if log else alt.Axis(title=y_title),
+    )
+    tooltip = [
+        alt.Tooltip(f"{series}:N", title="series"),
+        alt.Tooltip(f"{x}:Q", title=x_title),
+        alt.Tooltip("shown:N", title=y_title),
+    ]
     base = alt.Chart(data).encode(
-        x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(tickMinStep=1)),
-        color=alt.Color(f"{series}:N", title=None, scale=scale, legend=alt.Legend(orient="top")),
-        tooltip=[
-            alt.Tooltip(f"{series}:N", title="series"),
-            alt.Tooltip(f"{x}:Q", title=x_title),
-            alt.Tooltip("shown:N", title=y_title),
-        ],
+        x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(tickMinStep=1)), tooltip=tooltip
+    )
+    ok = "datum.status == 'ok'"
+    # Theory: a wide, pale dashed band under the data, so a measured line lying exactly on
+    # its prediction leaves the prediction visible on both sides.
+    theory = (
+        base.transform_filter(f"{ok} && datum.dashed")
+        .mark_line(strokeDash=[10, 5], strokeWidth=7, opacity=0.45)
+        .encode(y=y_enc, color=color)
     )
     lines = (
-        base.transform_filter(alt.datum.status == "ok")
-        .mark_line(point=alt.OverlayMarkDef(size=25))
-        .encode(
-            y=alt.Y("plot_value:Q", title=y_title, scale=y_scale),
-            strokeDash=alt.condition(alt.datum.dashed, alt.value([6, 4]), alt.value([1, 0])),
-        )
+        base.transform_filter(f"{ok} && !datum.dashed")
+        .mark_line(strokeWidth=2)
+        .encode(y=y_enc, color=color)
+    )
+    points = (
+        base.transform_filter(f"{ok} && !datum.dashed")
+        .mark_point(filled=False, size=55, strokeWidth=1.8, opacity=1)
+        .encode(y=y_enc, color=color, shape=shape)
     )
     bad = (
         base.transform_filter(alt.datum.status != "ok")
@@ -211,10 +117,30 @@ def per_layer_lines(
     )
     bad_text = (
         base.transform_filter(alt.datum.status != "ok")
-        .mark_text(dy=-10, fontSize=10, color=_STATUS_COLOR)
+        .mark_text(dy=-10, fontSize=11, color=_STATUS_COLOR)
         .encode(y=alt.Y("plot_value:Q", scale=y_scale), text="status:N")
     )
-    return _finish(alt.layer(lines, bad, bad_text), title, height)
+    return _finish(alt.layer(theory, lines, points, bad, bad_text), title, height)
+
+
+def shared_heatmap_scales(frames: Sequence[pd.DataFrame]) -> tuple[tuple[float, float], float]:
+    """One x range and one colour top for heatmaps drawn side by side (:func:`layer_heatmap`).
+
+    Returns
+    -------
+    x_domain : (float, float)
+        From the smallest ``bin_start`` to the largest ``bin_end`` holding any units.
+    color_max : float
+        The largest ``fraction`` in any of the frames.
+    """
+    used = [f[f["fraction"] > 0] for f in frames]
+    used = [f for f in used if len(f)] or [f for f in frames if len(f)]
+    if not used:
+        return (0.0, 1.0), 1.0
+    low = min(float(f["bin_start"].min()) for f in used)
+    high = max(float(f["bin_end"].max()) for f in used)
+    top = max(float(f["fraction"].max()) for f in used)
+    return (low, high if high > low else low + 1.0), (top if top > 0 else 1.0)
 
 
 def layer_heatmap(
@@ -225,8 +151,13 @@ def layer_heatmap(
     title: str | None = None,
     height: int = CHART_HEIGHT,
     log_color: bool = False,
+    x_domain: tuple[float, float] | None = None,
+    color_max: float | None = None,
 ) -> alt.Chart:
     """A layer x value heatmap of pre-binned histograms (``y_title`` "Time step" for an RNN).
+
+    Two heatmaps drawn side by side must be comparable: pass both the same ``x_domain`` and
+    ``color_max`` (:func:`shared_heatmap_scales`).
 
     Parameters
     ----------
@@ -239,17 +170,32 @@ def layer_heatmap(
         Colour on a log scale (sparse tails visible).
     """
     data = frame[frame["fraction"] > 0]
+    color_domain = {} if color_max is None else {"domain": [0, color_max]}
+    if log_color and color_max is not None:
+        color_domain = {"domain": [max(color_max * 1e-4, 1e-6), color_max]}
     color_scale = (
-        alt.Scale(type="log", scheme="viridis") if log_color else alt.Scale(scheme="viridis")
+        alt.Scale(type="log", scheme="viridis", **color_domain)
+        if log_color
+        else alt.Scale(scheme="viridis", **color_domain)
+    )
+    x_scale = (
+        alt.Scale(domain=list(x_domain), nice=False, zero=False)
+        if x_domain is not None
+        else alt.Scale(zero=False)
     )
     chart = (
         alt.Chart(data)
         .mark_rect()
         .encode(
-            x=alt.X("bin_start:Q", title=x_title),
+            x=alt.X("bin_start:Q", title=x_title, scale=x_scale),
             x2="bin_end:Q",
             y=alt.Y("layer:O", title=y_title, sort="ascending"),
-            color=alt.Color("fraction:Q", title="share of units", scale=color_scale),
+            color=alt.Color(
+                "fraction:Q",
+                title="share of units",
+                scale=color_scale,
+                legend=alt.Legend(format=".0%", gradientLength=180),
+            ),
             tooltip=[
                 alt.Tooltip("layer:O", title="layer"),
                 alt.Tooltip("bin_start:Q", title="from", format=".3g"),
@@ -259,6 +205,22 @@ def layer_heatmap(
         )
     )
     return _finish(chart, title, height)
+
+
+def _sane_top(data: pd.DataFrame, series: str, *, log: bool) -> float | None:
+    """Top of the y range a training chart shows: a blow-up past it is a break, not a scale.
+
+    100× (log) or 3× (linear) the largest value any run starts from; ``None`` when no run has
+    a finite positive start.
+    """
+    ok = data[data["status"] == "ok"]
+    if ok.empty:
+        return None
+    first = ok.sort_values("step").groupby(series, sort=False)["plot_value"].first()
+    top = float(first.max())
+    if not np.isfinite(top) or top <= 0:
+        return None
+    return top * (100.0 if log else 3.0)
 
 
 def training_curves(
@@ -271,8 +233,13 @@ def training_curves(
     title: str | None = None,
     height: int = CHART_HEIGHT,
     diverged: pd.DataFrame | None = None,
+    legend_columns: int | None = None,
 ) -> alt.Chart:
     """Loss or accuracy against the training step, one line per series.
+
+    A run that blows up does not stretch the axis: values above a sane top (:func:`_sane_top`)
+    leave the line (a break) and show as red ▲ marks at the top edge, and a run that turned
+    non-finite gets a labelled marker "diverged at step N".
 
     Parameters
     ----------
@@ -280,22 +247,30 @@ def training_curves(
         Columns ``step``, ``y`` and ``series`` (already thinned to at most a few hundred rows
         per series).
     diverged : DataFrame, optional
-        Columns ``step`` and ``series``: where a run turned non-finite; drawn as a red rule
-        with a label so a stopped line is explained.
+        Columns ``step`` and ``series``: where a run turned non-finite; drawn as a dashed rule
+        with a marker and the label "diverged at step N".
+    legend_columns : int, optional
+        Columns of the legend (default: as many as fit).
     """
     data = mark_nonfinite(frame, y, log=log)
-    scale = series_scale(data[series].tolist())
+    top = _sane_top(data, series, log=log)
+    if top is not None:
+        above = (data["status"] == "ok") & (data["plot_value"] > top)
+        data.loc[above, "status"] = "off scale"
+        data.loc[above, "plot_value"] = top
+    names = list(dict.fromkeys(data[series]))
+    color, _ = series_encodings(names, series, columns=legend_columns)
     y_scale = alt.Scale(type="log") if log else alt.Scale(zero=False)
+    y_axis = log_axis(y_title) if log else alt.Axis(title=y_title)
+    x = alt.X("step:Q", title="Training step")
     lines = (
         alt.Chart(data)
         .transform_filter(alt.datum.status == "ok")
-        .mark_line()
+        .mark_line(strokeWidth=2)
         .encode(
-            x=alt.X("step:Q", title="Training step"),
-            y=alt.Y("plot_value:Q", title=y_title, scale=y_scale),
-            color=alt.Color(
-                f"{series}:N", title=None, scale=scale, legend=alt.Legend(orient="top")
-            ),
+            x=x,
+            y=alt.Y("plot_value:Q", title=y_title, scale=y_scale, axis=y_axis),
+            color=color,
             tooltip=[
                 alt.Tooltip(f"{series}:N"),
                 alt.Tooltip("step:Q"),
@@ -304,22 +279,70 @@ def training_curves(
         )
     )
     layers = [lines]
+    if (data["status"] == "off scale").any():
+        layers.append(
+            alt.Chart(data)
+            .transform_filter(alt.datum.status == "off scale")
+            .mark_point(shape="triangle-up", size=50, filled=True, color=_STATUS_COLOR)
+            .encode(
+                x=x,
+                y=alt.Y("plot_value:Q", scale=y_scale),
+                tooltip=[
+                    alt.Tooltip(f"{series}:N"),
+                    alt.Tooltip("step:Q"),
+                    alt.Tooltip("shown:N", title=f"{y_title} (off the chart)"),
+                ],
+            )
+        )
     if diverged is not None and len(diverged):
+        marks = diverged.assign(
+            label=[f"{name}: diverged at step {int(step)}" for name, step in
+                   zip(diverged[series], diverged["step"], strict=True)],
+            ypix=[4 + 16 * i for i in range(len(diverged))],
+        )  # fmt: skip
         rules = (
-            alt.Chart(diverged)
-            .mark_rule(color=_STATUS_COLOR, strokeDash=[4, 3])
+            alt.Chart(marks)
+            .mark_rule(strokeDash=[4, 3], strokeWidth=1.5)
             .encode(
                 x="step:Q",
+                color=color,
                 tooltip=[alt.Tooltip(f"{series}:N"), alt.Tooltip("step:Q", title="diverged at")],
             )
         )
-        labels = (
-            alt.Chart(diverged)
-            .mark_text(color=_STATUS_COLOR, align="left", dx=4, dy=8, baseline="top", fontSize=11)
-            .encode(x="step:Q", y=alt.value(0), text=alt.value("diverged (NaN/∞)"))
+        dots = (
+            alt.Chart(marks)
+            .mark_point(shape="cross", size=110, filled=True, color=_STATUS_COLOR)
+            .encode(x="step:Q", y=alt.Y("ypix:Q", scale=None))
         )
-        layers += [rules, labels]
+        # Labels read to the right of early breaks and to the left of late ones.
+        late = marks["step"] > 0.6 * float(data["step"].max() or 1)
+        labels = [
+            alt.Chart(part)
+            .mark_text(
+                color=_STATUS_COLOR,
+                align=align,
+                dx=dx,
+                baseline="middle",
+                fontSize=12,
+                fontWeight="bold",
+            )
+            .encode(x="step:Q", y=alt.Y("ypix:Q", scale=None), text="label:N")
+            for part, align, dx in ((marks[~late], "left", 9), (marks[late], "right", -9))
+            if len(part)
+        ]
+        layers += [rules, dots, *labels]
     return _finish(alt.layer(*layers), title, height)
+
+
+def weight_limit(*weights: np.ndarray, max_cells: int = 48) -> float:
+    """The largest finite |w| of the drawn blocks of ``weights`` (1 when there is none)."""
+    top = 0.0
+    for w in weights:
+        block = np.abs(np.asarray(w, dtype=float)[:max_cells, :max_cells])
+        finite = block[np.isfinite(block)]
+        if finite.size:
+            top = max(top, float(finite.max()))
+    return top if top > 0 else 1.0
 
 
 def weight_heatmap(
@@ -328,8 +351,12 @@ def weight_heatmap(
     title: str | None = None,
     max_cells: int = 48,
     height: int = CHART_HEIGHT,
+    limit: float | None = None,
 ) -> alt.Chart:
     """A neurons x inputs heatmap of one weight matrix (at most ``max_cells`` per side).
+
+    ``limit`` fixes the colour range to ±limit (:func:`weight_limit` of the matrices compared),
+    so heatmaps side by side share one colour scale; default: this matrix's largest |w|.
 
     Parameters
     ----------
@@ -340,8 +367,8 @@ def weight_heatmap(
     block = np.asarray(weights, dtype=float)[:max_cells, :max_cells]
     rows, cols = np.indices(block.shape)
     frame = pd.DataFrame({"input": rows.ravel(), "neuron": cols.ravel(), "weight": block.ravel()})
-    finite = np.abs(block[np.isfinite(block)])
-    limit = float(finite.max()) if finite.size and finite.max() > 0 else 1.0
+    if limit is None or not limit > 0:
+        limit = weight_limit(block, max_cells=max_cells)
     chart = (
         alt.Chart(frame)
         .mark_rect()
@@ -449,7 +476,10 @@ def spectrum(
             x=alt.X("log10_sv:Q", title="log10 singular value of the input-output Jacobian"),
             y=alt.Y("density:Q", title="share of singular values", stack=None),
             color=alt.Color(
-                f"{series}:N", title=None, scale=scale, legend=alt.Legend(orient="top")
+                f"{series}:N",
+                title=None,
+                scale=scale,
+                legend=legend(_legend_columns(scale.domain)),
             ),
             tooltip=[
                 alt.Tooltip(f"{series}:N"),
@@ -481,13 +511,15 @@ def phase_diagram(
     critical : DataFrame
         Columns ``sw2`` and ``sb2`` along the line χ₁ = 1.
     points : DataFrame
-        Columns ``sw2``, ``sb2`` and ``label``: the user's initializer(s).
+        Columns ``sw2``, ``sb2`` and ``label``: the initializers drawn as labelled points;
+        optional ``mine`` (the user's: a large diamond, else a dot in the initializer's
+        colour), ``series`` (the colour's name) and ``dy`` (label offset in pixels).
     """
     finite = grid[value].replace([np.inf, -np.inf], np.nan).abs().max()
     limit = float(finite) if np.isfinite(finite) and finite > 0 else 1.0
     cells = (
         alt.Chart(grid)
-        .mark_rect()
+        .mark_rect(opacity=0.7)
         .encode(
             x=alt.X("sw2:Q", title="σ_w² (weight variance × fan-in)", scale=alt.Scale(nice=False)),
             x2="sw2_end:Q",
@@ -510,27 +542,46 @@ def phase_diagram(
         .mark_line(color="black", strokeWidth=2)
         .encode(x="sw2:Q", y="sb2:Q", order="sb2:Q")
     )
-    marks = (
-        alt.Chart(points)
+    # Every initializer of the session is a labelled point; the user's is a larger diamond.
+    pts = points.copy()
+    if "mine" not in pts:
+        pts["mine"] = True
+    if "series" not in pts:
+        pts["series"] = pts["label"]
+    if "dy" not in pts:
+        pts["dy"] = -10
+    names = list(dict.fromkeys(pts["series"]))
+    color = alt.Color("series:N", scale=series_scale(names), legend=None)
+    tooltip = [
+        alt.Tooltip("label:N", title="initializer"),
+        alt.Tooltip("sw2:Q", title="σ_w²", format=".3f"),
+        alt.Tooltip("sb2:Q", title="σ_b²", format=".3f"),
+    ]
+    others = (
+        alt.Chart(pts[~pts["mine"]])
+        .mark_point(shape="circle", size=110, filled=True, stroke="white", strokeWidth=1.5)
+        .encode(x="sw2:Q", y="sb2:Q", color=color, tooltip=tooltip)
+    )
+    mine = (
+        alt.Chart(pts[pts["mine"]])
         .mark_point(
-            shape="diamond", size=160, filled=True, color="white", stroke="black", strokeWidth=1.5
+            shape="diamond", size=220, filled=True, color="white", stroke="black", strokeWidth=2
         )
-        .encode(
-            x="sw2:Q",
-            y="sb2:Q",
-            tooltip=[
-                "label:N",
-                alt.Tooltip("sw2:Q", format=".3f"),
-                alt.Tooltip("sb2:Q", format=".3f"),
-            ],
-        )
+        .encode(x="sw2:Q", y="sb2:Q", tooltip=tooltip)
     )
-    labels = (
-        alt.Chart(points)
-        .mark_text(align="left", dx=9, dy=-9, fontSize=12, fontWeight="bold")
+    # Labels read rightwards from points on the left half, leftwards on the right half.
+    right_half = pts["sw2"] > 0.55 * float(grid["sw2_end"].max() if len(grid) else 1.0)
+    # One layer per (side, offset): a text mark's dy is a constant, not an encoding.
+    labels = [
+        alt.Chart(part)
+        .mark_text(align=align, dx=dx, dy=int(dy), fontSize=12, fontWeight="bold", color="#111")
         .encode(x="sw2:Q", y="sb2:Q", text="label:N")
-    )
-    return _finish(alt.layer(cells, line, marks, labels), title, height)
+        for side, align, dx in ((False, "left", 6), (True, "right", -6))
+        for dy, part in pts[right_half == side].groupby("dy", sort=True)
+    ]
+
+    layers = [cells, line, others, mine, *labels]
+    return _finish(alt.layer(*layers), title, height)
 
 
 def bars_by_layer(
@@ -558,7 +609,10 @@ def bars_by_layer(
                 axis=alt.Axis(format="%") if percent else alt.Axis(),
             ),
             color=alt.Color(
-                f"{series}:N", title=None, scale=scale, legend=alt.Legend(orient="top")
+                f"{series}:N",
+                title=None,
+                scale=scale,
+                legend=legend(_legend_columns(scale.domain)),
             ),
             tooltip=[
                 alt.Tooltip(f"{series}:N"),
@@ -590,21 +644,40 @@ def sigma_vs_fan(
     highlight : str, optional
         A series drawn thicker (the user's initializer).
     """
-    scale = series_scale(frame[series].tolist())
+    names = list(dict.fromkeys(frame[series]))
+    side = alt.Legend(orient="right", labelLimit=260, labelFontSize=12, symbolSize=90)
+    scale = series_scale(names)
     data = frame.assign(mine=frame[series] == highlight)
+    # Schemes that coincide (LeCun, Glorot and orthogonal on a square layer) stay visible
+    # through their markers: each scheme has its own hollow shape.
+    points = (
+        alt.Chart(data)
+        .mark_point(filled=False, size=60, strokeWidth=1.8)
+        .encode(
+            x=alt.X("fan_in:Q", scale=alt.Scale(type="log", base=2)),
+            y=alt.Y("std:Q", scale=alt.Scale(type="log")),
+            color=alt.Color(f"{series}:N", title=None, scale=scale, legend=side),
+            shape=alt.Shape(f"{series}:N", title=None, scale=shape_scale(names), legend=side),
+        )
+    )
     chart = (
         alt.Chart(data)
-        .mark_line(point=alt.OverlayMarkDef(size=18))
+        .mark_line()
         .encode(
             x=alt.X(
                 "fan_in:Q", title="fan_in (inputs per unit)", scale=alt.Scale(type="log", base=2)
             ),
-            y=alt.Y("std:Q", title="σ of the weights", scale=alt.Scale(type="log")),
+            y=alt.Y(
+                "std:Q",
+                title="σ of the weights",
+                scale=alt.Scale(type="log"),
+                axis=log_axis("σ of the weights"),
+            ),
             color=alt.Color(
                 f"{series}:N",
                 title=None,
                 scale=scale,
-                legend=alt.Legend(orient="right", labelLimit=220),
+                legend=None,
             ),
             strokeWidth=alt.condition(alt.datum.mine, alt.value(4), alt.value(1.6)),
             tooltip=[
@@ -615,7 +688,7 @@ def sigma_vs_fan(
             ],
         )
     )
-    return _finish(chart, title, height)
+    return _finish(alt.layer(chart, points), title, height)
 
 
 # ---- Page 1: symmetry ------------------------------------------------------------------------
@@ -837,7 +910,7 @@ def with_y_domain(chart: alt.LayerChart, low: float, high: float, *, log: bool) 
         .encode(y=alt.Y("plot_value:Q", scale=scale))
     )
     # alt.layer hoists data shared by all layers to the parent chart: carry it over.
-    kept = {k: getattr(chart, k) for k in ("data", "height", "width", "title")}
+    kept = {k: getattr(chart, k) for k in ("data", "height", "width", "title", "autosize")}
     return alt.layer(*chart.layer, edge).properties(
         **{k: v for k, v in kept.items() if v is not alt.Undefined}
     )
@@ -869,16 +942,27 @@ def growth_sweep(
     """
     data = mark_nonfinite(frame, "factor", log=True)
     directions = list(dict.fromkeys(data["direction"]))
+    # Forward and backward can coincide (ReLU, square layers): distinct markers and dashes
+    # keep both visible; the theory lines are drawn under the measured points.
     color = alt.Color(
+        "direction:N", title=None, scale=series_scale(directions), legend=legend(len(directions))
+    )
+    shape = alt.Shape(
         "direction:N",
         title=None,
         scale=alt.Scale(
-            domain=directions, range=["#4c78a8", "#e45756", "#54a24b"][: len(directions)]
+            domain=directions, range=["circle", "square", "triangle-up"][: len(directions)]
         ),
-        legend=alt.Legend(orient="top"),
+        legend=legend(len(directions)),
+    )
+    dash = alt.StrokeDash(
+        "direction:N",
+        scale=alt.Scale(domain=directions, range=[[6, 4], [2, 3], [8, 2, 2, 2]][: len(directions)]),
+        legend=None,
     )
     x = alt.X("k:Q", title=x_title, scale=alt.Scale(type="log", nice=False))
     y_scale = alt.Scale(type="log")
+    y_axis = log_axis(y_title)
     tooltip = [
         alt.Tooltip("direction:N", title="quantity"),
         alt.Tooltip("source:N"),
@@ -888,16 +972,22 @@ def growth_sweep(
     ok = data[data["status"] == "ok"]
     theory = (
         alt.Chart(ok[ok["source"] == "theory"])
-        .mark_line(strokeDash=[6, 4], strokeWidth=2)
-        .encode(x=x, y=alt.Y("plot_value:Q", title=y_title, scale=y_scale), color=color)
+        .mark_line(strokeWidth=2, opacity=0.8)
+        .encode(
+            x=x,
+            y=alt.Y("plot_value:Q", title=y_title, scale=y_scale, axis=y_axis),
+            color=alt.Color("direction:N", scale=series_scale(directions), legend=None),
+            strokeDash=dash,
+        )
     )
     measured = (
         alt.Chart(ok[ok["source"] == "measured"])
-        .mark_point(filled=True, size=55)
+        .mark_point(filled=False, size=70, strokeWidth=2)
         .encode(
             x=x,
-            y=alt.Y("plot_value:Q", title=y_title, scale=y_scale),
+            y=alt.Y("plot_value:Q", title=y_title, scale=y_scale, axis=y_axis),
             color=color,
+            shape=shape,
             tooltip=tooltip,
         )
     )
@@ -971,7 +1061,12 @@ def trainable_depth_chart(
                 title="σ_w² (weight variance × fan-in)",
                 scale=alt.Scale(domain=[0, sw2_max], nice=False),
             ),
-            y=alt.Y("trainable_depth:Q", title="trainable depth ≈ 6 ξ_c (layers)", scale=y_scale),
+            y=alt.Y(
+                "trainable_depth:Q",
+                title="trainable depth ≈ 6 ξ_c (layers)",
+                scale=y_scale,
+                axis=log_axis("trainable depth ≈ 6 ξ_c (layers)"),
+            ),
             tooltip=[
                 alt.Tooltip("sw2:Q", title="σ_w²", format=".3f"),
                 alt.Tooltip("xi_c:Q", title="ξ_c", format=".3g"),

@@ -40,6 +40,7 @@ from core import theory as core_theory
 __all__ = [
     "DEFAULT_TOLERANCE",
     "GLOSSARY",
+    "GLOSSARY_NAMES",
     "UNDEFINED",
     "Claim",
     "Direction",
@@ -594,5 +595,78 @@ GLOSSARY: Mapping[str, str] = MappingProxyType(
             "gradients vanish) and the chaotic phase (they explode), where the depth scales "
             "diverge and very deep networks can train."
         ),
+        "q_l": (
+            "q^l is the mean square of the pre-activations at layer l (their variance when they "
+            "are centred), the signal's size that mean-field theory follows layer by layer."
+        ),
+        "xi_q": ("ξ_q is the number of layers over which q^l settles to its fixed point q*."),
+        "std_factor": (
+            "The std factor is what one layer multiplies the signal's standard deviation by, "
+            "roughly √(fan_in·Var(W)·E[f′(z)²]); depth compounds it."
+        ),
+        "small_signal_scale": (
+            "The small-signal scale is the σ_w² at which a small signal keeps its size, "
+            "1/E[f′(0)²]: 1 for tanh and linear, 2 for ReLU."
+        ),
+        "mean_field": (
+            "Mean-field theory predicts a wide random network's per-layer statistics by "
+            "treating every pre-activation as Gaussian with the same variance q^l."
+        ),
+        "saturation": (
+            "A saturated unit sits where its activation is flat (|f′(z)| below 5% of its "
+            "maximum), so almost no gradient passes through it."
+        ),
+        "receptive_field": (
+            "The receptive field of a convolution is kh·kw, the number of positions one "
+            "kernel reads per input channel, which multiplies both fans."
+        ),
+        "spectral_radius": (
+            "The spectral radius of W_hh is its largest |eigenvalue|, the factor a recurrent "
+            "signal is multiplied by per time step in the long run."
+        ),
+        "dynamical_isometry": (
+            "Dynamical isometry means every singular value of the input-output Jacobian is "
+            "near 1, so signals in every direction keep their size through depth."
+        ),
+        "clipping": (
+            "Gradient clipping rescales the whole gradient to a maximum norm whenever it is "
+            "larger, so a single huge gradient cannot throw the weights far away."
+        ),
+        "symmetry": (
+            "Symmetric neurons (clones) have identical incoming weights, get identical "
+            "gradients and so stay identical: a layer of clones acts as one neuron."
+        ),
+        "lsuv": (
+            "LSUV (layer-sequential unit variance) starts from orthogonal weights and rescales "
+            "each layer until its outputs have variance 1 on a batch of data."
+        ),
+    }
+)
+
+#: How each :data:`GLOSSARY` term is written in the Glossary expander.
+GLOSSARY_NAMES: Mapping[str, str] = MappingProxyType(
+    {
+        "chi1": "χ₁ (chi-one)",
+        "xi_c": "ξ_c (correlation depth scale)",
+        "xi_q": "ξ_q (length depth scale)",
+        "q_star": "q* (fixed point)",
+        "q_l": "q^l (pre-activation mean square)",
+        "c_star": "c* (fixed-point correlation)",
+        "fan_in": "fan-in",
+        "fan_out": "fan-out",
+        "gain": "gain g",
+        "sigma_w2": "σ_w²",
+        "sigma_b2": "σ_b²",
+        "edge_of_chaos": "edge of chaos",
+        "std_factor": "std factor",
+        "small_signal_scale": "small-signal scale",
+        "mean_field": "mean-field theory",
+        "saturation": "saturated unit",
+        "receptive_field": "receptive field",
+        "spectral_radius": "spectral radius ρ",
+        "dynamical_isometry": "dynamical isometry",
+        "clipping": "gradient clipping",
+        "symmetry": "symmetric neurons",
+        "lsuv": "LSUV",
     }
 )

@@ -19,11 +19,39 @@ import pandas as pd
 import streamlit as st
 
 from core import initializers
-from explorer import charts, sidebar, state
+from explorer import charts, claims, sidebar, state
 from explorer.chartspec import ChartSpec, spec
 
 #: Shown under every chart: what the learner should look at.
 NOTICE_PREFIX = "**What to notice:**"
+
+#: The tutorial the pages follow (DESIGN.md: ``seed/weight-initialization-tutorial.md``). It
+#: gives no author and no URL of its own, so it is named by its title and by the sources it lists.
+TUTORIAL_TITLE = "Why weight Initialization?"
+TUTORIAL_SOURCES: tuple[tuple[str, str], ...] = (
+    (
+        "A Gentle Introduction To Weight Initialization for Neural Networks (W&B)",
+        "https://wandb.ai/sauravmaheshkar/initialization/reports/A-Gentle-Introduction-To-"
+        "Weight-Initialization-for-Neural-Networks--Vmlldzo2ODExMTg",
+    ),
+    (
+        "Deep learning best practices: weight initialization (KDnuggets, 2018)",
+        "https://www.kdnuggets.com/2018/06/deep-learning-best-practices-weight-initialization.html",
+    ),
+    (
+        "Weight initialization (Pinecone)",
+        "https://www.pinecone.io/learn/weight-initialization/",
+    ),
+)
+
+
+def tutorial_citation() -> str:
+    """The tutorial named (Markdown): its title and the sources it cites, linked."""
+    links = "; ".join(f"[{title}]({url})" for title, url in TUTORIAL_SOURCES)
+    return (
+        f"The tutorial: “{TUTORIAL_TITLE}” (a short workshop text with no author or URL "
+        f"given; its sources: {links})."
+    )
 
 
 def setup(
@@ -34,6 +62,7 @@ def setup(
     extra_query: Mapping[str, str] | None = None,
     params: Sequence[state.PageParam] = (),
     scope: str = "",
+    terms: Sequence[str] = (),
 ) -> state.Config:
     """Configure the page, draw its title and lead, and return the shared config.
 
@@ -53,6 +82,9 @@ def setup(
         value is shown as a warning under the lead.
     scope : str
         Unique per page (e.g. ``"p4"``), required with ``params``.
+    terms : sequence of str
+        The page's jargon (keys of :data:`explorer.claims.GLOSSARY`): drawn as one collapsed
+        "Glossary" expander under the lead.
 
     Returns
     -------
@@ -68,7 +100,25 @@ def setup(
     st.markdown(lead)
     if params:
         sidebar.show_page_warnings(scope)
+    if terms:
+        glossary(terms)
     return config
+
+
+def glossary(terms: Sequence[str]) -> None:
+    """One collapsed "Glossary" expander: the page's jargon, from :data:`claims.GLOSSARY`.
+
+    Parameters
+    ----------
+    terms : sequence of str
+        Keys of :data:`explorer.claims.GLOSSARY`, in the order to show them.
+    """
+    with st.expander("Glossary", icon=":material/menu_book:"):
+        st.markdown(
+            "\n".join(
+                f"- **{claims.GLOSSARY_NAMES[key]}**: {claims.GLOSSARY[key]}" for key in terms
+            )
+        )
 
 
 def notice(text: str) -> None:
@@ -131,9 +181,9 @@ def forward_backward_charts(
     tuple of ChartSpec
         The forward chart and the backward chart, ready for :func:`chart`.
     """
-    pair = (
+    forward, backward = (
         spec(
-            per_layer_chart,
+            charts.per_layer_lines,
             frame,
             y=y,
             y_title=y_title,
@@ -144,25 +194,74 @@ def forward_backward_charts(
         )
         for y, y_title, title in zip(("act_std", "grad_std"), y_titles, titles, strict=True)
     )
-    forward, backward = pair
     return forward, backward
 
 
-def per_layer_chart(
-    frame: pd.DataFrame,
+def _a_network(network: str) -> str:
+    """The network's label with its article: "an MLP (fully connected)", "a CNN (...)"."""
+    label = state.NETWORK_LABELS.get(network, network)
+    return f"{'an' if label.startswith(('MLP', 'RNN')) else 'a'} {label}"
+
+
+def override_text(
+    config: state.Config,
     *,
-    y: str,
-    y_title: str,
-    x_title: str,
-    title: str,
-    dashed_series: Sequence[str] = (),
-    legend_columns: int | None = None,
-) -> alt.TopLevelMixin:
-    """One chart of :func:`forward_backward_charts` (:func:`explorer.charts.per_layer_lines`)."""
-    figure = charts.per_layer_lines(
-        frame, y=y, y_title=y_title, x_title=x_title, title=title, dashed_series=dashed_series
-    )
-    return figure if legend_columns is None else charts.with_legend_columns(figure, legend_columns)
+    why: str,
+    depth: int | None = None,
+    width: int | None = None,
+    activation: str | None = None,
+    network: str | None = None,
+    width_name: str = "width",
+    depth_name: str = "depth",
+) -> str | None:
+    """The sentence saying which sidebar settings a section replaces, and why.
+
+    Only the settings that differ from the sidebar's are named; None when none differs.
+
+    Parameters
+    ----------
+    config : state.Config
+        The sidebar's settings.
+    why : str
+        The reason, a clause that follows "because" (e.g. "three networks train live").
+    depth, width, activation, network : optional
+        What the section uses instead (None: the sidebar's).
+    width_name, depth_name : str
+        What the width and depth are called here ("hidden units", "time steps").
+
+    Returns
+    -------
+    str or None
+        Markdown, e.g. "This section uses **depth 5 and width 32**, not your sidebar's depth 10
+        and width 256, because ...".
+    """
+    pairs = []
+    if depth is not None and depth != config.depth:
+        pairs.append((f"{depth_name} {depth}", f"{depth_name} {config.depth}"))
+    if width is not None and width != config.width:
+        pairs.append((f"{width_name} {width}", f"{width_name} {config.width}"))
+    if activation is not None and activation != config.activation:
+        pairs.append((f"activation {activation}", f"activation {config.activation}"))
+    if network is not None and network != config.network:
+        pairs.append(
+            (_a_network(network), state.NETWORK_LABELS.get(config.network, config.network))
+        )
+    if not pairs:
+        return None
+
+    def join(words: list[str]) -> str:
+        return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+    ours, yours = join([p[0] for p in pairs]), join([p[1] for p in pairs])
+    return f"This section uses **{ours}**, not your sidebar's {yours}, because {why}."
+
+
+def override_note(config: state.Config, *, why: str, **uses: object) -> str | None:
+    """Draw :func:`override_text` (when a setting differs) as a visible note; return it."""
+    text = override_text(config, why=why, **uses)  # type: ignore[arg-type]
+    if text:
+        st.info(text, icon=":material/tune:")
+    return text
 
 
 def try_this(question: str, answer: str, *, key: str) -> None:
@@ -241,9 +340,13 @@ def prediction(
     return revealed
 
 
-def correction(text: str) -> None:
-    """Flag where the tutorial this app follows is wrong or incomplete."""
-    st.info(f"**Correcting a common claim.** {text}", icon="🛠️")
+def correction(text: str, *, cites_tutorial: bool = True) -> None:
+    """Flag where the tutorial this app follows is wrong or incomplete.
+
+    ``cites_tutorial`` (default) names the tutorial under the text (:func:`tutorial_citation`).
+    """
+    cite = f"\n\n{tutorial_citation()}" if cites_tutorial else ""
+    st.info(f"**Correcting a common claim.** {text}{cite}", icon="🛠️")
 
 
 def initializer_panel(config: state.Config, *, expanded: bool = False) -> None:
@@ -260,6 +363,22 @@ def initializer_panel(config: state.Config, *, expanded: bool = False) -> None:
         st.markdown(f"**Reference.** {spec.reference} — {spec.reference_url}")
         st.markdown("**The same initializer in the big libraries**")
         st.code(f"# PyTorch\n{spec.pytorch}\n# Keras\n{spec.keras}\n# JAX\n{spec.jax}", "python")
+
+
+#: What a table shows for a missing value (NaN, None): never "None".
+MISSING = "-"
+
+
+def table(data: object, **kwargs: object) -> object:
+    """``st.dataframe`` with the app's table conventions.
+
+    Missing values show as :data:`MISSING` ("-", not "None"), no index, full width. Keyword
+    arguments (``column_config`` with widths, ``column_order``, ``key``, ...) pass through.
+    """
+    kwargs.setdefault("hide_index", True)
+    kwargs.setdefault("width", "stretch")
+    kwargs.setdefault("placeholder", MISSING)
+    return st.dataframe(data, **kwargs)
 
 
 def fmt(value: float, digits: int = 3) -> str:

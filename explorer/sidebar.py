@@ -214,11 +214,52 @@ def shared_config(*, extra_query: Mapping[str, str] | None = None) -> state.Conf
     sidebar = st.sidebar
     sidebar.header("Network")
 
-    def widget(kind: str, field_name: str, label: str, value: Any, **kwargs: Any) -> Any:
-        key = f"ctl_{field_name.replace(':', '_')}"
+    def widget(
+        kind: str,
+        field_name: str,
+        label: str,
+        value: Any,
+        *,
+        where: Any = sidebar,
+        suffix: str = "",
+        **kwargs: Any,
+    ) -> Any:
+        key = f"ctl_{field_name.replace(':', '_')}{suffix}"
         _seed_widget(key, value)
-        maker = getattr(sidebar, kind)
+        maker = getattr(where, kind)
         return maker(label, key=key, on_change=_on_change, args=(field_name, key), **kwargs)
+
+    def slider_with_box(
+        field_name: str, label: str, value: int, low: int, high: int, tip: str
+    ) -> None:
+        """A slider (key ``ctl_<field>``) and a number box beside it (``ctl_<field>_box``).
+
+        Both show the config's value and either one changes it; the box reaches any exact
+        value (50 on a 1-200 slider).
+        """
+        left, right = sidebar.columns([3, 1.25], vertical_alignment="bottom")
+        widget(
+            "slider",
+            field_name,
+            label,
+            value,
+            where=left,
+            min_value=low,
+            max_value=high,
+            help=tip,
+        )
+        widget(
+            "number_input",
+            field_name,
+            f"{label} (exact)",
+            value,
+            where=right,
+            suffix="_box",
+            min_value=low,
+            max_value=high,
+            step=1,
+            label_visibility="collapsed",
+        )
 
     widget(
         "selectbox",
@@ -272,24 +313,23 @@ def shared_config(*, extra_query: Mapping[str, str] | None = None) -> state.Conf
                 help=param.help,
             )
     limits = state.LIMITS[config.network]
-    widget(
-        "slider",
+    slider_with_box(
         "depth",
         limits.depth_label,
         config.depth,
-        min_value=1,
-        max_value=limits.depth_max,
-        help=f"1 to {limits.depth_max} for this network type (a limit that keeps a shared "
-        "server responsive).",
+        1,
+        limits.depth_max,
+        f"1 to {limits.depth_max} for this network type (a limit that keeps a shared server "
+        "responsive). Type an exact value in the box.",
     )
-    widget(
-        "slider",
+    slider_with_box(
         "width",
         limits.width_label,
         config.width,
-        min_value=limits.width_min,
-        max_value=limits.width_max,
-        help=f"{limits.width_min} to {limits.width_max} for this network type.",
+        limits.width_min,
+        limits.width_max,
+        f"{limits.width_min} to {limits.width_max} for this network type. Type an exact value "
+        "in the box.",
     )
     widget(
         "number_input",

@@ -16,6 +16,7 @@ config = page.setup(
         "then reveal. Below, three copies of a small network are trained on the same data with "
         "the same seed: from W = 0, from W = k and from random weights."
     ),
+    terms=("symmetry", "fan_in", "gain"),
 )
 
 depth, width = lesson.symmetry_size(config.depth, config.width)
@@ -53,6 +54,15 @@ with st.spinner("Training the small networks…"):
         config.seed,
     )
 zero, const, rand = result.runs
+page.override_note(
+    config,
+    depth=depth,
+    width=width,
+    network="mlp",
+    why=f"three networks train live on every change (at most {lesson.SYMMETRY_MAX_DEPTH} "
+    f"layers × {lesson.SYMMETRY_MAX_WIDTH} units keeps that instant), and symmetry works the "
+    "same way in every network type",
+)
 st.caption(
     f"The network: {depth} hidden {config.activation} layer{'s' if depth > 1 else ''} of "
     f"{width} units (your sidebar depth and width, capped at {lesson.SYMMETRY_MAX_DEPTH} × "
@@ -130,7 +140,7 @@ def zero_section() -> None:
         f"Largest hidden-weight gradient norm, all {steps} steps",
         page.fmt(zero.max_hidden_grad_norm),
     )
-    st.dataframe(
+    page.table(
         table,
         hide_index=True,
         column_config={c: st.column_config.NumberColumn(format="%.3g") for c in table.columns[1:]},
@@ -247,7 +257,7 @@ for col, run in zip(st.columns(3), result.runs, strict=True):
             run.distinct,
             width=width,
             color=colors.get(experiments.initializer_label(run.init), "#4c78a8"),
-            height=170,
+            height=220,
         )
         st.metric(
             f"Distinct neurons after {steps} steps",
@@ -274,8 +284,14 @@ for col, when, attr in (
 ):
     with col:
         for run in (const, rand):
+            # Before and after share one colour scale, so the change is visible.
+            limit = charts.weight_limit(run.weights_start, run.weights_end)
             page.plot(
-                charts.weight_heatmap, getattr(run, attr), title=f"{run.label}, {when}", height=180
+                charts.weight_heatmap,
+                getattr(run, attr),
+                title=f"{run.label}, {when}",
+                height=220,
+                limit=limit,
             )
 page.notice(
     f"every column (one neuron) of the W = {k:g} network is the same colour pattern at step 0 "

@@ -17,6 +17,15 @@ config = page.setup(
         "gradients fade on the way back, and the first layers stop learning. Measured on your "
         "network, next to your initializer and the textbook one for your activation."
     ),
+    terms=(
+        "std_factor",
+        "small_signal_scale",
+        "fan_in",
+        "sigma_w2",
+        "mean_field",
+        "chi1",
+        "edge_of_chaos",
+    ),
 )
 
 unit = {"rnn": "time step", "resmlp": "block"}.get(config.network, "layer")
@@ -129,21 +138,23 @@ view = st.segmented_control(
     "decades they fall per layer.",
 )
 which = "act" if view == "activation value" else "act_log"
-h1, h2 = st.columns(2)
-for col, (label, init, params) in zip((h1, h2), (series[0], series[-1]), strict=True):
-    stats = experiments.quick_stats(
-        config.net,
-        init,
-        params,
-    )
+histograms = [
+    (label, experiments.hist_frame(experiments.quick_stats(config.net, init, params), which))
+    for label, init, params in (series[0], series[-1])
+]
+# One x range and one colour scale: the two heatmaps are compared side by side.
+x_domain, color_max = charts.shared_heatmap_scales([frame for _, frame in histograms])
+for col, (label, hist) in zip(st.columns(2), histograms, strict=True):
     with col:
         page.plot(
             charts.layer_heatmap,
-            experiments.hist_frame(stats, which),
+            hist,
             x_title="activation value" if which == "act" else "log10 |activation|",
             y_title=unit.capitalize(),
             title=label,
             height=min(60 + 22 * config.depth, 420),
+            x_domain=x_domain,
+            color_max=color_max,
         )
 forward_vanishes = lesson.forward_shrinks(small, config.activation, config.network)
 if not forward_vanishes:
@@ -220,6 +231,13 @@ export.per_layer_export(
 
 # ---- Training ------------------------------------------------------------------------------
 st.header("And so nothing learns")
+page.override_note(
+    config,
+    depth=lesson.STALL_DEPTH,
+    width=lesson.STALL_WIDTH,
+    network="mlp",
+    why=f"several small networks train live for {lesson.STALL_STEPS} steps while the page loads",
+)
 stall_series = lesson.vanishing_series(config.init, config.init_params, config.activation, "mlp")
 with st.spinner("Training the small networks…"):
     curves, stall, diverged = lesson.stall_training(config.activation, stall_series, config.seed)
@@ -273,6 +291,20 @@ relu_net = config.network if config.network in ("mlp", "cnn") else "mlp"
 relu_depth = min(config.depth, state.max_depth(relu_net, config.width))
 with st.spinner("Measuring the networks…"):
     relu = lesson.relu_check(relu_net, relu_depth, config.width, config.seed)
+page.override_note(
+    config,
+    activation="relu",
+    depth=relu_depth,
+    network=relu_net,
+    why="this section tests ReLU itself"
+    + (
+        "; an RNN's fresh input at every step and a residual net's skip path would hide the "
+        "per-layer factor, so they are checked as an MLP"
+        if relu_net != config.network
+        else ""
+    )
+    + ("; the depth is capped to keep the probe fast" if relu_depth != config.depth else ""),
+)
 st.markdown(
     f"A {relu_depth}-layer {relu_net.upper()} of width {config.width} with ReLU units: std of "
     f"layer {relu_depth}'s activations over layer 1's, for three weight scales."

@@ -25,6 +25,7 @@ config = page.setup(
     ),
     params=PARAMS,
     scope="p3",
+    terms=("saturation", "std_factor", "fan_in", "sigma_w2", "chi1", "mean_field", "clipping"),
 )
 
 # ---- cached computations -------------------------------------------------------------------
@@ -268,6 +269,15 @@ st.subheader("3 · Training: oscillation, NaN, and gradient clipping")
 train_depth = min(depth, lesson.TRAIN_DEPTH_MAX)
 train_width = min(width, lesson.TRAIN_WIDTH_MAX)
 train_kind = "residual MLP" if net == "resmlp" else "MLP"
+page.override_note(
+    config,
+    depth=train_depth,
+    width=train_width,
+    network="resmlp" if net == "resmlp" else "mlp",
+    why=f"three networks train live ({lesson.TRAIN_STEPS} steps each); at most "
+    f"{lesson.TRAIN_DEPTH_MAX} layers × {lesson.TRAIN_WIDTH_MAX} units, and CNNs and RNNs are "
+    "too slow to train here",
+)
 c1, c2 = st.columns(2)
 clip = c1.select_slider(
     "Clip the gradient norm at",
@@ -384,9 +394,15 @@ else:
 
 # ---- 4. four activations ---------------------------------------------------------------------
 st.subheader("4 · The same N(0, 1) weights under four activations")
+st.info(
+    f"This section uses **four activations** (tanh, sigmoid, ReLU and linear), not only your "
+    f"sidebar's {config.activation}, because the point is how the activation changes what "
+    "large weights do; depth, width and network are your sidebar's.",
+    icon=":material/tune:",
+)
 with st.spinner("Measuring four activations…"):
     contrast = lesson.activation_contrast(net, depth, width, seed)
-st.dataframe(
+page.table(
     pd.DataFrame(
         {
             "activation": contrast["activation"],

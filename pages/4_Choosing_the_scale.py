@@ -47,6 +47,17 @@ config = page.setup(
     ),
     params=PARAMS,
     scope="p4",
+    terms=(
+        "fan_in",
+        "fan_out",
+        "gain",
+        "sigma_w2",
+        "q_l",
+        "chi1",
+        "edge_of_chaos",
+        "mean_field",
+        "receptive_field",
+    ),
 )
 net, act, depth, width, seed = config.network, config.activation, *config.size
 activation = experiments.activation_record(act)
@@ -316,7 +327,7 @@ out_width = st.select_slider(
     help="fan_out of the example layer, 16 to 4096 (only this table uses it).",
 )
 table = lesson.fan_mode_table(width, out_width, mine=(k, mode))
-st.dataframe(
+page.table(
     table.style.format(
         {
             "std": "{:.4g}",
@@ -363,7 +374,7 @@ page.correction(
 st.subheader("4 · Which scale for which activation")
 with st.spinner("Computing the activation table…"):
     guide = lesson.activation_guide()
-st.dataframe(
+page.table(
     guide.style.format(
         {
             "gain": "{:.4g}",

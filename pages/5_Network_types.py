@@ -42,6 +42,16 @@ config = page.setup(
     ),
     params=PARAMS,
     scope="p5",
+    terms=(
+        "fan_in",
+        "receptive_field",
+        "dynamical_isometry",
+        "spectral_radius",
+        "sigma_w2",
+        "chi1",
+        "edge_of_chaos",
+        "lsuv",
+    ),
 )
 
 page.correction(
@@ -64,6 +74,12 @@ with tab_mlp:
     if tab_mlp.open:
         mlp = state.with_network(config, "mlp")
         depth, width = lesson.spectrum_size(mlp.depth, mlp.width)
+        page.override_note(
+            config,
+            width=width,
+            why=f"the Jacobian product costs depth × width³, so the spectrum stays fast at depth "
+            f"{depth} with fewer units",
+        )
         series = lesson.spectrum_series(mlp.activation, mlp.init, mlp.init_params, width)
         with st.spinner("Computing Jacobian spectra…"):
             hist, summary = lesson.jacobian_spectra(mlp.activation, series, depth, width, mlp.seed)
@@ -111,11 +127,6 @@ with tab_mlp:
                 "whatever the weights: orthogonal ReLU nets cannot reach dynamical isometry "
                 "(Pennington et al. 2017)."
             )
-        if width < mlp.width:
-            st.caption(
-                f"The spectrum uses {width} units per layer instead of your {mlp.width} to stay "
-                f"fast at depth {depth} (the product costs depth × width³)."
-            )
         page.try_this(
             "Switch the activation to **Linear** in the sidebar, then raise the depth. How wide "
             "is the orthogonal spectrum, and how wide the Gaussian one?",
@@ -145,7 +156,7 @@ with tab_cnn:
             delta=f"{he.ratio:.0f}× too large",
             delta_color="inverse",
         )
-        st.dataframe(
+        page.table(
             fans.rename(
                 columns={
                     "scheme": "scheme",
@@ -223,14 +234,19 @@ with tab_rnn:
             "Orthogonal and identity W_hh have ρ = 1 and every singular value 1."
         )
         if not own:
-            st.caption(
-                f"{steps} time steps, {hidden} hidden units. Choose RNN as the network type in "
-                "the sidebar to set your own (depth = time steps, width = hidden units)."
+            page.override_note(
+                config,
+                depth=steps,
+                width=hidden,
+                why=f"an RNN's depth is its time steps ({steps} here) and its width its hidden "
+                f"units ({hidden}); choose RNN as the network type in the sidebar to set your own",
             )
-        elif hidden < rnn.width:
-            st.caption(
-                f"{hidden} hidden units instead of your {rnn.width}: this comparison runs "
-                f"{2 * len(series)} unrolled RNNs, so it caps the width to stay fast."
+        else:
+            page.override_note(
+                config,
+                width=hidden,
+                why=f"this comparison runs {2 * len(series)} unrolled RNNs, so it caps the "
+                "hidden units to stay fast",
             )
         with st.spinner("Unrolling the RNN…"):
             frame, summary = lesson.rnn_through_time(
@@ -289,7 +305,7 @@ with tab_rnn:
         )
         if rnn.activation != "linear":
             table[f"grad step 1 ÷ step {steps} (linear)"] = lin_summary["ratio"].to_numpy()
-        st.dataframe(
+        page.table(
             table,
             hide_index=True,
             width="stretch",
@@ -423,6 +439,16 @@ with tab_lsuv:
     if tab_lsuv.open:
         kind, depth, width = lesson.lsuv_size(config.network, config.depth, config.width)
         net = state.with_network(config, kind)
+        page.override_note(
+            config,
+            depth=depth,
+            width=width,
+            network=kind,
+            why=f"LSUV re-runs the forward pass for every rescaling, so the demo caps the net at "
+            f"{lesson.LSUV_MAX_DEPTH} layers and {lesson.LSUV_MAX_WIDTH} units "
+            f"({lesson.LSUV_MAX_CHANNELS} channels), and an RNN is shown as an MLP (one rescale "
+            "per layer is not defined for a reused W_hh)",
+        )
         with st.spinner("Running LSUV…"):
             report, std = lesson.lsuv_compare(
                 state.Net(kind, net.activation, depth, width, net.seed), net.init, net.init_params
@@ -449,7 +475,7 @@ with tab_lsuv:
             title=f"{state.NETWORK_LABELS[kind]}, {depth} layers, width {width}",
         )
         page.notice(lesson.lsuv_claim(report, std, net.init_label).text)
-        st.dataframe(
+        page.table(
             report.rename(
                 columns={
                     "name": "layer name",
@@ -461,12 +487,7 @@ with tab_lsuv:
             hide_index=True,
             width="stretch",
         )
-        st.caption(
-            f"LSUV re-runs the forward pass for every rescaling, so this demo caps the net at "
-            f"{lesson.LSUV_MAX_DEPTH} layers and {lesson.LSUV_MAX_WIDTH} units "
-            f"({lesson.LSUV_MAX_CHANNELS} channels); inputs: a batch of N(0, 1) samples. "
-            "An RNN is shown as an MLP (one rescale per layer is not defined for a reused W_hh)."
-        )
+        st.caption("Inputs: a batch of N(0, 1) samples.")
         page.try_this(
             "Pick an activation no textbook formula was derived for (GELU, SiLU or ELU) and an "
             "initializer that is off for it. Does LSUV still reach Var(z) = 1 everywhere?",

@@ -43,6 +43,7 @@ config = page.setup(
         "size so that a comparison takes seconds on a shared server."
     ),
     extra_query=settings.to_query(),
+    terms=("fan_in", "fan_out", "gain", "clipping", "saturation", "symmetry"),
 )
 for message in problems.values():  # only on the page's first visit
     st.warning(f"Link parameter ignored: {message}", icon="⚠️")
@@ -426,7 +427,7 @@ else:
         )
 
     st.subheader("Results table")
-    st.dataframe(
+    page.table(
         lesson.playground_table_display(table),
         hide_index=True,
         column_config={

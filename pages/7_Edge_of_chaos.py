@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 
-import pandas as pd
 import streamlit as st
 
 from explorer import charts, claims, export, page, state
@@ -34,15 +33,27 @@ config = page.setup(
     ),
     params=PARAMS,
     scope="p7",
+    terms=(
+        "sigma_w2",
+        "sigma_b2",
+        "q_l",
+        "q_star",
+        "xi_q",
+        "chi1",
+        "xi_c",
+        "c_star",
+        "edge_of_chaos",
+        "mean_field",
+    ),
 )
 
 mlp = state.with_network(config, "mlp")
-if config.network != "mlp":
-    st.caption(
-        f"Mean-field theory here describes fully connected layers, so this page treats your "
-        f"{state.NETWORK_LABELS[config.network]} settings as an MLP ({mlp.init_label}, "
-        f"{mlp.depth} layers of {mlp.width} units)."
-    )
+page.override_note(
+    config,
+    network="mlp",
+    why=f"mean-field theory here describes fully connected layers, so this page treats your "
+    f"settings as an MLP ({mlp.init_label}, {mlp.depth} layers of {mlp.width} units)",
+)
 
 sb2 = st.slider(
     "Bias variance σ_b²",
@@ -97,12 +108,9 @@ if mlp.activation in HOMOGENEOUS:
 sw2_max = lesson.phase_axis_max(mlp.activation, SB2_MAX)
 grid, critical = lesson.phase_grid(mlp.activation, sw2_max, SB2_MAX)
 pinned = sw2 > sw2_max
-points = pd.DataFrame(
-    {
-        "sw2": [min(sw2, sw2_max)],
-        "sb2": [sb2],
-        "label": [f"your init (σ_w² = {page.fmt(sw2)} →)" if pinned else "your init"],
-    }
+# The user's initializer and the standard schemes, each a labelled point.
+points = lesson.phase_points(
+    mlp.init, mlp.init_params, mlp.init_label, mlp.width, sb2, sw2_max, SB2_MAX
 )
 left, right = st.columns([3, 2])
 with left:

@@ -29,6 +29,7 @@ config = page.setup(
         "use for it."
     ),
     extra_query={"shape": shape_text},
+    terms=("fan_in", "fan_out", "receptive_field", "gain", "sigma_w2"),
 )
 if shape_error:
     shown = state.shown_value(st.session_state[SHAPE_KEY])
@@ -37,16 +38,24 @@ if shape_error:
 # ---- catalogue -------------------------------------------------------------------------------
 st.header("Catalogue")
 catalogue = lesson.catalogue_frame()
-st.dataframe(
+# The formulas are drawn as formulas (below and in "Every initializer"), and the library calls
+# are in each initializer's panel: the table keeps the columns that read well as text.
+page.table(
     catalogue,
-    hide_index=True,
+    column_order=["initializer", "family", "fan convention", "parameters", "designed for", "link"],
+    # Widths in pixels that add up to the page's column (about 950 px): nothing scrolls away.
     column_config={
-        "link": st.column_config.LinkColumn("link", display_text="paper ↗"),
-        "designed for": st.column_config.TextColumn("designed for", width="large"),
-        "formula (LaTeX)": st.column_config.TextColumn("formula (LaTeX)", width="medium"),
+        "initializer": st.column_config.TextColumn("initializer", width=170),
+        "family": st.column_config.TextColumn("family", width=85),
+        "fan convention": st.column_config.TextColumn("fan convention", width=175),
+        "parameters": st.column_config.TextColumn("parameters", width=95),
+        "designed for": st.column_config.TextColumn("designed for", width=330),
+        "link": st.column_config.LinkColumn("paper", display_text="paper ↗", width=75),
     },
+    row_height=84,
     key="ref_catalogue",
 )
+st.markdown(lesson.formula_table_markdown())
 families = catalogue["family"].value_counts()
 page.notice(
     f"{len(catalogue)} schemes; {families.get('variance scaling', 0)} of them are variance "
@@ -88,10 +97,14 @@ cols[3].metric(
     "n/a" if mine["note"] else page.fmt(mine["std"]),
     help=mine["note"] or f"{mine['distribution']}; uniform bound {page.fmt(mine['uniform bound'])}",
 )
-st.dataframe(
+page.table(
     calc,
-    hide_index=True,
+    column_order=[c for c in calc.columns if c != "key"],
     column_config={
+        "initializer": st.column_config.TextColumn("initializer", width="medium"),
+        "parameters": st.column_config.TextColumn("parameters", width="small"),
+        "distribution": st.column_config.TextColumn("distribution", width="small"),
+        "note": st.column_config.TextColumn("not for this shape", width="medium"),
         **{
             name: st.column_config.NumberColumn(label, format="%.4g")
             for name, label in (
@@ -152,7 +165,7 @@ slope = st.columns([1, 3])[0].number_input(
     help="0.01 is PyTorch's default; 0.2 is common in GANs. 0 to 1.",
 )
 gains = lesson.gain_frame(slope)
-st.dataframe(
+page.table(
     gains,
     hide_index=True,
     column_config={

@@ -208,6 +208,84 @@ def user_sigma_w2(init: str, params: InitParams, width: int) -> float:
     return float(initializers.sigma_w2(init, (width, width), **dict(params)))
 
 
+#: The registry's standard random schemes, each drawn as a labelled point on the phase diagram
+#: next to the user's (the schemes mean-field theory describes: i.i.d. zero-mean weights).
+STANDARD_POINTS: tuple[str, ...] = (
+    "small_random",
+    "lecun_normal",
+    "glorot_normal",
+    "he_normal",
+    "torch_default",
+    "large_random",
+)
+
+
+def phase_points(
+    user_init: str,
+    user_params: InitParams,
+    user_label: str,
+    width: int,
+    sb2: float,
+    sw2_max: float,
+    sb2_top: float = 0.5,
+) -> pd.DataFrame:
+    """The user's initializer and :data:`STANDARD_POINTS` as points of the phase diagram.
+
+    Schemes with the same σ_w² on a square ``width`` x ``width`` layer share one point (LeCun,
+    Glorot and the PyTorch default often do); points beyond ``sw2_max`` are pinned to the right
+    edge and say so in their label.
+
+    Returns
+    -------
+    DataFrame
+        One row per point: ``sw2`` (drawn, at most ``sw2_max``), ``true_sw2``, ``sb2``,
+        ``label``, ``series`` (the first scheme's label: its colour), ``mine`` (the user's
+        point), ``dy`` (label offset in pixels: neighbours stack in four rows, upwards when
+        ``sb2`` is in the lower half of the axis, which ends at ``sb2_top``).
+    """
+    entries: list[tuple[str, str, float, bool]] = [
+        (user_label, user_init, user_sigma_w2(user_init, user_params, width), True)
+    ]
+    for name in STANDARD_POINTS:
+        if name != user_init:
+            spec = initializers.REGISTRY[name]
+            entries.append((spec.label, name, user_sigma_w2(name, (), width), False))
+    groups: list[dict[str, object]] = []
+    for label, _, sw2, mine in entries:
+        for group in groups:
+            if math.isclose(float(group["true_sw2"]), sw2, rel_tol=1e-9, abs_tol=1e-12):
+                group["names"].append(label)  # type: ignore[union-attr]
+                group["mine"] = bool(group["mine"]) or mine
+                break
+        else:
+            groups.append({"true_sw2": sw2, "names": [label], "mine": mine})
+    rows = []
+    for group in sorted(groups, key=lambda g: float(g["true_sw2"])):
+        sw2 = float(group["true_sw2"])
+        names = list(group["names"])  # type: ignore[arg-type]
+        text = " = ".join(names)
+        if group["mine"]:
+            text = f"your init: {text}"
+        pinned = sw2 > sw2_max
+        if pinned:
+            text += f" (σ_w² = {sw2:.3g} →)"
+        rows.append(
+            {
+                "sw2": min(sw2, sw2_max),
+                "true_sw2": sw2,
+                "sb2": sb2,
+                "label": text,
+                "series": names[0],
+                "mine": bool(group["mine"]),
+            }
+        )
+    frame = pd.DataFrame(rows)
+    # Neighbouring labels stack in four rows, away from the nearer edge of the σ_b² axis.
+    sign = -1 if sb2 <= 0.5 * sb2_top else 1
+    frame["dy"] = [sign * (12 + 17 * (i % 4)) for i in range(len(frame))]
+    return frame
+
+
 # --------------------------------------------------------------------------------------------
 # Claims: every sentence of page 7 that cites a number or states a verdict
 # --------------------------------------------------------------------------------------------

@@ -87,6 +87,29 @@ def default_shape(network: str, width: int) -> tuple[int, ...]:
     return (width, width)
 
 
+def formula_table_markdown() -> str:
+    """Every initializer's formula as a Markdown table with rendered math (``$...$``).
+
+    Returns
+    -------
+    str
+        Columns: initializer, formula (KaTeX), fan convention (short).
+    """
+    short = {
+        "fan_in": "fan_in",
+        "fan_out": "fan_out",
+        "fan_avg": "(fan_in + fan_out) / 2",
+        "mode": "mode parameter",
+        "fan_max": "max(fan_in, fan_out)",
+        "none": "none",
+    }
+    rows = ["| initializer | formula | divides by |", "|---|---|---|"]
+    for spec in initializers.REGISTRY.values():
+        formula = spec.formula.replace("|", r"\vert ")
+        rows.append(f"| {spec.label} | ${formula}$ | {short.get(spec.fan_mode, spec.fan_mode)} |")
+    return "\n".join(rows)
+
+
 def catalogue_frame() -> pd.DataFrame:
     """Every initializer of the registry as one table row (the reference catalogue).
 

@@ -596,12 +596,13 @@ def theory_overlay_words(layers: pd.DataFrame, series: str) -> str:
     ratio = measured / predicted
     if abs(ratio - 1.0) <= THEORY_MATCH:
         return (
-            "; the dashed mean-field prediction (core.theory) lies on it "
+            "; the mean-field prediction (the wide dashed band) lies under it "
             f"({ratio:.2f}× at the end)."
         )
     return (
-        f"; the dashed mean-field prediction (core.theory) ends {describe_number(ratio)}× off the "
-        "measurement (finite width and saturation move the measured line)."
+        "; the mean-field prediction (the wide dashed band) ends "
+        f"{describe_number(ratio)}× off the measurement (finite width and saturation move "
+        "the measured line)."
     )
 
 

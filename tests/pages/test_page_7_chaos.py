@@ -73,7 +73,10 @@ def test_bias_variance_from_the_link_and_the_slider_moves_the_point() -> None:
 
 def test_other_network_types_are_treated_as_an_mlp() -> None:
     at = run({"network": "cnn", "init": "delta_orthogonal", "width": "32"})
-    assert "as an MLP" in text(at)
+    # The override is a visible note next to the page's content (st.info), not a caption.
+    notes = "\n".join(i.value for i in at.info)
+    assert "as an MLP" in notes
+    assert "not your sidebar's CNN (3x3 convolutions)" in notes
     assert "Orthogonal" in text(at)
     assert metrics(at)["σ_w² of your init"] == "1"
 
