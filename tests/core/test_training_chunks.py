@@ -53,7 +53,9 @@ def test_chunks_are_bit_identical_to_one_run(moons, optimizer, batch, clip, size
     for a, b in zip(one.params, many.params, strict=True):
         for k in a:
             assert np.array_equal(a[k], b[k])
-    assert state.done and state.step == 90 and state.steps_run == 90
+    assert state.done
+    assert state.step == 90
+    assert state.steps_run == 90
     # Only the last part carries the end-of-run numbers.
     assert all(np.isnan(p.final_loss) for p in parts[:-1])
     assert parts[-1].final_loss == whole.final_loss
@@ -63,10 +65,12 @@ def test_a_diverging_run_stops_in_its_chunk(moons) -> None:
     x, y = moons
     kw = dict(loss="cross_entropy", optimizer="sgd", lr=0.3)
     whole = train(_net("large_random", "linear"), x, y, steps=200, **kw)
-    assert whole.diverged_at is not None and whole.diverged_at < 200
+    assert whole.diverged_at is not None
+    assert whole.diverged_at < 200
     joined, state, parts = _chunked(_net("large_random", "linear"), x, y, 3, 200, **kw)
     assert joined == whole
-    assert state.done and state.diverged_at == whole.diverged_at
+    assert state.done
+    assert state.diverged_at == whole.diverged_at
     assert len(parts) == whole.diverged_at // 3 + 1  # diverges at step 7 (lr 0.3)
 
 
@@ -74,11 +78,14 @@ def test_a_finished_run_cannot_continue_and_until_must_advance(moons) -> None:
     x, y = moons
     kw = dict(loss="cross_entropy", lr=0.1, steps=20)
     part, state = train_chunk(_net(), x, y, until=10, **kw)
-    assert not state.done and state.step == 10 and part.steps_run == 10
+    assert not state.done
+    assert state.step == 10
+    assert part.steps_run == 10
     with pytest.raises(ValueError, match="until"):
         train_chunk(_net(), x, y, until=10, state=state, **kw)
     _, end = train_chunk(_net(), x, y, until=99, state=state, **kw)  # clipped to steps
-    assert end.done and end.step == 20
+    assert end.done
+    assert end.step == 20
     with pytest.raises(ValueError, match="over"):
         train_chunk(_net(), x, y, until=30, state=end, **kw)
     with pytest.raises(ValueError, match="at least one"):
