@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import datasets, networks, training
+from core import datasets, initializers, networks, training
 from explorer.experiments import build_network, data_extent, decision_grid, max_slope
 from explorer.state import InitParams, Net
 
@@ -59,6 +59,9 @@ PERCENTILES = (2, 16, 50, 84, 98)
 
 #: A unit is saturated when |f'(z)| is below this fraction of the activation's largest slope.
 SATURATION_THRESHOLD = 0.05
+
+#: Most points per curve in the charts redrawn while training (each redraw costs server CPU).
+LIVE_POINTS = 120
 
 #: Shortest wall time between two redraws of the page while chunks come from the cache.
 REDRAW_SECONDS = 0.25
@@ -304,6 +307,8 @@ def train_chunk(spec: RunSpec, index: int, size: int, _previous: Chunk | None = 
 class LiveRun:
     """What one run has trained so far (kept in session state between reruns).
 
+    ``label`` is the initializer's label (registry).
+
     Attributes
     ----------
     spec : RunSpec
@@ -327,6 +332,11 @@ class LiveRun:
     def done(self) -> bool:
         """True when the run completed or diverged."""
         return self.last is not None and self.last.state.done
+
+    @property
+    def label(self) -> str:
+        """The initializer's label."""
+        return initializers.REGISTRY[self.spec.init].label
 
     @property
     def step(self) -> int:
