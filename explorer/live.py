@@ -340,10 +340,11 @@ class LiveRun:
 
     @property
     def step(self) -> int:
-        """Steps trained so far (updates applied, or the step that diverged)."""
+        """Steps trained so far (updates applied), or the step that diverged."""
         if self.last is None:
             return 0
-        return self.last.state.step if self.last.state.done else self.last.state.steps_run
+        state = self.last.state
+        return state.steps_run if state.diverged_at is None else state.diverged_at
 
     def history(self) -> training.History | None:
         """The History so far (:func:`core.training.join_histories`), None before a chunk."""
