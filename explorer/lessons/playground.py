@@ -1114,8 +1114,8 @@ def activation_course_claim(frame: pd.DataFrame, label: str, activation: str) ->
         step = int(bad["step"].min())
         return Claim(
             "measured",
-            f"{label}: from step {step} some activations overflowed (∞ or NaN), so from there "
-            "on there is no distribution to show.",
+            f"{label}: from step {step} some activations overflowed (infinite or undefined): "
+            "from there on there is no distribution to show.",
             {"overflow_step": step},
             "overflow",
         )
