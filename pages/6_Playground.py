@@ -288,37 +288,41 @@ specs = lesson.playground_specs(
 )
 stored = st.session_state.get(RESULTS)
 resume = False
+stopped_box = st.empty()  # emptied when training starts again
 if stored is not None and not stored["progress"].done:
     # A Stop press (or any other widget) interrupted the training: say so, offer to continue.
     partial: live.LiveProgress = stored["progress"]
-    s1, s2 = st.columns([1, 4], vertical_alignment="center")
-    resume = s1.button(
-        "▶ Continue",
-        key="pg6_continue",
-        disabled=stored["key"] != key,
-        help="Train the remaining steps of the stopped comparison (its settings, not the "
-        "current ones if you changed them).",
-    )
-    s2.info(
-        f"⏸ Stopped at step {partial.step} of {partial.total}: the results below are what "
-        "had trained by then. **▶ Continue** trains the remaining steps; **▶ Train** starts "
-        "again (steps already trained by anyone with these settings come from the cache).",
-    )
+    with stopped_box.container():
+        s1, s2 = st.columns([1, 4], vertical_alignment="center")
+        resume = s1.button(
+            "▶ Continue",
+            key="pg6_continue",
+            disabled=stored["key"] != key,
+            help="Train the remaining steps of the stopped comparison (with the settings it "
+            "started with; change them back to continue).",
+        )
+        s2.info(
+            f"⏸ Stopped at step {partial.step} of {partial.total}: the results below are what "
+            "had trained by then. **▶ Continue** trains the remaining steps; **▶ Train** starts "
+            "again (steps already trained by anyone with these settings come from the cache).",
+        )
 
 if train or resume:
+    stopped_box.empty()
     if train:
         progress = live.start(key, specs)
         stored = {"key": key, "config": config, "settings": settings, "progress": progress}
     else:
         assert stored is not None
         progress = stored["progress"]
-    st.header("Training…")
     stop_box = st.empty()
-    stop_box.button(
-        "⏹ Stop",
-        key="pg6_stop",
-        help="Stop training here and keep what has trained so far.",
-    )
+    with stop_box.container():
+        st.header("Training…")
+        st.button(
+            "⏹ Stop",
+            key="pg6_stop",
+            help="Stop training here and keep what has trained so far.",
+        )
     slots = live.Slots(["status", "curves", "grads", "maps", "acts"])
     for now, redraw in live.throttled(live.advance(progress)):
         # Kept after every round: a Stop press reruns the page, which shows these results.
