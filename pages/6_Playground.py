@@ -47,14 +47,19 @@ def draw_live(slots: live.Slots, progress: live.LiveProgress) -> None:
             title="Loss", height=260,
         )  # fmt: skip
         left.altair_chart(
-            live.with_x_domain(charts.with_y_domain(loss, low, high, log=True), 0, total),
+            live.with_x_domain(
+                charts.with_y_domain(loss, low, high, log=True), 0, total
+            ).configure_legend(columns=2, labelLimit=260),
             width="stretch",
         )
         score = charts.training_curves(
             curves, y="score", y_title=f"{score_name} (batch)", diverged=diverged,
             title=score_name.capitalize(), height=260,
         )  # fmt: skip
-        right.altair_chart(live.with_x_domain(score, 0, total), width="stretch")
+        right.altair_chart(
+            live.with_x_domain(score, 0, total).configure_legend(columns=2, labelLimit=260),
+            width="stretch",
+        )
     grads = lesson.playground_grad_frame(views, limit=live.LIVE_POINTS // 4)
     slots.chart(
         "grads",
@@ -73,11 +78,11 @@ def draw_live(slots: live.Slots, progress: live.LiveProgress) -> None:
             spec = progress.runs[0].spec
             points = lesson.playground_points(spec.dataset, spec.n, spec.net.seed, limit=100)
             n_classes = lesson.n_outputs_of(spec.dataset, **dict(spec.options))
-            cols = st.columns(min(4, len(views)))
+            cols = st.columns(2)
             for i, view in enumerate(views):
-                cols[i % len(cols)].altair_chart(
+                cols[i % 2].altair_chart(
                     charts.decision_boundary(
-                        view.grid, points, n_classes=n_classes, title=view.label, height=170
+                        view.grid, points, n_classes=n_classes, title=view.label, height=220
                     ),
                     width="content",
                 )
@@ -553,16 +558,22 @@ else:
         ),
         width="stretch",
     )
+    course = {
+        r.spec.init: lesson.activation_course_claim(
+            live.activation_frame([(r.label, r.probe)]), r.label, trained_config.activation
+        )
+        for r in started_runs
+    }
     page.notice(
         "Median (line), 16th–84th percentile (dark band) and 2nd–98th (light band) of each "
         "hidden layer's activations, as in Glorot & Bengio (2010), figures 2–4. "
-        + " ".join(
-            lesson.activation_course_claim(
-                live.activation_frame([(r.label, r.probe)]), r.label, trained_config.activation
-            ).text
-            for r in started_runs
-        )
+        + course[chosen.spec.init].text
     )
+    if len(course) > 1:
+        with st.expander("The same for the other initializers"):
+            for init, claim in course.items():
+                if init != chosen.spec.init:
+                    st.caption(claim.text)
 
     st.subheader("Results table")
     st.dataframe(
