@@ -38,6 +38,7 @@ import pandas as pd
 import streamlit as st
 
 from core import datasets, initializers, networks, training
+from explorer import charts
 from explorer.experiments import build_network, data_extent, decision_grid, max_slope
 from explorer.state import InitParams, Net
 
@@ -602,3 +603,213 @@ def saturation_lines(
         .properties(height=height)
     )
     return chart.properties(title=title) if title else chart
+
+
+# --------------------------------------------------------------------------------------------
+# A "watch it train" panel for the lesson pages (loss, accuracy, gradient norms, Stop)
+# --------------------------------------------------------------------------------------------
+
+
+def _thin(n_rows: int, limit: int) -> np.ndarray:
+    """At most ``limit`` evenly spaced row indices, always the first and the last."""
+    if n_rows <= limit:
+        return np.arange(n_rows)
+    return np.unique(np.linspace(0, n_rows - 1, limit).round().astype(int))
+
+
+def curve_frame(
+    progress: LiveProgress, labels: Sequence[str], *, limit: int = LIVE_POINTS
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Thinned loss and accuracy curves of every run so far, and where runs diverged.
+
+    Returns
+    -------
+    curves : DataFrame
+        Columns series, step, loss, accuracy (at most ``limit`` rows per run).
+    diverged : DataFrame
+        Columns series, step.
+    """
+    frames, stops = [], []
+    for label, run in zip(labels, progress.runs, strict=True):
+        history = run.history()
+        if history is None:
+            continue
+        rows = _thin(len(history.step), limit)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "series": label,
+                    "step": history.step[rows],
+                    "loss": history.loss[rows],
+                    "accuracy": history.accuracy[rows],
+                }
+            )
+        )
+        if history.diverged_at is not None:
+            stops.append({"series": label, "step": history.diverged_at})
+    curves = (
+        pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=["series", "step", "loss", "accuracy"])
+    )
+    return curves, pd.DataFrame(stops, columns=["series", "step"])
+
+
+def grad_frame(
+    progress: LiveProgress, labels: Sequence[str], *, limit: int = LIVE_POINTS // 4
+) -> pd.DataFrame:
+    """Per-layer gradient norms so far, binned for :func:`explorer.charts.grad_norm_heatmap`.
+
+    Returns
+    -------
+    DataFrame
+        Columns series, layer, layer_index, step, step_end, grad_norm, log10_norm, status
+        ("ok", "zero", "overflow", "NaN"); at most ``limit`` step bins per run.
+    """
+    frames = []
+    for label, run in zip(labels, progress.runs, strict=True):
+        history = run.history()
+        if history is None:
+            continue
+        rows = _thin(len(history.step), limit)
+        steps = history.step[rows]
+        ends = np.append(steps[1:], steps[-1] + 1)
+        norms = history.grad_norm[rows]
+        n_bins, n_layers = norms.shape
+        values = norms.ravel()
+        status = np.full(values.shape, "ok", dtype=object)
+        status[values == 0] = "zero"
+        status[np.isinf(values)] = "overflow"
+        status[np.isnan(values)] = "NaN"
+        with np.errstate(all="ignore"):
+            log10 = np.where(status == "ok", np.log10(np.where(values > 0, values, 1.0)), np.nan)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "series": label,
+                    "layer": np.tile(np.array(history.layer_names, dtype=object), n_bins),
+                    "layer_index": np.tile(np.arange(n_layers), n_bins),
+                    "step": np.repeat(steps, n_layers),
+                    "step_end": np.repeat(ends, n_layers),
+                    "grad_norm": values,
+                    "log10_norm": log10,
+                    "status": status,
+                }
+            )
+        )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def _color_domain(log10: pd.Series) -> tuple[float, float]:
+    finite = log10.to_numpy(dtype=float)
+    finite = finite[np.isfinite(finite)]
+    if not finite.size:
+        return (-1.0, 1.0)
+    low, high = np.quantile(finite, [0.02, 0.98])
+    if high - low < 1.0:
+        mid = (high + low) / 2
+        low, high = mid - 0.5, mid + 0.5
+    return float(low), float(high)
+
+
+def draw(slots: Slots, progress: LiveProgress, labels: Sequence[str]) -> None:
+    """Redraw a panel's step counter, loss and accuracy curves and gradient-norm heatmap."""
+    total = progress.total
+    if progress.done:
+        slots.caption("status", f"Trained {total} steps (or until a run diverged).")
+    else:
+        slots.progress(
+            "status",
+            progress.step / max(total, 1),
+            f"Step {progress.step} of {total}, redrawn every {progress.size} steps.",
+        )
+    curves, diverged = curve_frame(progress, labels)
+    if curves.empty:
+        return
+    with slots.container("curves"):
+        left, right = st.columns(2)
+        for col, y, title, log in (
+            (left, "loss", "training loss (cross-entropy)", True),
+            (right, "accuracy", "accuracy (batch)", False),
+        ):
+            chart = charts.training_curves(
+                curves, y=y, y_title=title, log=log, diverged=diverged, height=220
+            )
+            col.altair_chart(
+                with_x_domain(chart, 0, total).configure_legend(columns=1, labelLimit=260),
+                width="stretch",
+            )
+    grads = grad_frame(progress, labels)
+    slots.chart(
+        "grads",
+        charts.grad_norm_heatmap(
+            grads,
+            series_order=list(labels),
+            layer_order=list(progress.runs[0].history().layer_names),
+            columns=min(3, len(labels)),
+            domain=_color_domain(grads["log10_norm"]),
+            width=200,
+            height=110,
+        ),
+        width="content",
+    )
+
+
+def panel(prefix: str, specs: Sequence[RunSpec], labels: Sequence[str]) -> LiveProgress | None:
+    """A "watch it train" panel: the runs of ``specs`` trained live, with Stop and Continue.
+
+    Draws a Train button; while training, a Stop button, a step counter, the loss and accuracy
+    curves and the per-layer gradient norms, redrawn in place after every round of chunks.
+    Progress is kept in ``st.session_state`` after each round, so a Stop press (any widget
+    interrupts the script) leaves the partial curves shown with a "stopped at step N of M"
+    note and a Continue button. The runs are those of the page's cached experiment (same
+    seed), so the curves end exactly where the page's static charts are.
+
+    Parameters
+    ----------
+    prefix : str
+        Widget-key and session-state prefix (unique per page).
+    specs : sequence of RunSpec
+    labels : sequence of str
+        One series label per spec.
+
+    Returns
+    -------
+    LiveProgress or None
+        What is shown (None before the first press).
+    """
+    state_key = f"_{prefix}_live"
+    ident = (tuple(specs), tuple(labels))
+    stored: LiveProgress | None = st.session_state.get(state_key)
+    if stored is not None and stored.key != ident:
+        stored = None  # the settings changed: the old curves are not these runs'
+        st.session_state.pop(state_key, None)
+    b1, b2 = st.columns([1, 3], vertical_alignment="center")
+    train = b1.button(
+        "▶ Watch it train",
+        key=f"{prefix}_live_train",
+        help="Train these networks again, step by step, and watch the curves grow. Steps "
+        "trained before (by anyone, with these settings) come from the cache at once.",
+    )
+    note = b2.empty()
+    resume = False
+    if stored is not None and not stored.done and not train:
+        with note.container():
+            n1, n2 = st.columns([1, 2], vertical_alignment="center")
+            resume = n1.button("▶ Continue", key=f"{prefix}_live_continue")
+            n2.caption(f"⏸ Stopped at step {stored.step} of {stored.total}.")
+    stop_box = st.empty()
+    slots = Slots(["status", "curves", "grads"])
+    if train or resume:
+        note.empty()
+        progress = start(ident, specs) if train or stored is None else stored
+        stop_box.button("⏹ Stop", key=f"{prefix}_live_stop", help="Keep what has trained so far.")
+        for now, redraw in throttled(advance(progress)):
+            st.session_state[state_key] = now
+            if redraw:
+                draw(slots, now, labels)
+        stop_box.empty()
+        stored = st.session_state.get(state_key)
+    elif stored is not None:
+        draw(slots, stored, labels)
+    return stored
