@@ -715,15 +715,16 @@ def _color_domain(log10: pd.Series) -> tuple[float, float]:
 def draw(slots: Slots, progress: LiveProgress, labels: Sequence[str]) -> None:
     """Redraw a panel's step counter, loss and accuracy curves and gradient-norm heatmap."""
     total = progress.total
+    curves, diverged = curve_frame(progress, labels)
+    stops = "".join(f"; {row.series} diverged at step {row.step}" for row in diverged.itertuples())
     if progress.done:
-        slots.caption("status", f"Trained {total} steps (or until a run diverged).")
+        slots.caption("status", f"Trained {total} steps{stops}.")
     else:
         slots.progress(
             "status",
             progress.step / max(total, 1),
-            f"Step {progress.step} of {total}, redrawn every {progress.size} steps.",
+            f"Step {progress.step} of {total}, redrawn every {progress.size} steps{stops}.",
         )
-    curves, diverged = curve_frame(progress, labels)
     if curves.empty:
         return
     with slots.container("curves"):
@@ -736,7 +737,7 @@ def draw(slots: Slots, progress: LiveProgress, labels: Sequence[str]) -> None:
                 curves, y=y, y_title=title, log=log, diverged=diverged, height=220
             )
             col.altair_chart(
-                with_x_domain(chart, 0, total).configure_legend(columns=1, labelLimit=260),
+                with_x_domain(chart, 0, total).configure_legend(columns=2, labelLimit=260),
                 width="stretch",
             )
     grads = grad_frame(progress, labels)
