@@ -307,9 +307,10 @@ if stored is not None and not stored["progress"].done:
             "started with; change them back to continue).",
         )
         s2.info(
-            f"⏸ Stopped at step {partial.step} of {partial.total}: the results below are what "
+            f"Stopped at step {partial.step} of {partial.total}: the results below are what "
             "had trained by then. **▶ Continue** trains the remaining steps; **▶ Train** starts "
             "again (steps already trained by anyone with these settings come from the cache).",
+            icon="⏸️",
         )
 
 if train or resume:
