@@ -508,14 +508,22 @@ def with_x_domain(chart: alt.LayerChart, low: float, high: float) -> alt.LayerCh
     )
 
 
+def some_layers(frame: pd.DataFrame, limit: int = 6) -> pd.DataFrame:
+    """The rows of at most ``limit`` evenly spaced layers (always the first and the last)."""
+    layers = np.sort(frame["layer"].unique())
+    keep = layers[_thin(len(layers), limit)]
+    return frame[frame["layer"].isin(keep)]
+
+
 def activation_bands(
     frame: pd.DataFrame,
     *,
     total: int | None = None,
-    columns: int = 4,
-    width: int = 170,
-    height: int = 150,
+    columns: int = 2,
+    width: int = 140,
+    height: int = 110,
     title: str | None = None,
+    max_layers: int = 6,
 ) -> alt.FacetChart:
     """One small panel per hidden layer: the activations' percentiles against the step.
 
@@ -530,10 +538,12 @@ def activation_bands(
     total : int, optional
         Fix the x axis to ``[0, total]``.
     columns, width, height : int
-        Panels per row and the size of one panel.
+        Panels per row and the size of one panel (two 140-pixel panels fit a phone).
     title : str, optional
+    max_layers : int
+        Show at most this many layers (:func:`some_layers`).
     """
-    data = frame[frame["finite"].astype(bool)]
+    data = some_layers(frame[frame["finite"].astype(bool)], max_layers)
     x_scale = alt.Scale(domain=[0, total], nice=False) if total else alt.Scale()
     x = alt.X("step:Q", title="Training step", scale=x_scale)
     base = alt.Chart().encode(x=x)
@@ -572,9 +582,13 @@ def saturation_lines(
     total: int | None = None,
     height: int = 200,
     title: str | None = None,
+    max_layers: int = 6,
 ) -> alt.Chart:
-    """Fraction of saturated (or dead) units of every hidden layer against the step."""
-    data = frame[frame["finite"].astype(bool)]
+    """Fraction of saturated (or dead) units of some hidden layers against the step.
+
+    At most ``max_layers`` layers (:func:`some_layers`), one line each.
+    """
+    data = some_layers(frame[frame["finite"].astype(bool)], max_layers)
     x_scale = alt.Scale(domain=[0, total], nice=False) if total else alt.Scale()
     chart = (
         alt.Chart(data)

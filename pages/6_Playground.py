@@ -93,8 +93,7 @@ def draw_live(slots: live.Slots, progress: live.LiveProgress) -> None:
             live.activation_bands(
                 live.activation_frame([(shown.label, shown.probe)]),
                 total=total,
-                columns=min(4, shown.spec.net.depth),
-                height=110,
+                columns=3,
                 title=f"Activations per hidden layer, {shown.label} (probe batch)",
             ),
             width="content",
@@ -542,20 +541,17 @@ else:
     )
     chosen = next((r for r in started_runs if r.spec.init == picked), started_runs[0])
     act_frame = live.activation_frame([(chosen.label, chosen.probe)])
-    st.altair_chart(
-        live.activation_bands(
-            act_frame,
-            total=progress_shown.total,
-            columns=min(4, chosen.spec.net.depth + (trained_config.network == "resmlp")),
-        ),
+    a1, a2 = st.columns(2)
+    a1.altair_chart(
+        live.activation_bands(act_frame, total=progress_shown.total),
         width="content",
     )
-    st.altair_chart(
+    a2.altair_chart(
         live.saturation_lines(
             act_frame,
             total=progress_shown.total,
-            height=180,
-            title="Saturated (|f′| < 5% of its maximum) or dead units per layer",
+            height=260,
+            title="Saturated (|f′| < 5% of its maximum) or dead units",
         ),
         width="stretch",
     )
@@ -566,9 +562,9 @@ else:
         for r in started_runs
     }
     page.notice(
-        "Median (line), 16th–84th percentile (dark band) and 2nd–98th (light band) of each "
-        "hidden layer's activations, as in Glorot & Bengio (2010), figures 2–4. "
-        + course[chosen.spec.init].text
+        "Median (line), 16th–84th percentile (dark band) and 2nd–98th (light band) of the "
+        "hidden layers' activations (at most six layers, evenly spaced, first and last "
+        "included), as in Glorot & Bengio (2010), figures 2–4. " + course[chosen.spec.init].text
     )
     if len(course) > 1:
         with st.expander("The same for the other initializers"):

@@ -152,3 +152,12 @@ def test_throttled_redraws_at_most_every_interval_and_at_the_end() -> None:
     finish(live.start("k", [s]))  # cached: the rounds come back instantly
     flags = [redraw for _, redraw in live.throttled(live.advance(live.start("k", [s])), seconds=60)]
     assert flags == [True, False, False, True]
+
+
+def test_activation_charts_show_at_most_six_layers_first_and_last_included() -> None:
+    frame = pd.DataFrame({"layer": range(1, 31), "finite": True, "step": 0})
+    shown = sorted(live.some_layers(frame)["layer"])
+    assert len(shown) == 6
+    assert shown[0] == 1
+    assert shown[-1] == 30
+    assert sorted(live.some_layers(frame.head(4))["layer"]) == [1, 2, 3, 4]
