@@ -327,7 +327,61 @@ def train(
     Pascanu, Mikolov & Bengio (2013). On the difficulty of training recurrent neural networks.
     arXiv:1211.5063.
     """
-    # ---- validation -----------------------------------------------------------------------
+    opts = _options(
+        loss=loss,
+        optimizer=optimizer,
+        lr=lr,
+        steps=steps,
+        batch_size=batch_size,
+        clip=clip,
+        seed=seed,
+        record_every=record_every,
+        symmetry_every=symmetry_every,
+        symmetry_atol=symmetry_atol,
+        momentum=momentum,
+        betas=betas,
+        eps=eps,
+    )
+    history, _ = _run(net, x, y, opts, None, opts.steps, callback)
+    return history
+
+
+@dataclass(frozen=True)
+class _Options:
+    """Validated arguments of one run (shared by :func:`train` and :func:`train_chunk`)."""
+
+    loss: str
+    optimizer: str
+    lr: float
+    steps: int
+    batch_size: int | None
+    clip: float | None
+    seed: int
+    record_every: int
+    symmetry_every: int
+    symmetry_atol: float
+    momentum: float
+    b1: float
+    b2: float
+    eps: float
+
+
+def _options(
+    *,
+    loss: str,
+    optimizer: str,
+    lr: float,
+    steps: int,
+    batch_size: int | None,
+    clip: float | None,
+    seed: int,
+    record_every: int,
+    symmetry_every: int | None,
+    symmetry_atol: float,
+    momentum: float,
+    betas: tuple[float, float],
+    eps: float,
+) -> _Options:
     if loss not in networks.LOSSES:
         raise ValueError(f"unknown loss {loss!r}; valid losses: {', '.join(networks.LOSSES)}")
     if optimizer not in OPTIMIZERS:
@@ -347,6 +401,212 @@ def train(
     b1, b2 = (check_positive("betas", b, allow_zero=True) for b in betas)
     if mu >= 1 or b1 >= 1 or b2 >= 1:
         raise ValueError(f"momentum and betas must lie in [0, 1), got {momentum}, {betas}")
+    if batch_size is not None:
+        batch_size = check_int("batch_size", batch_size, 1, 10**9)
+    return _Options(
+        loss,
+        optimizer,
+        lr,
+        steps,
+        batch_size,
+        clip_value,
+        seed,
+        record_every,
+        symmetry_every,
+        symmetry_atol,
+        mu,
+        b1,
+        b2,
+        eps,
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class TrainState:
+    """Where a paused run stands: everything :func:`train_chunk` needs to continue it exactly.
+
+    Small and plain (NumPy arrays, ints, a dict), so it pickles cheaply.
+
+    Attributes
+    ----------
+    step : int
+        The next step to run (``total_steps`` once the run is over).
+    params : tuple of dict of ndarray
+        The network's parameters after ``step`` updates (the last finite ones after a
+        divergence).
+    velocity : tuple of dict of ndarray
+        Momentum buffer (``momentum``) or Adam's first moment; zeros for SGD.
+    second : tuple of dict of ndarray or None
+        Adam's second moment; None for the other optimizers.
+    rng_state : dict or None
+        ``bit_generator.state`` of the mini-batch Generator; None for full batch.
+    perm : ndarray of int64
+        The current epoch's permutation of the samples.
+    cursor : int
+        Position of the next mini-batch in ``perm``.
+    n_clipped, steps_run : int
+        Counters so far (as in :class:`History`).
+    diverged_at : int or None
+    done : bool
+        True when the run completed or diverged (nothing left to train).
+    """
+
+    step: int
+    params: tuple[dict[str, np.ndarray], ...]
+    velocity: tuple[dict[str, np.ndarray], ...]
+    second: tuple[dict[str, np.ndarray], ...] | None
+    rng_state: dict | None
+    perm: np.ndarray
+    cursor: int
+    n_clipped: int
+    steps_run: int
+    diverged_at: int | None
+    done: bool
+
+
+def train_chunk(
+    net: Network,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    loss: LossName,
+    optimizer: Optimizer = "sgd",
+    lr: float,
+    steps: int,
+    until: int,
+    state: TrainState | None = None,
+    batch_size: int | None = None,
+    clip: float | None = None,
+    seed: int = 0,
+    record_every: int = 1,
+    symmetry_every: int | None = None,
+    symmetry_atol: float = SYMMETRY_ATOL,
+    momentum: float = 0.9,
+    betas: tuple[float, float] = (0.9, 0.999),
+    eps: float = 1e-8,
+) -> tuple[History, TrainState]:
+    """Run steps ``state.step`` (0 without a state) up to ``until`` of a :func:`train` run.
+
+    A run of ``steps`` steps cut into chunks (``until`` = 25, 50, ..., ``steps``, each call
+    given the previous call's state) records exactly what one :func:`train` call with the
+    same arguments records: :func:`join_histories` of the parts equals its History, bit for
+    bit, and the network ends with the same parameters.
+
+    Parameters
+    ----------
+    net : Network
+        The network; with ``state`` its parameters are first replaced by copies of
+        ``state.params``. Modified in place.
+    x, y, loss, optimizer, lr, batch_size, clip, seed, record_every, symmetry_every
+        As in :func:`train`, the same for every chunk of a run (so are ``symmetry_atol``,
+        ``momentum``, ``betas`` and ``eps``).
+    steps : int
+        Length of the whole run (it decides which steps are recorded).
+    until : int
+        Run the steps before this one (clipped to ``steps``).
+    state : TrainState, optional
+        The previous chunk's state; None starts the run.
+
+    Returns
+    -------
+    part : History
+        The rows recorded in this chunk (``step``, ``loss``, ...) and the distinct-neuron
+        counts taken in it; counters (``steps_run``, ``n_clipped``, ``diverged_at``) are
+        those of the whole run so far. ``final_loss`` / ``final_accuracy`` are set only in
+        the part that ends the run (NaN otherwise).
+    state : TrainState
+        Where the run stands now (``done`` when it completed or diverged).
+
+    Raises
+    ------
+    ValueError
+        As :func:`train`, or ``until`` not above ``state.step``.
+    """
+    opts = _options(
+        loss=loss,
+        optimizer=optimizer,
+        lr=lr,
+        steps=steps,
+        batch_size=batch_size,
+        clip=clip,
+        seed=seed,
+        record_every=record_every,
+        symmetry_every=symmetry_every,
+        symmetry_atol=symmetry_atol,
+        momentum=momentum,
+        betas=betas,
+        eps=eps,
+    )
+    first = 0 if state is None else state.step
+    until = min(int(until), opts.steps)
+    if state is not None and state.done:
+        raise ValueError("the run is already over (state.done)")
+    if until <= first:
+        raise ValueError(f"until must be above the state's step {first}, got {until}")
+    return _run(net, x, y, opts, state, until, None)
+
+
+def join_histories(parts: list[History] | tuple[History, ...]) -> History:
+    """One History from the consecutive parts returned by :func:`train_chunk`.
+
+    Arrays are concatenated; counters and ``final_*`` come from the last part.
+
+    Raises
+    ------
+    ValueError
+        When ``parts`` is empty.
+    """
+    if not parts:
+        raise ValueError("join_histories needs at least one part")
+    last = parts[-1]
+    n_hidden = len(last.hidden_names)
+    return History(
+        step=np.concatenate([p.step for p in parts]),
+        loss=np.concatenate([p.loss for p in parts]),
+        accuracy=np.concatenate([p.accuracy for p in parts]),
+        grad_norm=np.concatenate([p.grad_norm for p in parts]).reshape(-1, len(last.layer_names)),
+        update_ratio=np.concatenate([p.update_ratio for p in parts]).reshape(
+            -1, len(last.layer_names)
+        ),
+        symmetry_step=np.concatenate([p.symmetry_step for p in parts]).astype(np.int64),
+        distinct_neurons=np.concatenate([p.distinct_neurons for p in parts])
+        .astype(np.int64)
+        .reshape(-1, n_hidden),
+        diverged_at=last.diverged_at,
+        steps_run=last.steps_run,
+        total_steps=last.total_steps,
+        n_clipped=last.n_clipped,
+        final_loss=last.final_loss,
+        final_accuracy=last.final_accuracy,
+        layer_names=last.layer_names,
+        hidden_names=last.hidden_names,
+    )
+
+
+def _copy_params(params: list[dict[str, np.ndarray]] | tuple) -> tuple[dict[str, np.ndarray], ...]:
+    return tuple({k: v.copy() for k, v in p.items()} for p in params)
+
+
+def _run(
+    net: Network,
+    x: np.ndarray,
+    y: np.ndarray,
+    opts: _Options,
+    state: TrainState | None,
+    until: int,
+    callback: Callback | None,
+) -> tuple[History, TrainState]:
+    """The training loop of :func:`train` and :func:`train_chunk`: steps ``state.step..until``."""
+    steps = opts.steps
+    loss = opts.loss
+    optimizer = opts.optimizer
+    lr = opts.lr
+    clip_value = opts.clip
+    record_every = opts.record_every
+    symmetry_every = opts.symmetry_every
+    symmetry_atol = opts.symmetry_atol
+    mu, b1, b2, eps = opts.momentum, opts.b1, opts.b2, opts.eps
+    batch_size = opts.batch_size
     x = np.asarray(x)
     y = np.asarray(y)
     n = x.shape[0] if x.ndim else 0
@@ -355,19 +615,22 @@ def train(
             f"x and y must hold the same positive number of samples, got {x.shape} and {y.shape}"
         )
     x = np.ascontiguousarray(x, dtype=np.float64)
-    if batch_size is not None:
-        batch_size = check_int("batch_size", batch_size, 1, 10**9)
     full_batch = batch_size is None or batch_size >= n
-    rng = None if full_batch else np.random.default_rng(seed)
+    rng = None if full_batch else np.random.default_rng(opts.seed)
     classification = loss == "cross_entropy"
 
     # ---- storage --------------------------------------------------------------------------
+    if state is not None:
+        for p, saved in zip(net.params, state.params, strict=True):
+            p.clear()
+            p.update({k: v.copy() for k, v in saved.items()})
     params = net.params
     n_layers = len(params)
     wkeys = [_weight_keys(p) for p in params]
     names = layer_names(net)
     hidden_names = names[:-1]
-    max_rows = (steps - 1) // record_every + 2  # regular rows + the last/diverged one
+    first = 0 if state is None else state.step
+    max_rows = (until - 1) // record_every - (first - 1) // record_every + 2
     rec_step = np.zeros(max_rows, dtype=np.int64)
     rec_loss = np.zeros(max_rows)
     rec_acc = np.full(max_rows, np.nan)
@@ -376,17 +639,27 @@ def train(
     sym_step: list[int] = []
     sym_counts: list[list[int]] = []
     rows = 0
-    n_clipped = 0
-    steps_run = 0
+    n_clipped = 0 if state is None else state.n_clipped
+    steps_run = 0 if state is None else state.steps_run
     diverged_at: int | None = None
     progress_every = max(1, math.ceil(steps / PROGRESS_CALLS))
 
-    state_v = [{k: np.zeros_like(v) for k, v in p.items()} for p in params]
-    state_s = (
-        [{k: np.zeros_like(v) for k, v in p.items()} for p in params]
-        if optimizer == "adam"
-        else None
-    )
+    if state is None:
+        state_v = [{k: np.zeros_like(v) for k, v in p.items()} for p in params]
+        state_s = (
+            [{k: np.zeros_like(v) for k, v in p.items()} for p in params]
+            if optimizer == "adam"
+            else None
+        )
+        perm = np.arange(n)
+        cursor = n  # forces a fresh permutation at the first mini-batch step
+    else:
+        state_v = list(_copy_params(state.velocity))
+        state_s = None if state.second is None else list(_copy_params(state.second))
+        if rng is not None and state.rng_state is not None:
+            rng.bit_generator.state = state.rng_state
+        perm = state.perm.copy()
+        cursor = state.cursor
 
     def snapshot(final_loss: float = math.nan, final_acc: float = math.nan) -> History:
         return History(
@@ -409,10 +682,8 @@ def train(
             hidden_names=hidden_names,
         )
 
-    perm = np.arange(n)
-    cursor = n  # forces a fresh permutation at the first mini-batch step
     with np.errstate(all="ignore"):
-        for t in range(steps):
+        for t in range(first, until):
             # ---- batch ------------------------------------------------------------------
             if full_batch:
                 xb, yb = x, y
@@ -513,16 +784,33 @@ def train(
                 callback(t + 1, steps, snapshot())
 
         # ---- the end state ----------------------------------------------------------------
-        if not sym_step or sym_step[-1] != steps_run:  # a diverged step was already counted
-            sym_step.append(steps_run)
-            sym_counts.append(symmetry.summarize(net, symmetry_atol).tolist())
-        out = _predict(net, x)
-        final_loss = networks.loss_value(out, y, loss)
-        final_acc = float(np.mean(np.argmax(out, axis=1) == y)) if classification else math.nan
-    history = snapshot(float(final_loss), final_acc)
-    if callback is not None:
+        done = diverged_at is not None or until >= steps
+        if done:
+            if not sym_step or sym_step[-1] != steps_run:  # a diverged step was already counted
+                sym_step.append(steps_run)
+                sym_counts.append(symmetry.summarize(net, symmetry_atol).tolist())
+            out = _predict(net, x)
+            final_loss = float(networks.loss_value(out, y, loss))
+            final_acc = float(np.mean(np.argmax(out, axis=1) == y)) if classification else math.nan
+        else:
+            final_loss = final_acc = math.nan
+    history = snapshot(final_loss, final_acc)
+    end = TrainState(
+        step=steps if done else until,
+        params=_copy_params(params),
+        velocity=_copy_params(state_v),
+        second=None if state_s is None else _copy_params(state_s),
+        rng_state=None if rng is None else rng.bit_generator.state,
+        perm=perm.copy(),
+        cursor=cursor,
+        n_clipped=n_clipped,
+        steps_run=steps_run,
+        diverged_at=diverged_at,
+        done=done,
+    )
+    if callback is not None and done:
         callback(steps_run, steps, history)
-    return history
+    return history, end
 
 
 def _predict(net: Network, x: np.ndarray) -> np.ndarray:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from explorer import charts, experiments, export, page, sidebar, state
+from explorer import charts, experiments, export, live, page, sidebar, state
 from explorer.lessons import vanishing as lesson
 
 config = page.setup(
@@ -282,6 +282,15 @@ page.notice(
         if row.diverged_at >= 0
     )
 )
+
+with st.container(border=True):
+    st.markdown("**Watch these networks train, step by step**")
+    st.caption(
+        "The same runs as the loss chart above, trained again in chunks and redrawn as they "
+        "go: loss, accuracy and every layer's gradient norm (grey cells are exactly zero, red "
+        "ones overflowed). **⏹ Stop** keeps the curves so far; they end where that chart does."
+    )
+    live.panel("p2", *lesson.stall_live_specs(config.activation, stall_series, config.seed))
 
 # ---- ReLU -----------------------------------------------------------------------------------
 st.header("ReLU does not save you")

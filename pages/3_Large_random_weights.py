@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from explorer import charts, experiments, export, page, sidebar, state
+from explorer import charts, experiments, export, live, page, sidebar, state
 from explorer.lessons import large_weights as lesson
 from explorer.state import PageParam
 
@@ -390,6 +390,26 @@ else:
     st.caption(
         f"The demo trains at most {lesson.TRAIN_DEPTH_MAX} layers × {lesson.TRAIN_WIDTH_MAX} "
         f"units ({lesson.TRAIN_SAMPLES} points, {lesson.TRAIN_STEPS} steps) to stay fast."
+    )
+
+with st.container(border=True):
+    st.markdown("**Watch the three networks train, step by step**")
+    st.caption(
+        "The same runs as the loss chart above, trained again in chunks and redrawn as they "
+        "go: loss, accuracy and every layer's gradient norm (grey cells are exactly zero, red "
+        "ones overflowed). **⏹ Stop** keeps the curves so far; they end where that chart does."
+    )
+    live.panel(
+        "p3",
+        *lesson.train_live_specs(
+            config.net,
+            (
+                ("N(0, 1)", lesson.LARGE_INIT, (), None),
+                (f"N(0, 1), clip {clip:g}", lesson.LARGE_INIT, (), clip),
+                (usual_label, usual_init, (), None),
+            ),
+            lr=lr,
+        ),
     )
 
 # ---- 4. four activations ---------------------------------------------------------------------

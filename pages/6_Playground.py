@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 
 import streamlit as st
 
-from explorer import charts, experiments, export, page, sidebar, state
+from explorer import charts, experiments, export, live, page, sidebar, state
 from explorer.lessons import playground as lesson
 
 RESULTS = "_pg6_results"  # the last comparison trained in this session
@@ -27,6 +26,89 @@ def boundaries(items: list, points, n_classes: int) -> None:  # noqa: ANN001
                 title=title,
                 height=300,
             )
+
+
+def draw_live(slots: live.Slots, progress: live.LiveProgress) -> None:
+    """Redraw the training view in place: step counter, curves, gradient norms, maps."""
+    views = [v for v in (lesson.live_view(r) for r in progress.runs) if v is not None]
+    total = progress.total
+    slots.progress(
+        "status",
+        progress.step / max(total, 1),
+        f"Training: step {progress.step} of {total} "
+        f"({len(progress.runs)} initializers, redrawn every {progress.size} steps). "
+        "**⏹ Stop** keeps what has trained so far.",
+    )
+    if not views:
+        return
+    curves, diverged = lesson.playground_curves(views, limit=live.LIVE_POINTS)
+    score_name = "accuracy" if views[0].task == "classification" else "R²"
+    with slots.container("curves"):
+        left, right = st.columns(2)
+        low, high, _ = lesson.loss_domain(curves, views[0].baseline)
+        loss = charts.training_curves(
+            curves, y="loss", y_title="training loss (batch)", log=True, diverged=diverged,
+            title="Loss", height=260,
+        )  # fmt: skip
+        left.altair_chart(
+            live.with_x_domain(
+                charts.with_y_domain(loss, low, high, log=True), 0, total
+            ).configure_legend(columns=2, labelLimit=260),
+            width="stretch",
+        )
+        score = charts.training_curves(
+            curves, y="score", y_title=f"{score_name} (batch)", diverged=diverged,
+            title=score_name.capitalize(), height=260,
+        )  # fmt: skip
+        right.altair_chart(
+            live.with_x_domain(score, 0, total).configure_legend(columns=2, labelLimit=260),
+            width="stretch",
+        )
+    grads = lesson.playground_grad_frame(views, limit=live.LIVE_POINTS // 4)
+    slots.chart(
+        "grads",
+        charts.grad_norm_heatmap(
+            grads,
+            series_order=[v.label for v in views],
+            layer_order=list(views[0].history.layer_names),
+            columns=min(3, len(views)),
+            domain=lesson.log_color_domain(grads["log10_norm"]),
+            height=110,
+        ),
+        width="content",
+    )
+    if views[0].grid is not None:
+        with slots.container("maps"):
+            spec = progress.runs[0].spec
+            points = lesson.playground_points(spec.dataset, spec.n, spec.net.seed, limit=100)
+            n_classes = lesson.n_outputs_of(spec.dataset, **dict(spec.options))
+            cols = st.columns(2)
+            for i, view in enumerate(views):
+                cols[i % 2].altair_chart(
+                    charts.decision_boundary(
+                        view.grid, points, n_classes=n_classes, title=view.label, height=220
+                    ),
+                    width="content",
+                )
+    shown = activation_choice(progress)
+    if shown is not None:
+        slots.chart(
+            "acts",
+            live.activation_bands(
+                live.activation_frame([(shown.label, shown.probe)]),
+                total=total,
+                columns=3,
+                title=f"Activations per hidden layer, {shown.label} (probe batch)",
+            ),
+            width="content",
+        )
+
+
+def activation_choice(progress: live.LiveProgress) -> live.LiveRun | None:
+    """The run whose activations are shown: the one picked below the results, else the first."""
+    picked = st.session_state.get("pg6_act_init")
+    started = [r for r in progress.runs if r.probe is not None]
+    return next((r for r in started if r.spec.init == picked), started[0] if started else None)
 
 
 # ---- settings: URL on the first visit, then the widgets (read before setup rewrites the URL) --
@@ -208,49 +290,64 @@ else:
         + " on an idle server core."
     )
 
-if train:
-    bar = st.progress(0.0, text="Starting…")
-
-    def progress(index: int, step: int, total: int) -> None:
-        """Advance the bar: run ``index`` of the comparison is at ``step`` of ``total``."""
-        label = experiments.initializer_label(runs_args[index][0])
-        bar.progress(
-            min((index + step / total) / len(runs_args), 1.0),
-            text=f"Training {label} ({index + 1}/{len(runs_args)}): step {step} of {total}",
+specs = lesson.playground_specs(
+    state.Net(config.network, config.activation, settings.depth, settings.width, config.seed),
+    runs_args,
+    settings,
+)
+stored = st.session_state.get(RESULTS)
+resume = False
+stopped_box = st.empty()  # emptied when training starts again
+if stored is not None and not stored["progress"].done:
+    # A Stop press (or any other widget) interrupted the training: say so, offer to continue.
+    partial: live.LiveProgress = stored["progress"]
+    with stopped_box.container():
+        s1, s2 = st.columns([1, 4], vertical_alignment="center")
+        resume = s1.button(
+            "▶ Continue",
+            key="pg6_continue",
+            disabled=stored["key"] != key,
+            help="Train the remaining steps of the stopped comparison (with the settings it "
+            "started with; change them back to continue).",
+        )
+        s2.info(
+            f"Stopped at step {partial.step} of {partial.total}: the results below are what "
+            "had trained by then. **▶ Continue** trains the remaining steps; **▶ Train** starts "
+            "again (steps already trained by anyone with these settings come from the cache).",
+            icon="⏸️",
         )
 
-    started = time.perf_counter()
-    jobs = [
-        {
-            "network": config.network,
-            "activation": config.activation,
-            "init": name,
-            "init_params": params,
-            "depth": settings.depth,
-            "width": settings.width,
-            "dataset": settings.dataset,
-            "options": options,
-            "seed": config.seed,
-            "optimizer": settings.optimizer,
-            "lr": settings.lr,
-            "steps": settings.steps,
-            "batch": settings.batch,
-            "clip": settings.clip,
-        }
-        for name, params in runs_args
-    ]
-    runs = lesson.playground_train(jobs, progress)
-    bar.empty()
-    st.session_state[RESULTS] = {
-        "key": key,
-        "runs": tuple(runs),
-        "wall": time.perf_counter() - started,
-        "config": config,
-        "settings": settings,
-    }
+if train or resume:
+    stopped_box.empty()
+    if train:
+        progress = live.start(key, specs)
+        stored = {"key": key, "config": config, "settings": settings, "progress": progress}
+    else:
+        assert stored is not None
+        progress = stored["progress"]
+    stop_box = st.empty()
+    with stop_box.container():
+        st.header("Training…")
+        st.button(
+            "⏹ Stop",
+            key="pg6_stop",
+            help="Stop training here and keep what has trained so far.",
+        )
+    slots = live.Slots(["status", "curves", "grads", "maps", "acts"])
+    for now, redraw in live.throttled(live.advance(progress)):
+        # Kept after every round: a Stop press reruns the page, which shows these results.
+        stored = {**stored, "progress": now}
+        st.session_state[RESULTS] = stored
+        if redraw:
+            draw_live(slots, now)
+    slots.clear()
+    stop_box.empty()
+    st.session_state[RESULTS] = stored
 
 # ---- results ---------------------------------------------------------------------------------
 result = st.session_state.get(RESULTS)
+if result is not None and not any(r.last is not None for r in result["progress"].runs):
+    result = None  # stopped before the first chunk: nothing to show
 if result is None:
     st.info(
         "Nothing trained yet: press **▶ Train**. Below, what each initializer's network looks "
@@ -258,13 +355,16 @@ if result is None:
         icon="👆",
     )
 else:
-    runs = result["runs"]
+    runs = lesson.playground_runs_from_live(result["progress"])
     trained: state.PlaygroundSettings = result["settings"]
     trained_config: state.Config = result["config"]
     task = runs[0].task
     trained_preset = state.PLAYGROUND_PRESETS[trained_config.network]
     n_classes = lesson.n_outputs_of(trained.dataset, **dict(trained.data_options()))
-    st.header("Results: same data, same seed")
+    st.header(
+        "Results: same data, same seed"
+        + ("" if result["progress"].done else f" (stopped at step {result['progress'].step})")
+    )
     if result["key"] != key:
         st.info(
             "The settings changed since this comparison was trained; press **▶ Train** to "
@@ -325,9 +425,9 @@ else:
         st.info(why.text, icon="🔎")
     training_seconds = sum(r.seconds for r in runs)
     st.caption(
-        f"Trained in {result['wall']:.2f} s."
-        if result["wall"] > 0.5 * training_seconds
-        else f"Served from the cache in {result['wall']:.2f} s (training these runs took "
+        f"Trained in {result['progress'].wall:.2f} s."
+        if result["progress"].wall > 0.5 * training_seconds
+        else f"Served from the cache in {result['progress'].wall:.2f} s (training these runs took "
         f"{training_seconds:.2f} s the first time)."
     )
 
@@ -425,6 +525,52 @@ else:
             + ". A network that has not learned predicts the same thing everywhere (span near "
             "0); a diverged run shows its last finite weights."
         )
+
+    st.subheader("How each layer's activations moved during training")
+    progress_shown: live.LiveProgress = result["progress"]
+    started_runs = [r for r in progress_shown.runs if r.probe is not None]
+    picked = st.segmented_control(
+        "Initializer",
+        options=[r.spec.init for r in started_runs],
+        format_func=experiments.initializer_label,
+        default=started_runs[0].spec.init,
+        key="pg6_act_init",
+        help="Whose activations to show. The same probe batch (the first "
+        f"{live.PROBE_SAMPLES} training points) is fed through the network at every "
+        f"{progress_shown.size}th step.",
+    )
+    chosen = next((r for r in started_runs if r.spec.init == picked), started_runs[0])
+    act_frame = live.activation_frame([(chosen.label, chosen.probe)])
+    a1, a2 = st.columns(2)
+    a1.altair_chart(
+        live.activation_bands(act_frame, total=progress_shown.total),
+        width="content",
+    )
+    a2.altair_chart(
+        live.saturation_lines(
+            act_frame,
+            total=progress_shown.total,
+            height=260,
+            title="Saturated (|f′| < 5% of its maximum) or dead units",
+        ),
+        width="stretch",
+    )
+    course = {
+        r.spec.init: lesson.activation_course_claim(
+            live.activation_frame([(r.label, r.probe)]), r.label, trained_config.activation
+        )
+        for r in started_runs
+    }
+    page.notice(
+        "Median (line), 16th–84th percentile (dark band) and 2nd–98th (light band) of the "
+        "hidden layers' activations (at most six layers, evenly spaced, first and last "
+        "included), as in Glorot & Bengio (2010), figures 2–4. " + course[chosen.spec.init].text
+    )
+    if len(course) > 1:
+        with st.expander("The same for the other initializers"):
+            for init, claim in course.items():
+                if init != chosen.spec.init:
+                    st.caption(claim.text)
 
     st.subheader("Results table")
     page.table(
@@ -566,7 +712,7 @@ else:
 task_now, guess_now, n_out_now = lesson.guess_cost(settings.dataset, options, preset.n, config.seed)
 small_runs = [
     r
-    for r in (result["runs"] if result is not None and result["key"] == key else ())
+    for r in (runs if result is not None and result["key"] == key else ())
     if r.init == "small_random" and not r.history.diverged
 ]
 page.try_this(

@@ -10,6 +10,7 @@ import streamlit as st
 
 from core import activations, datasets, initializers, probe, training
 from core import regime as core_regime
+from explorer import live
 from explorer.claims import Claim, change_words, describe_number, direction
 from explorer.experiments import (
     InitParams,
@@ -567,3 +568,34 @@ def fate_choice(*, saturating: bool, saturated: float, factor: float, overflow: 
     if factor < 1 / 1.2:
         return 1
     return 0
+
+
+def train_live_specs(
+    net: Net, runs: tuple[tuple[str, str, InitParams, float | None], ...], *, lr: float
+) -> tuple[tuple[live.RunSpec, ...], tuple[str, ...]]:
+    """The runs of :func:`train_demo` as live specs (:func:`explorer.live.panel`), and labels.
+
+    ``runs``: (label, init, params, clip or None). Same capped network, data, SGD and seed,
+    so the live curves end exactly where the page's static chart does.
+    """
+    network, activation, depth, width, seed = net
+    kind = "resmlp" if network == "resmlp" else "mlp"
+    trained = Net(kind, activation, min(depth, TRAIN_DEPTH_MAX), min(width, TRAIN_WIDTH_MAX), seed)
+    specs = tuple(
+        live.RunSpec(
+            trained,
+            init,
+            params,
+            TRAIN_DATASET,
+            (),
+            TRAIN_SAMPLES,
+            "sgd",
+            lr,
+            TRAIN_STEPS,
+            0,
+            0.0 if clip is None else float(clip),
+            TRAIN_STEPS,
+        )  # fmt: skip
+        for _, init, params, clip in runs
+    )
+    return specs, tuple(label for label, _, _, _ in runs)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -12,6 +12,7 @@ import streamlit as st
 
 from core import activations, datasets, initializers, networks, training
 from core import regime as core_regime
+from explorer import live
 from explorer.claims import Claim, describe_number, std_factor_from_variance_factor
 from explorer.experiments import (
     InitParams,
@@ -991,3 +992,208 @@ def he_vs_glorot_claim(
                 "difference arose during training."
             )
     return Claim("why_differs", text, values, "he_beats_glorot")
+
+
+# ---- Live training: the runs as cached chunks (explorer.live), what the activations did ----
+
+
+def playground_specs(
+    net: Net, runs_args: Sequence[tuple[str, InitParams]], settings: PlaygroundSettings
+) -> tuple[live.RunSpec, ...]:
+    """One :class:`explorer.live.RunSpec` per initializer (the run of :func:`playground_run`)."""
+    trained = Net(net.network, net.activation, settings.depth, settings.width, net.seed)
+    common = (settings.dataset, settings.data_options(), PLAYGROUND_PRESETS[net.network].n)
+    train = (settings.optimizer, settings.lr, settings.steps, settings.batch, settings.clip)
+    return tuple(live.RunSpec(trained, name, params, *common, *train) for name, params in runs_args)
+
+
+def _as_run(
+    spec: live.RunSpec,
+    history: training.History,
+    grid: pd.DataFrame | None,
+    final_score: float,
+    seconds: float,
+) -> PlaygroundRun:
+    x, y = playground_data(spec.dataset, spec.options, spec.n, spec.net.seed)
+    task = datasets.DATASETS[spec.dataset].task
+    if task == "classification":
+        score = history.accuracy.copy()
+        baseline = math.log(datasets.n_outputs_of(spec.dataset, **dict(spec.options)))
+    else:
+        baseline = _target_variance(y)
+        score = 1.0 - history.loss / baseline
+    return PlaygroundRun(
+        init=spec.init,
+        label=initializers.REGISTRY[spec.init].label,
+        init_params=spec.init_params,
+        history=history,
+        score=score,
+        final_score=float(final_score),
+        grid=grid,
+        seconds=seconds,
+        task=task,
+        baseline=baseline,
+    )
+
+
+def live_view(run: live.LiveRun) -> PlaygroundRun | None:
+    """A cheap :class:`PlaygroundRun` of a run in progress (small grid, NaN final score)."""
+    history = run.history()
+    if history is None or run.last is None:
+        return None
+    return _as_run(run.spec, history, run.last.grid, math.nan, run.seconds)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def run_from_live(spec: live.RunSpec, step: int, done: bool, _run: live.LiveRun) -> PlaygroundRun:
+    """The :class:`PlaygroundRun` of a finished or stopped live run (cached per step reached).
+
+    A finished run is exactly :func:`playground_run` of the same settings. A stopped one is
+    evaluated on all the data with the weights it stopped with (History ``final_*`` too).
+    """
+    history = _run.history()
+    assert history is not None
+    assert _run.last is not None
+    x, y = playground_data(spec.dataset, spec.options, spec.n, spec.net.seed)
+    net = live.network_at(spec, _run.last.state)
+    loss_name = datasets.DATASETS[spec.dataset].loss
+    if not done:
+        with np.errstate(all="ignore"):
+            out = net.predict(x)
+            loss = float(networks.loss_value(out, y, loss_name))
+            hits = np.argmax(out, axis=1) == y if loss_name == "cross_entropy" else math.nan
+        history = replace(history, final_loss=loss, final_accuracy=float(np.mean(hits)))
+    if loss_name == "cross_entropy":
+        final_score = history.final_accuracy
+    else:
+        final_score = 1.0 - history.final_loss / _target_variance(y)
+    grid = _boundary(net, x) if x.ndim == 2 and x.shape[1] == 2 else None
+    return _as_run(spec, history, grid, final_score, _run.seconds)
+
+
+def playground_runs_from_live(progress: live.LiveProgress) -> tuple[PlaygroundRun, ...]:
+    """:func:`run_from_live` of every run that trained at least one chunk."""
+    return tuple(
+        run_from_live(r.spec, r.step, r.done, r) for r in progress.runs if r.last is not None
+    )
+
+
+#: A layer is saturated when this share of its units is (|f′| < 5% of the max); it recovers
+#: when the share falls this much from its peak. Its signal has vanished when its std is below
+#: VANISHED_RATIO of the first hidden layer's and is healthy again from HEALTHY_RATIO; a std
+#: below NOISE_STD is rounding noise (zero weights).
+SATURATED_SHARE, RECOVERY_DROP, VANISHED_RATIO, HEALTHY_RATIO = 0.5, 0.25, 0.01, 0.1
+NOISE_STD, DEAD_SHARE = 1e-12, 0.75
+
+
+def activation_course_claim(frame: pd.DataFrame, label: str, activation: str) -> Claim:
+    """What the top hidden layer's activations did during training (Glorot & Bengio 2010).
+
+    ``frame``: :func:`explorer.live.activation_frame` rows of one run (every layer, every
+    recorded step); ``label``: the initializer's label.
+
+    ``verdict``: "not_trained" (< 2 recorded steps; ``applies`` False), "overflow", "no_spread"
+    (top-layer std below NOISE_STD throughout: zero or symmetric weights), "vanished" /
+    "still_weak" / "recovered" / "vanished_late" (top std vs VANISHED_RATIO and HEALTHY_RATIO
+    of the first layer's, at the start and the end), "saturated_recovered" / "saturated"
+    (saturating activations: a SATURATED_SHARE peak that fell by RECOVERY_DROP, or not), else
+    "kept".
+    """
+    act = activations.get(activation)
+    if frame.empty or frame["step"].nunique() < 2:
+        return Claim(
+            "not_applicable",
+            f"{label}: does not apply yet — the distribution over training needs at least two "
+            "recorded steps; train first.",
+            {},
+            "not_trained",
+            applies=False,
+        )
+    bad = frame[~frame["finite"].astype(bool)]
+    if len(bad):
+        step = int(bad["step"].min())
+        return Claim(
+            "measured",
+            f"{label}: from step {step} some activations overflowed (infinite or undefined): "
+            "from there on there is no distribution to show.",
+            {"overflow_step": step},
+            "overflow",
+        )
+    frame = frame.sort_values(["step", "layer"])
+    top = frame[frame["layer"] == frame["layer"].max()]
+    first = frame[frame["layer"] == frame["layer"].min()]
+    name = str(top["layer_name"].iloc[0])
+    steps = int(top["step"].iloc[-1])
+    std = top["std"].to_numpy(dtype=float)
+    base = first["std"].to_numpy(dtype=float)
+    sat = top["saturated"].to_numpy(dtype=float)
+    with np.errstate(all="ignore"):
+        ratio = np.where(base > 0, std / np.where(base > 0, base, 1.0), np.nan)
+    peak = int(np.argmax(sat))
+    values = {
+        "std_start": float(std[0]),
+        "std_end": float(std[-1]),
+        "ratio_start": float(ratio[0]),
+        "ratio_end": float(ratio[-1]),
+        "sat_start": float(sat[0]),
+        "sat_peak": float(sat[peak]),
+        "sat_peak_step": int(top["step"].iloc[peak]),
+        "sat_end": float(sat[-1]),
+        "steps": steps,
+    }
+    where = f"{label}, top hidden layer ({name})"
+    if float(np.max(std)) < NOISE_STD:
+        return Claim(
+            "measured",
+            f"{where}: the same activations for every probe sample up to step {steps} (std "
+            f"below {NOISE_STD:g}): it cannot tell inputs apart, the mark of zero or symmetric "
+            "weights.",
+            values,
+            "no_spread",
+        )
+    spread = (
+        f"its activations' std went from {describe_number(std[0])} at step 0 to "
+        f"{describe_number(std[-1])} at step {steps}"
+    )
+    if act.saturating and sat[peak] >= SATURATED_SHARE:
+        when = f"{sat[peak]:.0%} of its units saturated at step {values['sat_peak_step']}"
+        if sat[peak] - sat[-1] >= RECOVERY_DROP:
+            text = (
+                f"{where}: {when}, then it recovered: {sat[-1]:.0%} at step {steps} — the "
+                "saturate-then-escape pattern of Glorot & Bengio's sigmoid nets"
+            )
+            verdict = "saturated_recovered"
+        else:
+            text = f"{where}: {when}, and {sat[-1]:.0%} still are at step {steps}"
+            verdict = "saturated"
+        return Claim("measured", f"{text}; {spread}.", values, verdict)
+    small_start, small_end = ratio[0] < VANISHED_RATIO, ratio[-1] < VANISHED_RATIO
+    versus = (
+        f" ({describe_number(ratio[0])} and {describe_number(ratio[-1])} of the first hidden "
+        "layer's)"
+        if np.all(np.isfinite(ratio[[0, -1]]))
+        else ""
+    )
+    dead = ""
+    if not act.saturating and activation != "linear" and sat[-1] >= DEAD_SHARE:
+        dead = f" At step {steps}, {sat[-1]:.0%} of its units are inactive (f′ = 0 or nearly)."
+    if small_start and small_end:
+        text = f"{where}: {spread}{versus}: the signal vanished and stayed vanished."
+        verdict = "vanished"
+    elif small_end:
+        text = f"{where}: {spread}{versus}: the signal vanished during training."
+        verdict = "vanished_late"
+    elif small_start and ratio[-1] >= HEALTHY_RATIO:
+        text = f"{where}: {spread}{versus}: a vanished signal that training revived."
+        verdict = "recovered"
+    elif small_start:
+        text = f"{where}: {spread}{versus}: a vanished signal, still weak at the end."
+        verdict = "still_weak"
+    else:
+        text = f"{where}: {spread}{versus}."
+        if act.saturating:
+            text += f" At most {sat[peak]:.0%} of its units saturated at any recorded step."
+        elif activation == "linear":
+            text += " Saturation does not apply to a linear activation."
+        verdict = "kept"
+    return Claim("measured", text + dead, values, verdict)

@@ -10,6 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from core import activations, datasets, initializers, networks, training
+from explorer import live
 from explorer.claims import Claim, describe_number
 from explorer.experiments import (
     InitParams,
@@ -465,3 +466,31 @@ def try_this_answer(zero: SymmetryRun, const: SymmetryRun, activation: str, step
         values={"distinct_const": float(n_const), **zero_claim.values},
         verdict=verdict,
     )
+
+
+def symmetry_live_specs(
+    activation: str,
+    constant_value: float,
+    random_init: str,
+    random_params: InitParams,
+    depth: int,
+    width: int,
+    steps: int,
+    seed: int,
+) -> tuple[tuple[live.RunSpec, ...], tuple[str, ...]]:
+    """The three runs of :func:`symmetry_experiment` as live specs, and their labels.
+
+    Trained by :func:`explorer.live.panel`, they record exactly the histories the page's
+    static charts come from (same data, seed, optimizer and counting of distinct neurons).
+    """
+    net = Net("mlp", activation, depth, width, seed)
+    common = (SYMMETRY_DATA, (), SYMMETRY_POINTS, "momentum", SYMMETRY_LR, steps, 0, 0.0)
+    runs = (
+        ("Zero (W = 0)", "zeros", ()),
+        (f"Constant (W = {constant_value:g})", "constant", (("value", float(constant_value)),)),
+        (initializers.REGISTRY[random_init].label, random_init, random_params),
+    )
+    specs = tuple(
+        live.RunSpec(net, init, params, *common, max(1, steps // 40)) for _, init, params in runs
+    )
+    return specs, tuple(label for label, _, _ in runs)

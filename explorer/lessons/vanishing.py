@@ -10,6 +10,7 @@ import streamlit as st
 
 from core import activations, datasets, initializers, networks, theory
 from core import regime as core_regime
+from explorer import live
 from explorer.claims import Claim, change_words, describe_number, describe_ratio, direction
 from explorer.experiments import (
     InitParams,
@@ -623,3 +624,22 @@ def kept_choice(ratio: float) -> int | None:
         if ratio > low:
             return index
     return len(KEPT_CHOICES) - 1
+
+
+def stall_live_specs(
+    activation: str, series: InitSeries, seed: int
+) -> tuple[tuple[live.RunSpec, ...], tuple[str, ...]]:
+    """The runs of :func:`stall_training` as live specs (:func:`explorer.live.panel`), and labels.
+
+    Same data, network, optimizer and seed, so they record exactly the curves of the page's
+    static loss chart.
+    """
+    net = Net("mlp", activation, STALL_DEPTH, STALL_WIDTH, seed)
+    common = ("moons", (), STALL_POINTS, "momentum", STALL_LR, STALL_STEPS, 0, 0.0, STALL_STEPS)
+    specs = tuple(
+        live.RunSpec(
+            net, init if init in networks.supported_inits("mlp") else "orthogonal", params, *common
+        )
+        for _, init, params in series
+    )
+    return specs, tuple(label for label, _, _ in series)

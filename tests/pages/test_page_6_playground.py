@@ -79,6 +79,7 @@ def test_first_visit_shows_the_untrained_networks_and_does_not_train(
         raise AssertionError("the page trained without a click")
 
     monkeypatch.setattr(training, "train", no_training)
+    monkeypatch.setattr(training, "train_chunk", no_training)  # the page trains in chunks
     at = run()
     assert not at.metric  # no results yet
     assert "Nothing trained yet" in text(at)
@@ -128,8 +129,9 @@ def test_train_button_compares_the_default_initializers() -> None:
     assert (table["diverged at"] == "no").all()
     summary = next(c.value for c in at.caption if "first, at step" in c.value)
     assert f"{LABEL['small_random']} never did" in summary
-    # Loss, accuracy, gradient heatmap, 4 trained maps, then the untrained view (1 + 4).
-    assert len(at.get("vega_lite_chart")) == 3 + 4 + 1 + 4
+    # Loss, accuracy, gradient heatmap, 4 trained maps, the activations during training
+    # (percentile bands + saturated share), then the untrained view (1 + 4).
+    assert len(at.get("vega_lite_chart")) == 3 + 4 + 2 + 1 + 4
 
 
 def test_default_comparison_is_fast() -> None:
@@ -152,6 +154,7 @@ def test_results_survive_reruns_without_retraining(monkeypatch: pytest.MonkeyPat
         raise AssertionError("a rerun retrained")
 
     monkeypatch.setattr(training, "train", no_training)
+    monkeypatch.setattr(training, "train_chunk", no_training)  # the page trains in chunks
     at.toggle(key="reveal_pg6_stall").set_value(True).run()
     assert not at.exception
     assert metrics(at) == before

@@ -1,0 +1,97 @@
+"""Real-browser check that the playground redraws its charts WHILE training runs.
+
+Starts ``streamlit run Home.py`` on a free loopback port and drives Debian's
+``/usr/bin/chromium`` through Playwright (never a downloaded browser); skips with a reason when
+either is missing. The run is long enough (4 initializers x 1200 steps, a few seconds on an idle
+core) that the step counter and the loss chart can be read twice before it ends.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from benchmarks.load_test import CHROMIUM_ARGS, free_port, start_server, stop_server
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+#: A fresh seed so no earlier test filled the chunk cache for these settings.
+LINK = "/Playground?steps=1200&seed=4242&inits=glorot_normal,small_random,he_normal,lecun_normal"
+STATUS = '[data-testid="stProgress"]'
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian chromium is not installed (/usr/bin/chromium); .ci/run installs it")
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    port = free_port()
+    with tempfile.TemporaryFile() as log:
+        try:
+            proc = start_server(port, log)
+        except RuntimeError:
+            log.seek(0)
+            pytest.fail(f"streamlit did not start:\n{log.read().decode()[-3000:]}")
+        try:
+            yield f"http://127.0.0.1:{port}"
+        finally:
+            stop_server(proc)
+
+
+def step_of(text: str) -> tuple[int, int]:
+    """(step, total) from the status line "Training: step N of M ..."."""
+    words = text.split("step ", 1)[1].split()
+    return int(words[0]), int(words[2])
+
+
+def test_playground_charts_change_while_training(server: str) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 3000})
+            page.goto(server + LINK, wait_until="domcontentloaded")
+            page.wait_for_selector('[data-testid="stVegaLiteChart"]', timeout=60_000)
+            page.wait_for_function(
+                "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')",
+                timeout=60_000,
+            )
+            page.get_by_role("button", name="▶ Train").click()
+            page.mouse.move(5, 5)
+            status = page.locator(STATUS)
+            status.wait_for(timeout=30_000)
+            page.get_by_role("button", name="⏹ Stop").wait_for(timeout=10_000)
+            # The loss chart of the live view: the page's first chart while training runs (the
+            # controls above it have none; the "before training" view comes after it).
+            loss = page.locator('[data-testid="stVegaLiteChart"]').first
+            page.wait_for_function(
+                "() => { const p = document.querySelector('[data-testid=\"stProgress\"]');"
+                " return p && /step [1-9]/.test(p.innerText); }",
+                timeout=30_000,
+            )
+            first_step, total = step_of(status.inner_text())
+            first_image = loss.screenshot()
+            page.wait_for_function(
+                f"() => {{ const p = document.querySelector('[data-testid=\"stProgress\"]');"
+                f" const m = p && p.innerText.match(/step (\\d+) of/);"
+                f" return m && +m[1] >= {first_step} + 100; }}",
+                timeout=30_000,
+            )
+            second_step, _ = step_of(status.inner_text())
+            second_image = loss.screenshot()
+            assert first_step < second_step < total, (first_step, second_step, total)
+            assert first_image != second_image, "the loss chart did not change while training"
+            # Training then finishes: the live view is replaced by the results.
+            page.get_by_text("Results: same data, same seed").wait_for(timeout=60_000)
+            assert status.count() == 0
+            assert page.locator('[data-testid="stException"]').count() == 0
+        finally:
+            browser.close()
