@@ -7,6 +7,7 @@ once on a 2-core host, its spinning threads oversubscribe the cores: a 300-step 
 measured 0.4 s single-threaded and 29 s with the default pool under load.
 """
 
+import numpy  # noqa: F401 - loads OpenBLAS first: threadpoolctl only limits loaded libraries
 from threadpoolctl import threadpool_limits
 
 threadpool_limits(limits=1, user_api="blas")
