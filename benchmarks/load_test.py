@@ -382,18 +382,19 @@ class Student:
         """Join at ``start_at``, open the deep link, interact until ``stop_at``."""
         await asyncio.sleep(max(0.0, start_at - time.monotonic()))
         parsed = urlparse(self.base)
-        cookies = await asyncio.to_thread(health_cookies, self.base)
-        token = cookies.get("_streamlit_xsrf", "")
-        headers = {"Origin": f"{parsed.scheme}://{parsed.netloc}"}
-        protocols = ["streamlit"]
-        if cookies:  # all of them: behind a proxy the sticky cookie picks the replica
-            headers["Cookie"] = cookie_header(cookies)
-        if token:
-            protocols.append(token)
-        uri = stream_uri(self.base)
         try:
+            # Inside the try: a failed health check (e.g. a proxy's 502) is this student's
+            # connection error, not a task exception nobody reads.
+            cookies = await asyncio.to_thread(health_cookies, self.base)
+            token = cookies.get("_streamlit_xsrf", "")
+            headers = {"Origin": f"{parsed.scheme}://{parsed.netloc}"}
+            protocols = ["streamlit"]
+            if cookies:  # all of them: behind a proxy the sticky cookie picks the replica
+                headers["Cookie"] = cookie_header(cookies)
+            if token:
+                protocols.append(token)
             async with connect(
-                uri,
+                stream_uri(self.base),
                 subprotocols=protocols,  # type: ignore[arg-type]
                 additional_headers=headers,
                 max_size=None,
