@@ -8,7 +8,8 @@ and the whole local topology (``deploy/local_replicas.py``).
   front of two tiny HTTP backends that say who they are: one cookie always reaches one
   backend, new clients spread over both, the cookie is set only once.
 * Slow, needs nginx: ``python deploy/local_replicas.py --students 4 --seconds 15``, two real
-  replicas; 0 errors, every replica served sessions, no client split over replicas.
+  replicas; 0 errors, every replica served sessions, no client split over replicas. About
+  1-1.5 min on the project's 2-core machine (replica start-up and the warm-up included).
 
 The nginx tests skip when nginx is missing (``.ci/run`` installs Debian's).
 """
@@ -281,9 +282,11 @@ def test_four_students_through_nginx_reach_both_replicas(tmp_path: Path) -> None
     command = [
         sys.executable, "deploy/local_replicas.py",
         "--students", "4", "--seconds", "15", "--json", str(report),
-        "--ramp", "2", "--think-min", "1", "--think-max", "3", "--timeout", "40",
+        "--ramp", "2", "--think-min", "1", "--think-max", "3", "--timeout", "120",
     ]  # fmt: skip
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=240)
+    # A generous per-interaction timeout: this checks the topology, not speed, and on the
+    # shared 2-core machine (load average 10+) a cold deep link took 44 s through 2 replicas.
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=540)
     assert done.returncode == 0, f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
     result = json.loads(report.read_text())
     assert result.keys() >= KEYS
