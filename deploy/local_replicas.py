@@ -123,10 +123,17 @@ def local_http_conf(upstreams: list[str], port: int, access_log: Path) -> str:
 
 
 def local_main_conf(prefix: Path, http_conf: str) -> str:
-    """A complete nginx.conf that keeps pid, logs and temp files under ``prefix``."""
+    """A complete nginx.conf that keeps pid, logs and temp files under ``prefix``.
+
+    The worker runs as the invoking user. For a non-root user that is nginx's only choice;
+    root's nginx would switch its worker to ``nobody``, which cannot reach a private temp dir
+    (request bodies over 16 kB, e.g. uploads, are buffered there), so as root it stays root.
+    """
     temp = prefix / "temp"
+    user = "user root;\n" if os.geteuid() == 0 else ""  # nginx warns about `user` otherwise
     return (
         "# Written by deploy/local_replicas.py; everything lives under this prefix.\n"
+        f"{user}"
         "worker_processes 1;\n"
         f"pid {prefix / 'nginx.pid'};\n"
         f"error_log {prefix / 'error.log'} warn;\n"
@@ -168,8 +175,6 @@ class Nginx:
     def write(self, upstreams: list[str]) -> None:
         """Write the configuration for ``upstreams`` and check it with ``nginx -t``."""
         (self.prefix / "temp").mkdir(parents=True, exist_ok=True)
-        # As root, nginx runs its worker as `nobody`: it must reach the temp dirs in here.
-        self.prefix.chmod(0o755)
         http = local_http_conf(upstreams, self.port, self.access_log)
         self.conf.write_text(local_main_conf(self.prefix, http))
         subprocess.run([*self._command(), "-t", "-q"], check=True, capture_output=True)
@@ -297,10 +302,10 @@ def run(args: argparse.Namespace, load_args: list[str]) -> dict[str, Any]:
         ports = [free_port() for _ in range(args.replicas)]
         upstreams = [f"127.0.0.1:{port}" for port in ports]
         for i, port in enumerate(ports):
-            log = (workdir / f"replica{i + 1}.log").open("wb")
-            # The same cookie secret on every replica: a cookie signed by one (st.login's
-            # auth cookie) must be accepted by all of them.
-            replicas.append(start_server(port, log, {COOKIE_SECRET_ENV: secret}))
+            # The same cookie secret on every replica: a cookie signed by one (the session
+            # cookie, st.login's auth cookie) must be accepted by all of them.
+            with (workdir / f"replica{i + 1}.log").open("wb") as log:  # the child keeps its fd
+                replicas.append(start_server(port, log, {COOKIE_SECRET_ENV: secret}))
         nginx.write(upstreams)
         nginx.start()
         warmup_clients = warm_replicas(nginx, upstreams)

@@ -173,10 +173,17 @@ def test_server_pid_is_repeatable_on_the_command_line(
 
 
 class _Named(BaseHTTPRequestHandler):
-    """Answers every GET with the server's name."""
+    """Answers every GET with the server's name, every POST with its name and the body size."""
 
     def do_GET(self) -> None:
-        body = self.server.name.encode()  # type: ignore[attr-defined]
+        self._answer(self.server.name)  # type: ignore[attr-defined]
+
+    def do_POST(self) -> None:
+        size = len(self.rfile.read(int(self.headers["Content-Length"])))
+        self._answer(f"{self.server.name} {size}")  # type: ignore[attr-defined]
+
+    def _answer(self, text: str) -> None:
+        body = text.encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
@@ -231,6 +238,15 @@ def test_nginx_pins_a_cookie_to_one_replica_and_spreads_new_clients(
         for path in ("/_stcore/health", "/_stcore/upload_file/s/f", "/media/y.png"):
             again, cookies = _get(f"{nginx.base}{path}", f"_streamlit_xsrf=t; route={route}")
             assert (again, cookies) == (backend, [])
+    # An upload near .streamlit/config.toml's 1 MB cap passes (nginx buffers it to a temp
+    # file under the prefix) and reaches the client's replica.
+    route, backend = next(iter(first.items()))
+    upload = urllib.request.Request(
+        f"{nginx.base}/_stcore/upload_file/s/f", data=b"x" * 1_000_000, method="POST"
+    )
+    upload.add_header("Cookie", f"route={route}")
+    with urllib.request.urlopen(upload, timeout=10) as response:
+        assert response.read().decode() == f"{backend} 1000000"
     log = local_replicas.read_access_log(nginx.access_log)
     assert log.split_routes == 0
     assert set(log.requests) == set(names)
