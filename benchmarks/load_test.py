@@ -32,8 +32,12 @@ Bounded: at most ``--students`` (≤ 200) connections to a loopback server, inte
     python benchmarks/load_test.py --students 60 --seconds 90 --json /tmp/load60.json
 
 Without ``--url`` it starts its own ``streamlit run Home.py`` on a free loopback port and stops
-it at the end; with ``--url`` (loopback only) it loads that server (pass ``--server-pid`` to
-sample its memory).
+it at the end; with ``--url`` (loopback only) it loads that server, which may be a reverse proxy
+in front of several replicas (``deploy/local_replicas.py``): every cookie the health check sets
+(the proxy's sticky-session cookie too) goes back on the websocket, and a path prefix in the URL
+is kept. Pass ``--server-pid`` once per server process to sample memory and CPU; with several,
+``peak_rss_mb`` is the **sum of the per-server peaks** (an upper bound on what the replicas held
+at once) and ``peak_rss_mb_per_server`` lists each one.
 """
 
 from __future__ import annotations
@@ -148,14 +152,37 @@ def start_server(port: int, log: Any) -> subprocess.Popen[bytes]:
     return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 
 
-def xsrf_cookie(base: str) -> str:
-    """The ``_streamlit_xsrf`` cookie value the health endpoint sets ("" when XSRF is off)."""
+def health_cookies(base: str) -> dict[str, str]:
+    """Every cookie ``GET /_stcore/health`` sets, name -> value (quotes stripped).
+
+    Besides Streamlit's ``_streamlit_xsrf`` this holds whatever a reverse proxy adds, e.g. the
+    ``route`` cookie that pins a client to one replica; a browser sends them all back on the
+    websocket, and so does :class:`Student`.
+    """
+    cookies: dict[str, str] = {}
     with urllib.request.urlopen(f"{base}/_stcore/health", timeout=10) as response:
         for header in response.headers.get_all("Set-Cookie") or []:
             name, _, rest = header.partition("=")
-            if name.strip() == "_streamlit_xsrf":
-                return rest.split(";", 1)[0].strip('"')
-    return ""
+            if name.strip():
+                cookies[name.strip()] = rest.split(";", 1)[0].strip().strip('"')
+    return cookies
+
+
+def xsrf_cookie(base: str) -> str:
+    """The ``_streamlit_xsrf`` cookie value the health endpoint sets ("" when XSRF is off)."""
+    return health_cookies(base).get("_streamlit_xsrf", "")
+
+
+def cookie_header(cookies: dict[str, str]) -> str:
+    """A ``Cookie`` request header carrying ``cookies`` ("" for none)."""
+    return "; ".join(f"{name}={value}" for name, value in cookies.items())
+
+
+def stream_uri(base: str) -> str:
+    """The websocket URL of ``base`` (``http(s)://host[:port][/prefix]``): ``…/_stcore/stream``."""
+    parsed = urlparse(base)
+    scheme = "wss" if parsed.scheme == "https" else "ws"
+    return f"{scheme}://{parsed.netloc}{parsed.path.rstrip('/')}/_stcore/stream"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -380,16 +407,19 @@ class Student:
         """Join at ``start_at``, open the deep link, interact until ``stop_at``."""
         await asyncio.sleep(max(0.0, start_at - time.monotonic()))
         parsed = urlparse(self.base)
-        token = await asyncio.to_thread(xsrf_cookie, self.base)
-        headers = {"Origin": self.base}
-        protocols = ["streamlit"]
-        if token:
-            headers["Cookie"] = f"_streamlit_xsrf={token}"
-            protocols.append(token)
-        uri = f"ws://{parsed.netloc}/_stcore/stream"
         try:
+            # Inside the try: a failed health check (e.g. a proxy's 502) is this student's
+            # connection error, not a task exception nobody reads.
+            cookies = await asyncio.to_thread(health_cookies, self.base)
+            token = cookies.get("_streamlit_xsrf", "")
+            headers = {"Origin": f"{parsed.scheme}://{parsed.netloc}"}
+            protocols = ["streamlit"]
+            if cookies:  # all of them: behind a proxy the sticky cookie picks the replica
+                headers["Cookie"] = cookie_header(cookies)
+            if token:
+                protocols.append(token)
             async with connect(
-                uri,
+                stream_uri(self.base),
                 subprotocols=protocols,  # type: ignore[arg-type]
                 additional_headers=headers,
                 max_size=None,
@@ -491,11 +521,18 @@ def summarize(samples: list[Sample], students: int, timeout: float = 60.0) -> di
     }
 
 
-async def _sample_memory(pid: int, stop: asyncio.Event, peak: list[float]) -> None:
+async def _sample_memory(pids: list[int], stop: asyncio.Event, peak: list[float]) -> None:
+    """Keep ``peak[i]`` at the largest process-tree RSS seen for ``pids[i]`` until ``stop``."""
     while not stop.is_set():
-        peak[0] = max(peak[0], tree_rss_mb(pid))
+        for i, pid in enumerate(pids):
+            peak[i] = max(peak[i], tree_rss_mb(pid))
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 0.25)
+
+
+def servers_cpu_s(pids: list[int]) -> float:
+    """CPU seconds used so far by all the servers' process trees (``nan`` for no pid)."""
+    return sum(tree_cpu_s(pid) for pid in pids) if pids else math.nan
 
 
 async def run_load(
@@ -507,17 +544,27 @@ async def run_load(
     think: tuple[float, float],
     timeout: float,
     seed: int,
-    server_pid: int | None,
+    server_pid: int | list[int] | None,
     warm: bool = True,
 ) -> dict[str, Any]:
-    """Run ``students`` simulated students against ``base`` for ``seconds``; return the summary."""
+    """Run ``students`` simulated students against ``base`` for ``seconds``; return the summary.
+
+    ``server_pid`` is the server process (or a list of them, e.g. the replicas behind a proxy)
+    whose memory and CPU are measured; ``peak_rss_mb`` is the sum of the per-server peaks.
+    """
+    if server_pid is None:
+        pids: list[int] = []
+    elif isinstance(server_pid, int):
+        pids = [server_pid]
+    else:
+        pids = list(server_pid)
     paths = pages()
     warmup: list[Sample] = []
     if warm:  # one visitor opens Home first (imports, caches), as the instructor would
         now = time.monotonic()
         await Student(-1, base, "", random.Random(seed)).session(now, now, think, timeout, warmup)
     samples: list[Sample] = []
-    cpu_start = tree_cpu_s(server_pid) if server_pid else math.nan
+    cpu_start = servers_cpu_s(pids)
     t0 = time.monotonic()
     stop_at = t0 + seconds
     crowd = [
@@ -525,8 +572,8 @@ async def run_load(
         for i in range(students)
     ]
     stop = asyncio.Event()
-    peak = [0.0]
-    sampler = asyncio.create_task(_sample_memory(server_pid, stop, peak)) if server_pid else None
+    peak = [0.0] * len(pids)
+    sampler = asyncio.create_task(_sample_memory(pids, stop, peak)) if pids else None
     tasks = [
         asyncio.create_task(
             s.session(t0 + ramp * i / max(1, students), stop_at, think, timeout, samples)
@@ -540,7 +587,7 @@ async def run_load(
     stop.set()
     if sampler is not None:
         await sampler
-    cpu_end = tree_cpu_s(server_pid) if server_pid else math.nan
+    cpu_end = servers_cpu_s(pids)
     summary = summarize(samples, students, timeout)
     summary["warmup"] = [f"{s.action} {s.seconds:.2f} s {s.error}".strip() for s in warmup]
     summary["unfinished_students"] = len(pending)
@@ -554,7 +601,9 @@ async def run_load(
         if summary["interactions"]
         else math.nan
     )
-    summary["peak_rss_mb"] = round(max(peak[0], hwm_mb(server_pid)), 1) if server_pid else None
+    per_server = [round(max(p, hwm_mb(pid)), 1) for p, pid in zip(peak, pids, strict=True)]
+    summary["peak_rss_mb"] = round(sum(per_server), 1) if pids else None
+    summary["peak_rss_mb_per_server"] = per_server
     summary["config"] = {
         "seconds": seconds,
         "ramp_s": ramp,
@@ -571,8 +620,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--students", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=60.0, help="interaction window")
     parser.add_argument("--json", type=Path, help="write the summary here")
-    parser.add_argument("--url", help="a running server on localhost (default: start one)")
-    parser.add_argument("--server-pid", type=int, help="with --url: sample this process's RSS")
+    parser.add_argument(
+        "--url", help="a running server or proxy on loopback, e.g. http://127.0.0.1:8080"
+    )
+    parser.add_argument(
+        "--server-pid",
+        type=int,
+        action="append",
+        help="with --url: sample this server's RSS and CPU; repeat for each replica",
+    )
     parser.add_argument("--ramp", type=float, default=10.0, help="students join over this time")
     parser.add_argument("--think-min", type=float, default=2.0)
     parser.add_argument("--think-max", type=float, default=6.0)
@@ -598,7 +654,7 @@ def main(argv: list[str] | None = None) -> int:
             if host not in ("127.0.0.1", "localhost", "::1"):
                 parser.error("--url must be a loopback server")
             base = args.url.rstrip("/")
-            pid = args.server_pid
+            pid = args.server_pid or None
         else:
             port = free_port()
             base = f"http://127.0.0.1:{port}"

@@ -99,8 +99,16 @@ async def sample_rss(pid: int, peak: list[float], every: float = 0.25) -> None:
         await asyncio.sleep(every)
 
 
-def start_server(port: int, log: IO[bytes] | int = subprocess.DEVNULL) -> subprocess.Popen[bytes]:
-    """Start ``streamlit run Home.py`` on loopback ``port``; its output goes to ``log``."""
+def start_server(
+    port: int,
+    log: IO[bytes] | int = subprocess.DEVNULL,
+    env: dict[str, str] | None = None,
+) -> subprocess.Popen[bytes]:
+    """Start ``streamlit run Home.py`` on loopback ``port``; its output goes to ``log``.
+
+    ``env`` adds to (or overrides) the environment, e.g. ``STREAMLIT_SERVER_COOKIE_SECRET``
+    shared by replicas behind a proxy. Returns once ``/_stcore/health`` answers.
+    """
     proc = subprocess.Popen(
         [
             sys.executable,
@@ -120,7 +128,7 @@ def start_server(port: int, log: IO[bytes] | int = subprocess.DEVNULL) -> subpro
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
