@@ -70,10 +70,15 @@ def finish(
     ``height`` is the plot area: the chart fits the page's width and grows downwards for its
     title, axes and legend (autosize ``fit-x``), so a legend never squeezes the plot.
     """
-    chart = chart.properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
+    # Set on the (freshly built) chart itself: ``.properties()`` copies and schema-validates
+    # the whole chart once per call, which cost more than building it (tests validate the
+    # finished charts instead).
+    chart.autosize = alt.AutoSizeParams(type="fit-x", contains="padding")
     if height is not None:
-        chart = chart.properties(height=max(int(height), MIN_PLOT_HEIGHT))
-    return chart.properties(title=title) if title else chart
+        chart.height = max(int(height), MIN_PLOT_HEIGHT)
+    if title:
+        chart.title = title
+    return chart
 
 
 def series_scale(series: Sequence[str]) -> alt.Scale:

@@ -89,7 +89,10 @@ def per_layer_lines(
         alt.Tooltip(f"{x}:Q", title=x_title),
         alt.Tooltip("shown:N", title=y_title),
     ]
-    base = alt.Chart(data).encode(
+    # The data goes on the layer, not on each of its five charts: Altair otherwise hashes
+    # every sub-chart's frame (through its text repr) to find the shared data, which costs
+    # more than building the chart.
+    base = alt.Chart().encode(
         x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(tickMinStep=1)), tooltip=tooltip
     )
     ok = "datum.status == 'ok'"
@@ -120,7 +123,7 @@ def per_layer_lines(
         .mark_text(dy=-10, fontSize=11, color=_STATUS_COLOR)
         .encode(y=alt.Y("plot_value:Q", scale=y_scale), text="status:N")
     )
-    return _finish(alt.layer(theory, lines, points, bad, bad_text), title, height)
+    return _finish(alt.layer(theory, lines, points, bad, bad_text, data=data), title, height)
 
 
 def shared_heatmap_scales(frames: Sequence[pd.DataFrame]) -> tuple[tuple[float, float], float]:
