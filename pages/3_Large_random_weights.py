@@ -294,123 +294,128 @@ lr = c2.select_slider(
     format_func=lambda v: f"{v:g}",
     help="0.001 to 0.3. Every run below uses the same rate, data and seed.",
 )
-with st.spinner("Training the three networks…"):
-    runs = {
-        "N(0, 1)": lesson.train_demo(config.net, lesson.LARGE_INIT, (), lr=lr, clip=None),
-        f"N(0, 1), clip {clip:g}": lesson.train_demo(
-            config.net, lesson.LARGE_INIT, (), lr=lr, clip=clip
-        ),
-        usual_label: lesson.train_demo(config.net, usual_init, (), lr=lr, clip=None),
-    }
-curves = pd.concat([lesson.curve_frame(h, name) for name, h in runs.items()], ignore_index=True)
-diverged = pd.DataFrame(
-    [
-        {"step": h.diverged_at, "series": name}
-        for name, h in runs.items()
-        if h.diverged_at is not None
-    ]
+specs, labels = lesson.train_live_specs(
+    config.net,
+    (
+        ("N(0, 1)", lesson.LARGE_INIT, (), None),
+        (f"N(0, 1), clip {clip:g}", lesson.LARGE_INIT, (), clip),
+        (usual_label, usual_init, (), None),
+    ),
+    lr=lr,
 )
-page.plot(
-    charts.training_curves,
-    curves,
-    y="loss",
-    y_title="loss (log)",
-    height=charts.CHART_HEIGHT,
-    log=True,
-    diverged=diverged,
-    title=f"Two moons, {train_kind} with {activation.label}: {train_depth} layers × "
-    f"{train_width} units, full-batch SGD",
-)
-raw, clipped, usual_run = runs.values()
-
-
-def outcome(history: lesson.History) -> str:
-    """One phrase: how a run ended."""
-    if history.diverged_at is not None:
-        return f"overflowed (loss or gradient non-finite) at **step {history.diverged_at}**"
-    return (
-        f"ended at loss **{fmt(history.final_loss)}** (accuracy {history.final_accuracy:.0%}); "
-        f"it rose on {lesson.loss_rises(history)} of {history.steps_run} steps"
-    )
-
-
-verdict = lesson.clipping_claim(raw, clipped, clip).text
-if clipped.diverged_at is None and usual_run.diverged_at is None:
-    if clipped.final_loss > 2 * usual_run.final_loss:
-        verdict += (
-            " Clipping does not fix the weights' scale: the clipped run's final loss is "
-            f"{fmt(experiments.safe_ratio(clipped.final_loss, usual_run.final_loss))}× "
-            f"{usual_label}'s."
-        )
-    elif usual_run.final_loss > 1.5 * min(
-        h.final_loss for h in (raw, clipped) if h.diverged_at is None
-    ):
-        usual_grad = experiments.summarize_layers(usual).grad_ratio
-        verdict += f" Here {usual_label} ends higher than N(0, 1)" + (
-            f": in section 2 its gradient at {unit} 1 is only {fmt(usual_grad)} of {unit} "
-            f"{depth}'s, so the first layers barely learn (page 4 shows where this "
-            "activation's edge lies)."
-            if usual_grad < 0.01
-            else "."
-        )
-    elif act in ("relu", "leaky_relu", "linear"):
-        verdict += (
-            f" Here the clipped run even fits the data about as well as {usual_label}: a "
-            f"{activation.label} net's output only scales with its weights, so the huge start "
-            "costs loss, not accuracy."
-        )
-if 0.0 in {h.final_loss for h in runs.values()}:
-    verdict += " (A loss of exactly 0 — every point classified with a huge margin — lies below "
-    verdict += "the log axis, so that line ends early.)"
-page.notice(
-    f"N(0, 1) without clipping {outcome(raw)}. Clipped at ‖g‖ ≤ {clip:g} it "
-    f"{outcome(clipped)}; clipping rescaled {clipped.n_clipped} of {clipped.steps_run} "
-    f"updates. {usual_label} {outcome(usual_run)}.{verdict}"
-)
-m1, m2, m3 = st.columns(3)
-m1.metric(
-    "N(0, 1), no clipping",
-    f"NaN at step {raw.diverged_at}" if raw.diverged_at is not None else fmt(raw.final_loss),
-    help="Final training loss, or the step at which the loss or gradient became inf/NaN.",
-)
-m2.metric(
-    f"N(0, 1), clip {clip:g}",
-    f"NaN at step {clipped.diverged_at}"
-    if clipped.diverged_at is not None
-    else fmt(clipped.final_loss),
-    help="Final training loss with gradient-norm clipping.",
-)
-m3.metric(usual_label, fmt(usual_run.final_loss), help="Final training loss, no clipping.")
-if net in ("cnn", "rnn"):
+with st.container(border=True):
+    st.markdown("**Train the three networks and watch them, step by step**")
     st.caption(
-        f"Training runs on an MLP with your activation and depth ({train_depth} layers × "
-        f"{train_width} units): CNNs and RNNs are too slow to train live here."
+        "Loss, accuracy and every layer's gradient norm (grey cells are exactly zero, red ones "
+        "overflowed), redrawn as they train. **⏹ Stop** keeps the curves so far. Steps "
+        "anyone trained before with these settings come from the cache at once."
+    )
+    progress = live.panel("p3", specs, labels)
+
+
+def finished_runs(progress: live.LiveProgress | None) -> dict[str, lesson.History] | None:
+    """The three Histories once every run has finished (None before)."""
+    if progress is None or not progress.done:
+        return None
+    return {label: run.history() for label, run in zip(labels, progress.runs, strict=True)}
+
+
+runs = finished_runs(progress)
+if runs is None:
+    st.info(
+        "Press **▶ Watch it train** above. The comparison (the loss chart, which run diverged "
+        "and what clipping did) appears here when the three runs have finished; training runs "
+        "only when asked, so a room of students sharing this server stays fast.",
+        icon=":material/model_training:",
     )
 else:
-    st.caption(
-        f"The demo trains at most {lesson.TRAIN_DEPTH_MAX} layers × {lesson.TRAIN_WIDTH_MAX} "
-        f"units ({lesson.TRAIN_SAMPLES} points, {lesson.TRAIN_STEPS} steps) to stay fast."
+    curves = pd.concat([lesson.curve_frame(h, name) for name, h in runs.items()], ignore_index=True)
+    diverged = pd.DataFrame(
+        [
+            {"step": h.diverged_at, "series": name}
+            for name, h in runs.items()
+            if h.diverged_at is not None
+        ]
     )
+    page.plot(
+        charts.training_curves,
+        curves,
+        y="loss",
+        y_title="loss (log)",
+        height=charts.CHART_HEIGHT,
+        log=True,
+        diverged=diverged,
+        title=f"Two moons, {train_kind} with {activation.label}: {train_depth} layers × "
+        f"{train_width} units, full-batch SGD",
+    )
+    raw, clipped, usual_run = runs.values()
 
-with st.container(border=True):
-    st.markdown("**Watch the three networks train, step by step**")
-    st.caption(
-        "The same runs as the loss chart above, trained again in chunks and redrawn as they "
-        "go: loss, accuracy and every layer's gradient norm (grey cells are exactly zero, red "
-        "ones overflowed). **⏹ Stop** keeps the curves so far; they end where that chart does."
+    def outcome(history: lesson.History) -> str:
+        """One phrase: how a run ended."""
+        if history.diverged_at is not None:
+            return f"overflowed (loss or gradient non-finite) at **step {history.diverged_at}**"
+        return (
+            f"ended at loss **{fmt(history.final_loss)}** (accuracy {history.final_accuracy:.0%}); "
+            f"it rose on {lesson.loss_rises(history)} of {history.steps_run} steps"
+        )
+
+    verdict = lesson.clipping_claim(raw, clipped, clip).text
+    if clipped.diverged_at is None and usual_run.diverged_at is None:
+        if clipped.final_loss > 2 * usual_run.final_loss:
+            verdict += (
+                " Clipping does not fix the weights' scale: the clipped run's final loss is "
+                f"{fmt(experiments.safe_ratio(clipped.final_loss, usual_run.final_loss))}× "
+                f"{usual_label}'s."
+            )
+        elif usual_run.final_loss > 1.5 * min(
+            h.final_loss for h in (raw, clipped) if h.diverged_at is None
+        ):
+            usual_grad = experiments.summarize_layers(usual).grad_ratio
+            verdict += f" Here {usual_label} ends higher than N(0, 1)" + (
+                f": in section 2 its gradient at {unit} 1 is only {fmt(usual_grad)} of {unit} "
+                f"{depth}'s, so the first layers barely learn (page 4 shows where this "
+                "activation's edge lies)."
+                if usual_grad < 0.01
+                else "."
+            )
+        elif act in ("relu", "leaky_relu", "linear"):
+            verdict += (
+                f" Here the clipped run even fits the data about as well as {usual_label}: a "
+                f"{activation.label} net's output only scales with its weights, so the huge start "
+                "costs loss, not accuracy."
+            )
+    if 0.0 in {h.final_loss for h in runs.values()}:
+        verdict += " (A loss of exactly 0 — every point classified with a huge margin — lies below "
+        verdict += "the log axis, so that line ends early.)"
+    page.notice(
+        f"N(0, 1) without clipping {outcome(raw)}. Clipped at ‖g‖ ≤ {clip:g} it "
+        f"{outcome(clipped)}; clipping rescaled {clipped.n_clipped} of {clipped.steps_run} "
+        f"updates. {usual_label} {outcome(usual_run)}.{verdict}"
     )
-    live.panel(
-        "p3",
-        *lesson.train_live_specs(
-            config.net,
-            (
-                ("N(0, 1)", lesson.LARGE_INIT, (), None),
-                (f"N(0, 1), clip {clip:g}", lesson.LARGE_INIT, (), clip),
-                (usual_label, usual_init, (), None),
-            ),
-            lr=lr,
-        ),
+    m1, m2, m3 = st.columns(3)
+    m1.metric(
+        "N(0, 1), no clipping",
+        f"NaN at step {raw.diverged_at}" if raw.diverged_at is not None else fmt(raw.final_loss),
+        help="Final training loss, or the step at which the loss or gradient became inf/NaN.",
     )
+    m2.metric(
+        f"N(0, 1), clip {clip:g}",
+        f"NaN at step {clipped.diverged_at}"
+        if clipped.diverged_at is not None
+        else fmt(clipped.final_loss),
+        help="Final training loss with gradient-norm clipping.",
+    )
+    m3.metric(usual_label, fmt(usual_run.final_loss), help="Final training loss, no clipping.")
+    if net in ("cnn", "rnn"):
+        st.caption(
+            f"Training runs on an MLP with your activation and depth ({train_depth} layers × "
+            f"{train_width} units): CNNs and RNNs are too slow to train live here."
+        )
+    else:
+        st.caption(
+            f"The demo trains at most {lesson.TRAIN_DEPTH_MAX} layers × {lesson.TRAIN_WIDTH_MAX} "
+            f"units ({lesson.TRAIN_SAMPLES} points, {lesson.TRAIN_STEPS} steps) to stay fast."
+        )
 
 # ---- 4. four activations ---------------------------------------------------------------------
 st.subheader("4 · The same N(0, 1) weights under four activations")

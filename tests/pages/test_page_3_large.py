@@ -9,6 +9,13 @@ from apptest_helpers import metric, notices, number, runner, switch_to_linear
 run = runner("3_Large_random_weights.py")
 
 
+def train(at):  # noqa: ANN001, ANN201 - AppTest
+    """Press "Watch it train": the three runs train to the end (nothing interrupts AppTest)."""
+    at.button(key="p3_live_train").click().run()
+    assert not at.exception
+    return at
+
+
 def test_first_visit_tanh_saturates() -> None:
     at = run()
     # Default: tanh, 10 layers of 256. N(0, 1) pins most units at +-1 ...
@@ -20,7 +27,14 @@ def test_first_visit_tanh_saturates() -> None:
     text = notices(at)
     assert "saturated" in text
     assert "|a| > 0.975" in text
-    assert len(at.get("vega_lite_chart")) == 5  # saturation, histograms, std, gradient, loss
+    assert len(at.get("vega_lite_chart")) == 4  # saturation, histograms, std, gradient
+    # Training runs only when asked: no run, no loss chart, a note saying how to start it.
+    assert not any(m.label.startswith("N(0, 1), clip") for m in at.metric)
+    assert any("Watch it train" in info.value for info in at.info)
+    train(at)
+    # The live panel's curves and gradient map, then the loss chart of the finished runs.
+    assert len(at.get("vega_lite_chart")) >= 5
+    assert any(m.label.startswith("N(0, 1), clip") for m in at.metric)
     assert len(at.dataframe) == 1  # the four-activation table
     assert at.info
     assert any("positive" in info.value for info in at.info)  # the ReLU correction
@@ -33,6 +47,7 @@ def test_relu_depth_50_explodes_and_clipping_prevents_divergence() -> None:
     assert "overflow" in std or number(std) > 1e40
     assert number(metric(at, "Std factor per layer")) > 5
     # Training: N(0, 1) without clipping turns NaN, with clipping it does not.
+    train(at)
     assert metric(at, "N(0, 1), no clipping").startswith("NaN at step")
     assert not metric(at, "N(0, 1), clip").startswith("NaN")
     assert "Clipping prevented the blow-up" in notices(at)
@@ -60,6 +75,8 @@ def test_initializer_and_network_change_the_page() -> None:
     at.sidebar.selectbox(key="ctl_network").set_value("rnn").run()
     assert not at.exception
     assert any(m.label.startswith("Saturated units, time step") for m in at.metric)
+    assert any("too slow to train" in i.value for i in at.info)  # the override note
+    train(at)
     assert any("too slow to train live" in c.value for c in at.caption)
 
 
@@ -68,6 +85,7 @@ def test_url_sets_the_page_widgets_and_bad_values_warn() -> None:
     assert not at.warning  # the page's names collide with no shared or initializer parameter
     assert at.select_slider(key="p3_clip").value == 10.0
     assert at.select_slider(key="p3_lr").value == 0.1
+    train(at)
     assert any(m.label == "N(0, 1), clip 10" for m in at.metric)
     assert at.query_params["clip"] in ("10", ["10"])
     bad = run({"clip": "<script>", "lr": "nan"})
@@ -79,9 +97,12 @@ def test_url_sets_the_page_widgets_and_bad_values_warn() -> None:
 
 
 def test_clip_slider_changes_the_clipped_run() -> None:
-    at = run({"activation": "relu"})
+    at = train(run({"activation": "relu"}))
     first = metric(at, "N(0, 1), clip 1")
     at.select_slider(key="p3_clip").set_value(0.1).run()
     assert not at.exception
+    # New settings, new runs: the old ones are not shown for them; train again.
+    assert not any(m.label.startswith("N(0, 1), clip") for m in at.metric)
+    train(at)
     second = metric(at, "N(0, 1), clip 0.1")
     assert first != second or math.isnan(number(first))
