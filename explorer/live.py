@@ -520,7 +520,7 @@ def activation_bands(
     *,
     total: int | None = None,
     columns: int = 2,
-    width: int = 140,
+    width: int = 120,
     height: int = 110,
     title: str | None = None,
     max_layers: int = 6,
@@ -538,7 +538,7 @@ def activation_bands(
     total : int, optional
         Fix the x axis to ``[0, total]``.
     columns, width, height : int
-        Panels per row and the size of one panel (two 140-pixel panels fit a phone).
+        Panels per row and the size of one panel (two 120-pixel panels fit a phone).
     title : str, optional
     max_layers : int
         Show at most this many layers (:func:`some_layers`).

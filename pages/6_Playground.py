@@ -551,7 +551,7 @@ else:
             act_frame,
             total=progress_shown.total,
             height=260,
-            title="Saturated (|f′| < 5% of its maximum) or dead units",
+            title="Saturated or dead units per layer",
         ),
         width="stretch",
     )
@@ -564,7 +564,9 @@ else:
     page.notice(
         "Median (line), 16th–84th percentile (dark band) and 2nd–98th (light band) of the "
         "hidden layers' activations (at most six layers, evenly spaced, first and last "
-        "included), as in Glorot & Bengio (2010), figures 2–4. " + course[chosen.spec.init].text
+        "included), as in Glorot & Bengio (2010), figures 2–4; beside them, the share of units "
+        "with |f′(z)| below 5% of its maximum (saturated, or dead ReLUs). "
+        + course[chosen.spec.init].text
     )
     if len(course) > 1:
         with st.expander("The same for the other initializers"):
