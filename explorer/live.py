@@ -763,7 +763,7 @@ def draw(slots: Slots, progress: LiveProgress, labels: Sequence[str]) -> None:
             layer_order=list(progress.runs[0].history().layer_names),
             columns=min(3, len(labels)),
             domain=_color_domain(grads["log10_norm"]),
-            width=200,
+            width=140,
             height=110,
         ),
         width="content",

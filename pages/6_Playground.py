@@ -67,8 +67,9 @@ def draw_live(slots: live.Slots, progress: live.LiveProgress) -> None:
             grads,
             series_order=[v.label for v in views],
             layer_order=list(views[0].history.layer_names),
-            columns=min(3, len(views)),
+            columns=2,
             domain=lesson.log_color_domain(grads["log10_norm"]),
+            width=140,
             height=110,
         ),
         width="content",
@@ -84,7 +85,7 @@ def draw_live(slots: live.Slots, progress: live.LiveProgress) -> None:
                     charts.decision_boundary(
                         view.grid, points, n_classes=n_classes, title=view.label, height=220
                     ),
-                    width="content",
+                    width="stretch",
                 )
     shown = activation_choice(progress)
     if shown is not None:
@@ -93,7 +94,6 @@ def draw_live(slots: live.Slots, progress: live.LiveProgress) -> None:
             live.activation_bands(
                 live.activation_frame([(shown.label, shown.probe)]),
                 total=total,
-                columns=3,
                 title=f"Activations per hidden layer, {shown.label} (probe batch)",
             ),
             width="content",
