@@ -502,7 +502,9 @@ def with_x_domain(chart: alt.LayerChart, low: float, high: float) -> alt.LayerCh
         .mark_point(opacity=0)
         .encode(x=alt.X("step:Q", scale=alt.Scale(domain=[low, high], nice=False)))
     )
-    kept = {k: getattr(chart, k) for k in ("data", "height", "width", "title")}
+    # alt.layer hoists data shared by all layers to the parent chart: carry it (and the
+    # chart's size settings) over, as explorer.charts.with_y_domain does.
+    kept = {k: getattr(chart, k) for k in ("data", "height", "width", "title", "autosize")}
     return alt.layer(*chart.layer, edge).properties(
         **{k: v for k, v in kept.items() if v is not alt.Undefined}
     )
