@@ -502,7 +502,9 @@ def with_x_domain(chart: alt.LayerChart, low: float, high: float) -> alt.LayerCh
         .mark_point(opacity=0)
         .encode(x=alt.X("step:Q", scale=alt.Scale(domain=[low, high], nice=False)))
     )
-    kept = {k: getattr(chart, k) for k in ("data", "height", "width", "title")}
+    # alt.layer hoists data shared by all layers to the parent chart: carry it (and the
+    # chart's size settings) over, as explorer.charts.with_y_domain does.
+    kept = {k: getattr(chart, k) for k in ("data", "height", "width", "title", "autosize")}
     return alt.layer(*chart.layer, edge).properties(
         **{k: v for k, v in kept.items() if v is not alt.Undefined}
     )
@@ -520,7 +522,7 @@ def activation_bands(
     *,
     total: int | None = None,
     columns: int = 2,
-    width: int = 140,
+    width: int = 120,
     height: int = 110,
     title: str | None = None,
     max_layers: int = 6,
@@ -538,7 +540,7 @@ def activation_bands(
     total : int, optional
         Fix the x axis to ``[0, total]``.
     columns, width, height : int
-        Panels per row and the size of one panel (two 140-pixel panels fit a phone).
+        Panels per row and the size of one panel (two 120-pixel panels fit a phone).
     title : str, optional
     max_layers : int
         Show at most this many layers (:func:`some_layers`).
@@ -763,7 +765,7 @@ def draw(slots: Slots, progress: LiveProgress, labels: Sequence[str]) -> None:
             layer_order=list(progress.runs[0].history().layer_names),
             columns=min(3, len(labels)),
             domain=_color_domain(grads["log10_norm"]),
-            width=200,
+            width=140,
             height=110,
         ),
         width="content",

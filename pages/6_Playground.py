@@ -65,18 +65,31 @@ def draw_live(slots: live.Slots, progress: live.LiveProgress) -> None:
             width="stretch",
         )
     grads = lesson.playground_grad_frame(views, limit=live.LIVE_POINTS // 4)
-    slots.chart(
-        "grads",
-        charts.grad_norm_heatmap(
-            grads,
-            series_order=[v.label for v in views],
-            layer_order=list(views[0].history.layer_names),
-            columns=min(3, len(views)),
-            domain=lesson.log_color_domain(grads["log10_norm"]),
-            height=110,
-        ),
-        width="content",
-    )
+    shown = activation_choice(progress)
+    # Gradient norms and activations side by side (stacked on a phone).
+    with slots.container("layers"):
+        left, right = st.columns(2)
+        left.altair_chart(
+            charts.grad_norm_heatmap(
+                grads,
+                series_order=[v.label for v in views],
+                layer_order=list(views[0].history.layer_names),
+                columns=2,
+                domain=lesson.log_color_domain(grads["log10_norm"]),
+                width=140,
+                height=110,
+            ),
+            width="content",
+        )
+        if shown is not None:
+            right.altair_chart(
+                live.activation_bands(
+                    live.activation_frame([(shown.label, shown.probe)]),
+                    total=total,
+                    title=f"Activations per hidden layer, {shown.label}",
+                ),
+                width="content",
+            )
     if views[0].grid is not None:
         with slots.container("maps"):
             spec = progress.runs[0].spec
@@ -88,20 +101,8 @@ def draw_live(slots: live.Slots, progress: live.LiveProgress) -> None:
                     charts.decision_boundary(
                         view.grid, points, n_classes=n_classes, title=view.label, height=220
                     ),
-                    width="content",
+                    width="stretch",
                 )
-    shown = activation_choice(progress)
-    if shown is not None:
-        slots.chart(
-            "acts",
-            live.activation_bands(
-                live.activation_frame([(shown.label, shown.probe)]),
-                total=total,
-                columns=3,
-                title=f"Activations per hidden layer, {shown.label} (probe batch)",
-            ),
-            width="content",
-        )
 
 
 def activation_choice(progress: live.LiveProgress) -> live.LiveRun | None:
@@ -333,7 +334,7 @@ if train or resume:
             key="pg6_stop",
             help="Stop training here and keep what has trained so far.",
         )
-    slots = live.Slots(["status", "curves", "grads", "maps", "acts"])
+    slots = live.Slots(["status", "curves", "layers", "maps"])
     for now, redraw in live.throttled(live.advance(progress)):
         # Kept after every round: a Stop press reruns the page, which shows these results.
         stored = {**stored, "progress": now}
@@ -551,7 +552,7 @@ else:
             act_frame,
             total=progress_shown.total,
             height=260,
-            title="Saturated (|f′| < 5% of its maximum) or dead units",
+            title="Saturated or dead units per layer",
         ),
         width="stretch",
     )
@@ -564,7 +565,9 @@ else:
     page.notice(
         "Median (line), 16th–84th percentile (dark band) and 2nd–98th (light band) of the "
         "hidden layers' activations (at most six layers, evenly spaced, first and last "
-        "included), as in Glorot & Bengio (2010), figures 2–4. " + course[chosen.spec.init].text
+        "included), as in Glorot & Bengio (2010), figures 2–4; beside them, the share of units "
+        "with |f′(z)| below 5% of its maximum (saturated, or dead ReLUs). "
+        + course[chosen.spec.init].text
     )
     if len(course) > 1:
         with st.expander("The same for the other initializers"):

@@ -1192,7 +1192,8 @@ def activation_course_claim(frame: pd.DataFrame, label: str, activation: str) ->
     else:
         text = f"{where}: {spread}{versus}."
         if act.saturating:
-            text += f" At most {sat[peak]:.0%} of its units saturated at any recorded step."
+            most = f"at most {sat[peak]:.0%}" if sat[peak] >= 0.005 else "under 0.5%"
+            text += f" At every recorded step {most} of its units were saturated."
         elif activation == "linear":
             text += " Saturation does not apply to a linear activation."
         verdict = "kept"

@@ -2,8 +2,9 @@
 
 Starts ``streamlit run Home.py`` on a free loopback port and drives Debian's
 ``/usr/bin/chromium`` through Playwright (never a downloaded browser); skips with a reason when
-either is missing. The run is long enough (4 initializers x 1200 steps, a few seconds on an idle
-core) that the step counter and the loss chart can be read twice before it ends.
+either is missing. The run is long enough (4 initializers x 2000 steps, several seconds on an idle
+core) that the step counter and the loss chart can be read twice before it ends; then Stop
+shows the results trained so far with a "stopped at step N" note.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from benchmarks.load_test import CHROMIUM_ARGS, free_port, start_server, stop_se
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 #: A fresh seed so no earlier test filled the chunk cache for these settings.
-LINK = "/Playground?steps=1200&seed=4242&inits=glorot_normal,small_random,he_normal,lecun_normal"
+LINK = "/Playground?steps=2000&seed=4242&inits=glorot_normal,small_random,he_normal,lecun_normal"
 STATUS = '[data-testid="stProgress"]'
 
 pytestmark = pytest.mark.browser
@@ -49,7 +50,7 @@ def step_of(text: str) -> tuple[int, int]:
     return int(words[0]), int(words[2])
 
 
-def test_playground_charts_change_while_training(server: str) -> None:
+def test_playground_charts_change_while_training_and_stop_keeps_them(server: str) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
@@ -89,9 +90,14 @@ def test_playground_charts_change_while_training(server: str) -> None:
             second_image = loss.screenshot()
             assert first_step < second_step < total, (first_step, second_step, total)
             assert first_image != second_image, "the loss chart did not change while training"
-            # Training then finishes: the live view is replaced by the results.
-            page.get_by_text("Results: same data, same seed").wait_for(timeout=60_000)
-            assert status.count() == 0
+            # Stop: the rerun replaces the live view by the results trained so far.
+            page.get_by_role("button", name="⏹ Stop").click()
+            note = page.get_by_text("Stopped at step").first
+            note.wait_for(timeout=30_000)
+            stopped = int(note.inner_text().split("Stopped at step ", 1)[1].split()[0])
+            assert second_step <= stopped < total
+            page.get_by_text(f"(stopped at step {stopped})").wait_for(timeout=30_000)
+            assert page.get_by_role("button", name="▶ Continue").count() == 1
             assert page.locator('[data-testid="stException"]').count() == 0
         finally:
             browser.close()

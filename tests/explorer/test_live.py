@@ -161,3 +161,18 @@ def test_activation_charts_show_at_most_six_layers_first_and_last_included() -> 
     assert shown[0] == 1
     assert shown[-1] == 30
     assert sorted(live.some_layers(frame.head(4))["layer"]) == [1, 2, 3, 4]
+
+
+def test_x_domain_keeps_the_chart_and_fixes_the_step_axis() -> None:
+    import altair as alt
+
+    from explorer import charts
+
+    frame = pd.DataFrame({"series": "a", "step": [0, 1, 2], "loss": [1.0, 0.5, 0.2]})
+    chart = charts.training_curves(frame, y="loss", y_title="loss", log=True, title="Loss")
+    fixed = live.with_x_domain(chart, 0, 300)
+    spec = fixed.to_dict()
+    assert len(spec["layer"]) == len(chart.layer) + 1
+    assert spec["layer"][-1]["encoding"]["x"]["scale"]["domain"] == [0, 300]
+    assert fixed.title == chart.title
+    assert isinstance(fixed, alt.LayerChart)
