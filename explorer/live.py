@@ -39,6 +39,7 @@ import streamlit as st
 
 from core import datasets, initializers, networks, training
 from explorer import charts
+from explorer.chartspec import convert
 from explorer.experiments import build_network, data_extent, decision_grid, max_slope
 from explorer.state import InitParams, Net
 
@@ -442,7 +443,7 @@ class Slots:
 
     def chart(self, name: str, figure: alt.TopLevelMixin, **kwargs: object) -> None:
         """Draw ``figure`` in slot ``name`` (replacing what it showed)."""
-        self._slots[name].altair_chart(figure, **kwargs)
+        self._slots[name].vega_lite_chart(spec=convert(figure), **kwargs)
 
     def caption(self, name: str, text: str) -> None:
         """Show a caption in slot ``name``."""
@@ -752,8 +753,10 @@ def draw(slots: Slots, progress: LiveProgress, labels: Sequence[str]) -> None:
             chart = charts.training_curves(
                 curves, y=y, y_title=title, log=log, diverged=diverged, height=220
             )
-            col.altair_chart(
-                with_x_domain(chart, 0, total).configure_legend(columns=2, labelLimit=260),
+            col.vega_lite_chart(
+                spec=convert(
+                    with_x_domain(chart, 0, total).configure_legend(columns=2, labelLimit=260)
+                ),
                 width="stretch",
             )
     grads = grad_frame(progress, labels)

@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from core import initializers
-from explorer import charts, claims, sidebar, state
+from explorer import charts, chartspec, claims, sidebar, state
 from explorer.chartspec import ChartSpec, spec
 
 #: Shown under every chart: what the learner should look at.
@@ -131,10 +131,9 @@ def chart(figure: alt.TopLevelMixin | ChartSpec, note: str | None = None) -> Non
 
     ``figure`` is an Altair chart or, cheaper to draw, a :func:`spec`.
     """
-    if isinstance(figure, dict):
-        st.vega_lite_chart(spec=figure, width="stretch")
-    else:
-        st.altair_chart(figure, width="stretch")
+    st.vega_lite_chart(
+        spec=figure if isinstance(figure, dict) else chartspec.convert(figure), width="stretch"
+    )
     if note is not None:
         notice(note)
 

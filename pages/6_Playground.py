@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import streamlit as st
 
-from explorer import charts, experiments, export, live, page, sidebar, state
+from explorer import charts, chartspec, experiments, export, live, page, sidebar, state
 from explorer.lessons import playground as lesson
 
 RESULTS = "_pg6_results"  # the last comparison trained in this session
@@ -50,18 +50,22 @@ def draw_live(slots: live.Slots, progress: live.LiveProgress) -> None:
             curves, y="loss", y_title="training loss (batch)", log=True, diverged=diverged,
             title="Loss", height=260,
         )  # fmt: skip
-        left.altair_chart(
-            live.with_x_domain(
-                charts.with_y_domain(loss, low, high, log=True), 0, total
-            ).configure_legend(columns=2, labelLimit=260),
+        left.vega_lite_chart(
+            spec=chartspec.convert(
+                live.with_x_domain(
+                    charts.with_y_domain(loss, low, high, log=True), 0, total
+                ).configure_legend(columns=2, labelLimit=260)
+            ),
             width="stretch",
         )
         score = charts.training_curves(
             curves, y="score", y_title=f"{score_name} (batch)", diverged=diverged,
             title=score_name.capitalize(), height=260,
         )  # fmt: skip
-        right.altair_chart(
-            live.with_x_domain(score, 0, total).configure_legend(columns=2, labelLimit=260),
+        right.vega_lite_chart(
+            spec=chartspec.convert(
+                live.with_x_domain(score, 0, total).configure_legend(columns=2, labelLimit=260)
+            ),
             width="stretch",
         )
     grads = lesson.playground_grad_frame(views, limit=live.LIVE_POINTS // 4)
@@ -69,24 +73,28 @@ def draw_live(slots: live.Slots, progress: live.LiveProgress) -> None:
     # Gradient norms and activations side by side (stacked on a phone).
     with slots.container("layers"):
         left, right = st.columns(2)
-        left.altair_chart(
-            charts.grad_norm_heatmap(
-                grads,
-                series_order=[v.label for v in views],
-                layer_order=list(views[0].history.layer_names),
-                columns=2,
-                domain=lesson.log_color_domain(grads["log10_norm"]),
-                width=140,
-                height=110,
+        left.vega_lite_chart(
+            spec=chartspec.convert(
+                charts.grad_norm_heatmap(
+                    grads,
+                    series_order=[v.label for v in views],
+                    layer_order=list(views[0].history.layer_names),
+                    columns=2,
+                    domain=lesson.log_color_domain(grads["log10_norm"]),
+                    width=140,
+                    height=110,
+                )
             ),
             width="content",
         )
         if shown is not None:
-            right.altair_chart(
-                live.activation_bands(
-                    live.activation_frame([(shown.label, shown.probe)]),
-                    total=total,
-                    title=f"Activations per hidden layer, {shown.label}",
+            right.vega_lite_chart(
+                spec=chartspec.convert(
+                    live.activation_bands(
+                        live.activation_frame([(shown.label, shown.probe)]),
+                        total=total,
+                        title=f"Activations per hidden layer, {shown.label}",
+                    )
                 ),
                 width="content",
             )
@@ -97,9 +105,11 @@ def draw_live(slots: live.Slots, progress: live.LiveProgress) -> None:
             n_classes = lesson.n_outputs_of(spec.dataset, **dict(spec.options))
             cols = st.columns(2)
             for i, view in enumerate(views):
-                cols[i % 2].altair_chart(
-                    charts.decision_boundary(
-                        view.grid, points, n_classes=n_classes, title=view.label, height=220
+                cols[i % 2].vega_lite_chart(
+                    spec=chartspec.convert(
+                        charts.decision_boundary(
+                            view.grid, points, n_classes=n_classes, title=view.label, height=220
+                        )
                     ),
                     width="stretch",
                 )
@@ -543,16 +553,18 @@ else:
     chosen = next((r for r in started_runs if r.spec.init == picked), started_runs[0])
     act_frame = live.activation_frame([(chosen.label, chosen.probe)])
     a1, a2 = st.columns(2)
-    a1.altair_chart(
-        live.activation_bands(act_frame, total=progress_shown.total),
+    a1.vega_lite_chart(
+        spec=chartspec.convert(live.activation_bands(act_frame, total=progress_shown.total)),
         width="content",
     )
-    a2.altair_chart(
-        live.saturation_lines(
-            act_frame,
-            total=progress_shown.total,
-            height=260,
-            title="Saturated or dead units per layer",
+    a2.vega_lite_chart(
+        spec=chartspec.convert(
+            live.saturation_lines(
+                act_frame,
+                total=progress_shown.total,
+                height=260,
+                title="Saturated or dead units per layer",
+            )
         ),
         width="stretch",
     )

@@ -65,3 +65,17 @@ def test_export_renders_a_cached_chart_like_the_altair_one():
     cached = chartspec.spec(charts.per_layer_lines, _frame(), **kwargs)
     direct = charts.per_layer_lines(_frame(), **kwargs)
     assert export.chart_image(cached, "svg") == export.chart_image(direct, "svg")
+
+
+def test_convert_equals_streamlits_conversion_for_layered_and_configured_charts():
+    chart = charts.training_panel(
+        pd.DataFrame(
+            {"step": [0, 1, 2] * 2, "loss": [1.0, 0.5, 0.2] * 2, "series": ["a"] * 3 + ["b"] * 3}
+        ),
+        y="loss",
+        y_title="loss",
+        title="Loss",
+        log=True,
+        y_domain=(0.1, 2.0),
+    )
+    assert chartspec.convert(chart) == vega_charts._convert_altair_to_vega_lite_spec(chart)  # noqa: SLF001
