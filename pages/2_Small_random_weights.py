@@ -236,61 +236,73 @@ page.override_note(
     depth=lesson.STALL_DEPTH,
     width=lesson.STALL_WIDTH,
     network="mlp",
-    why=f"several small networks train live for {lesson.STALL_STEPS} steps while the page loads",
+    why=f"several small networks train live for {lesson.STALL_STEPS} steps",
 )
 stall_series = lesson.vanishing_series(config.init, config.init_params, config.activation, "mlp")
-with st.spinner("Training the small networks…"):
-    curves, stall, diverged = lesson.stall_training(config.activation, stall_series, config.seed)
-page.plot(
-    charts.training_curves,
-    curves,
-    y="loss_shown",
-    y_title="training loss (cross-entropy, log)",
-    log=True,
-    diverged=diverged,
-    height=240,
-)
-small_run = stall.iloc[0]
-best = stall.loc[stall["final_loss"].idxmin()]
-cols = st.columns(len(stall))
-for col, row in zip(cols, stall.itertuples(index=False), strict=True):
-    col.metric(
-        f"{row.series}: loss after {lesson.STALL_STEPS} steps",
-        page.fmt(row.final_loss),
-        delta=(
-            f"diverged at step {int(row.diverged_at)}"
-            if row.diverged_at >= 0
-            else f"from {page.fmt(row.first_loss)}"
-        ),
-        delta_color="off",
-        delta_arrow="off",
-        help=f"Training accuracy {row.final_accuracy:.0%}. First-layer gradient norm at step 0: "
-        f"{page.fmt(row.layer1_grad)}.",
-    )
-learner = lesson.stall_learner_claim(best, config.activation, stall_series).text
-page.notice(
-    f"a {lesson.STALL_DEPTH}-layer, {lesson.STALL_WIDTH}-unit {config.activation} MLP on two "
-    f"moons (plain SGD with momentum, {lesson.STALL_STEPS} steps): from small random weights "
-    f"the loss goes from {page.fmt(small_run.first_loss)} to {page.fmt(small_run.final_loss)} — "
-    f"ln 2 = 0.693 is guessing — because its first layer's gradient norm is "
-    f"{page.fmt(small_run.layer1_grad)}; {learner}"
-    + "".join(
-        f" {row.series} blew up instead: its loss reached {page.fmt(row.max_loss)} and turned "
-        f"non-finite at step {int(row.diverged_at)} (red line; losses above "
-        f"{page.fmt(lesson.STALL_LOSS_CAP)} are left off the chart)."
-        for row in stall.itertuples(index=False)
-        if row.diverged_at >= 0
-    )
-)
-
+specs, labels = lesson.stall_live_specs(config.activation, stall_series, config.seed)
 with st.container(border=True):
-    st.markdown("**Watch these networks train, step by step**")
+    st.markdown("**Train these networks and watch them, step by step**")
     st.caption(
-        "The same runs as the loss chart above, trained again in chunks and redrawn as they "
-        "go: loss, accuracy and every layer's gradient norm (grey cells are exactly zero, red "
-        "ones overflowed). **⏹ Stop** keeps the curves so far; they end where that chart does."
+        "Loss, accuracy and every layer's gradient norm (grey cells are exactly zero, red ones "
+        "overflowed), redrawn as they train. **⏹ Stop** keeps the curves so far. Steps "
+        "anyone trained before with these settings come from the cache at once."
     )
-    live.panel("p2", *lesson.stall_live_specs(config.activation, stall_series, config.seed))
+    progress = live.panel("p2", specs, labels)
+if progress is None or not progress.done:
+    st.info(
+        "Press **▶ Watch it train** above. The loss chart and the final losses of the runs "
+        "appear here when they have finished; training runs only when asked, so a room of "
+        "students sharing this server stays fast.",
+        icon=":material/model_training:",
+    )
+else:
+    curves, stall, diverged = lesson.stall_frames(
+        [
+            (label, init, run.history())
+            for label, (_, init, _), run in zip(labels, stall_series, progress.runs, strict=True)
+        ]
+    )
+    page.plot(
+        charts.training_curves,
+        curves,
+        y="loss_shown",
+        y_title="training loss (cross-entropy, log)",
+        log=True,
+        diverged=diverged,
+        height=240,
+    )
+    small_run = stall.iloc[0]
+    best = stall.loc[stall["final_loss"].idxmin()]
+    cols = st.columns(len(stall))
+    for col, row in zip(cols, stall.itertuples(index=False), strict=True):
+        col.metric(
+            f"{row.series}: loss after {lesson.STALL_STEPS} steps",
+            page.fmt(row.final_loss),
+            delta=(
+                f"diverged at step {int(row.diverged_at)}"
+                if row.diverged_at >= 0
+                else f"from {page.fmt(row.first_loss)}"
+            ),
+            delta_color="off",
+            delta_arrow="off",
+            help=f"Training accuracy {row.final_accuracy:.0%}. First-layer gradient norm at "
+            f"step 0: {page.fmt(row.layer1_grad)}.",
+        )
+    learner = lesson.stall_learner_claim(best, config.activation, stall_series).text
+    page.notice(
+        f"a {lesson.STALL_DEPTH}-layer, {lesson.STALL_WIDTH}-unit {config.activation} MLP on two "
+        f"moons (plain SGD with momentum, {lesson.STALL_STEPS} steps): from small random "
+        f"weights the loss goes from {page.fmt(small_run.first_loss)} to "
+        f"{page.fmt(small_run.final_loss)} — ln 2 = 0.693 is guessing — because its first "
+        f"layer's gradient norm is {page.fmt(small_run.layer1_grad)}; {learner}"
+        + "".join(
+            f" {row.series} blew up instead: its loss reached {page.fmt(row.max_loss)} and turned "
+            f"non-finite at step {int(row.diverged_at)} (red line; losses above "
+            f"{page.fmt(lesson.STALL_LOSS_CAP)} are left off the chart)."
+            for row in stall.itertuples(index=False)
+            if row.diverged_at >= 0
+        )
+    )
 
 # ---- ReLU -----------------------------------------------------------------------------------
 st.header("ReLU does not save you")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import activations, datasets, initializers, networks, theory
+from core import activations, datasets, initializers, networks, theory, training
 from core import regime as core_regime
 from explorer import live
 from explorer.claims import Claim, change_words, describe_number, describe_ratio, direction
@@ -147,15 +148,29 @@ def stall_training(
         step, series of runs that turned non-finite (for the chart's red rule).
     """
     x, y = datasets.load("moons", STALL_POINTS, seed)
-    curves = []
-    rows = []
-    diverged = []
+    runs = []
     for label, init, params in series:
         mlp_init = init if init in networks.supported_inits("mlp") else "orthogonal"
         net = build_network(
             Net("mlp", activation, STALL_DEPTH, STALL_WIDTH, seed), mlp_init, params
         )
         history = fit(net, x, y, optimizer="momentum", lr=STALL_LR, steps=STALL_STEPS, seed=seed)
+        runs.append((label, init, history))
+    return stall_frames(runs)
+
+
+def stall_frames(
+    runs: Sequence[tuple[str, str, training.History]],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The frames of :func:`stall_training` from finished runs: (label, init, History) each.
+
+    The page trains the runs live (:func:`stall_live_specs`, the same runs bit for bit) and
+    summarizes them here once they have finished.
+    """
+    curves = []
+    rows = []
+    diverged = []
+    for label, init, history in runs:
         with np.errstate(all="ignore"):
             shown = np.where(history.loss > STALL_LOSS_CAP, np.inf, history.loss)
         curves.append(

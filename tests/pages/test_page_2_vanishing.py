@@ -31,7 +31,21 @@ def test_tanh_small_random_shrinks_by_point_16_per_layer(page2: AppTest) -> None
     assert "With Glorot (Xavier) normal layer 10 is at" in text
 
 
-def test_small_random_stalls_while_well_scaled_learns(page2: AppTest) -> None:
+def train(at: AppTest) -> AppTest:
+    """Press "Watch it train": the runs train to the end (nothing interrupts AppTest)."""
+    at.button(key="p2_live_train").click().run()
+    assert not at.exception
+    return at
+
+
+def test_training_runs_only_when_asked() -> None:
+    at = run()
+    assert not any("loss after" in m.label for m in at.metric)
+    assert any("Watch it train" in info.value for info in at.info)
+
+
+def test_small_random_stalls_while_well_scaled_learns() -> None:
+    page2 = train(run())
     small = number(page2, "Small random N(0, 0.01²): loss after")
     good = number(page2, "Glorot (Xavier) normal: loss after")
     assert small == pytest.approx(0.6931, abs=2e-3)
@@ -68,6 +82,7 @@ def test_depth_and_initializer_change_the_numbers() -> None:
     at.sidebar.selectbox(key="ctl_init").set_value("he_normal").run()
     assert not at.exception
     assert "with He (Kaiming) normal layer 5 is at" in captions(at).replace("With", "with")
+    train(at)
     assert [m.label for m in at.metric if m.label.startswith("He (Kaiming)")]
 
 
@@ -82,7 +97,7 @@ def test_activation_and_network_change_the_story() -> None:
 
 
 def test_diverging_run_is_reported_not_hidden() -> None:
-    at = run({"activation": "relu", "init": "large_random"})
+    at = train(run({"activation": "relu", "init": "large_random"}))
     label = "Large random N(0, 1): loss after"
     hit = next(m for m in at.metric if m.label.startswith(label))
     assert hit.value == "NaN"
