@@ -68,6 +68,9 @@ LIVE_POINTS = 120
 #: Shortest wall time between two redraws of the page while chunks come from the cache.
 REDRAW_SECONDS = 0.25
 
+#: Most of the time redrawing may take while training (see :func:`throttled`).
+REDRAW_SHARE = 0.25
+
 #: Columns of :func:`activation_frame`.
 ACTIVATION_COLUMNS = (
     "series",
@@ -464,16 +467,29 @@ class Slots:
 
 
 def throttled(
-    rounds: Iterator[LiveProgress], *, seconds: float = REDRAW_SECONDS
+    rounds: Iterator[LiveProgress],
+    *,
+    seconds: float = REDRAW_SECONDS,
+    draw_share: float = REDRAW_SHARE,
 ) -> Iterator[tuple[LiveProgress, bool]]:
-    """``(progress, redraw)`` per round: redraw at most every ``seconds`` and at the end."""
+    """``(progress, redraw)`` per round: redraw at most every ``seconds`` and at the end.
+
+    The caller draws between receiving a redraw and asking for the next round; that time is
+    measured, and the next redraw waits until drawing has cost at most ``draw_share`` of the
+    time since the last one. On a busy server a redraw is slow, so redraws become rarer
+    instead of taking the CPU from the training (and from everybody else's reruns).
+    """
     last = -math.inf
+    gap = seconds
     for progress in rounds:
         now = time.perf_counter()
-        redraw = progress.done or now - last >= seconds
+        redraw = progress.done or now - last >= gap
         if redraw:
             last = now
         yield progress, redraw
+        if redraw:
+            drawing = time.perf_counter() - now
+            gap = max(seconds, drawing / draw_share)
 
 
 # --------------------------------------------------------------------------------------------

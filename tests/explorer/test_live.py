@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+import types
+
 import pandas as pd
 import pytest
 
@@ -176,3 +179,18 @@ def test_x_domain_keeps_the_chart_and_fixes_the_step_axis() -> None:
     assert spec["layer"][-1]["encoding"]["x"]["scale"]["domain"] == [0, 300]
     assert fixed.title == chart.title
     assert isinstance(fixed, alt.LayerChart)
+
+
+def test_throttled_spaces_redraws_by_their_cost() -> None:
+    """A redraw that takes 0.1 s is followed by none for 0.1 / share = 0.4 s."""
+    fake = [types.SimpleNamespace(done=False) for _ in range(6)] + [
+        types.SimpleNamespace(done=True)
+    ]
+    flags = []
+    for _, redraw in live.throttled(iter(fake), seconds=0.0, draw_share=0.25):
+        flags.append(redraw)
+        if redraw:
+            time.sleep(0.1)  # the caller's drawing
+    # Rounds between redraws arrive at once here, so after each redraw the next rounds are
+    # skipped until 0.4 s have passed: only the first and the last round redraw.
+    assert flags == [True, False, False, False, False, False, True]
