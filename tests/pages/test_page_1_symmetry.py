@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 run = runner("1_Zero_and_constant.py")
 
 
-def distinct(at: AppTest, steps: int = 200) -> list[str]:
+def distinct(at: AppTest, steps: int = 100) -> list[str]:
     """The three "distinct neurons" metrics: zero, constant, random."""
     return [m.value for m in at.metric if m.label == f"Distinct neurons after {steps} steps"]
 
@@ -21,14 +21,14 @@ def page1() -> AppTest:
 
 def test_zero_init_hidden_gradients_are_exactly_zero(page1: AppTest) -> None:
     assert metric(page1, "Largest hidden-weight gradient, step 0") == "0"
-    assert metric(page1, "Largest hidden-weight gradient norm, all 200 steps") == "0"
+    assert metric(page1, "Largest hidden-weight gradient norm, all 100 steps") == "0"
     table = page1.dataframe[0].value
     hidden = table[table["layer"] != "output"]
     # Exact zeros, not small numbers: the error reaches a hidden layer only through W = 0.
     assert (hidden["max |∂L/∂W| at step 0"] == 0.0).all()
     assert (hidden["max |∂L/∂b| at step 0"] == 0.0).all()
     assert (hidden["max |∂L/∂W| at step 1"] == 0.0).all()
-    assert "stays exactly 0 for all 200 steps" in captions(page1)
+    assert "stays exactly 0 for all 100 steps" in captions(page1)
 
 
 def test_constant_init_gives_identical_nonzero_gradients_and_clones(page1: AppTest) -> None:
