@@ -955,11 +955,7 @@ def growth_sweep(
         ),
         legend=legend(len(directions)),
     )
-    dash = alt.StrokeDash(
-        "direction:N",
-        scale=alt.Scale(domain=directions, range=[[6, 4], [2, 3], [8, 2, 2, 2]][: len(directions)]),
-        legend=None,
-    )
+    dashes = dict(zip(directions, ([6, 4], [2, 3], [8, 2, 2, 2]), strict=False))
     x = alt.X("k:Q", title=x_title, scale=alt.Scale(type="log", nice=False))
     y_scale = alt.Scale(type="log")
     y_axis = log_axis(y_title)
@@ -970,16 +966,20 @@ def growth_sweep(
         alt.Tooltip("shown:N", title="factor per layer"),
     ]
     ok = data[data["status"] == "ok"]
-    theory = (
-        alt.Chart(ok[ok["source"] == "theory"])
-        .mark_line(strokeWidth=2, opacity=0.8)
+    # One layer per direction: each theory line has its own dash (a constant, so the legend
+    # shows the measured markers, not a dash pattern).
+    theory_rows = ok[ok["source"] == "theory"]
+    theory = [
+        alt.Chart(theory_rows[theory_rows["direction"] == name])
+        .mark_line(strokeWidth=2, opacity=0.8, strokeDash=dashes[name])
         .encode(
             x=x,
             y=alt.Y("plot_value:Q", title=y_title, scale=y_scale, axis=y_axis),
-            color=alt.Color("direction:N", scale=series_scale(directions), legend=None),
-            strokeDash=dash,
+            color=color,
         )
-    )
+        for name in directions
+        if (theory_rows["direction"] == name).any()
+    ]
     measured = (
         alt.Chart(ok[ok["source"] == "measured"])
         .mark_point(filled=False, size=70, strokeWidth=2)
@@ -996,7 +996,7 @@ def growth_sweep(
         .mark_rule(color="#333333", strokeWidth=1)
         .encode(y=alt.Y("y:Q", scale=y_scale))
     )
-    layers = [one, theory, measured]
+    layers = [one, *theory, measured]
     bad = data[data["status"] != "ok"]
     if len(bad):
         layers.append(
