@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from core import activations, initializers
 
@@ -148,6 +149,11 @@ def _by_label() -> dict[str, str]:
     return out
 
 
+#: Built once at import (read-only): every lookup is a dict access, not a registry walk.
+FIXED_COLORS: Mapping[str, str] = MappingProxyType(_fixed())
+_BY_LABEL: Mapping[str, str] = MappingProxyType(_by_label())
+
+
 def base_name(name: str) -> str:
     """The series a theory or measurement variant belongs to.
 
@@ -170,7 +176,7 @@ def _hashed(name: str, choices: Sequence[str]) -> str:
 
 def color_of(name: str) -> str:
     """The colour of a series, a fixed function of its name (see the module docstring)."""
-    fixed = _fixed()
+    fixed = FIXED_COLORS
     key = name.strip()
     for candidate in (key, key.lower(), base_name(key), base_name(key).lower()):
         if candidate in fixed:
@@ -186,7 +192,7 @@ def shape_of(name: str) -> str:
     if is_theory(name):
         return "stroke"
     key = base_name(name)
-    init = _by_label().get(key.lower())
+    init = _BY_LABEL.get(key.lower())
     if any(re.search(pattern, key) for pattern, _ in PATTERN_COLORS):
         return "circle"
     if key in FIXED_SHAPES:
