@@ -73,6 +73,9 @@ def per_layer_lines(
         Columns of the legend (default: as many as fit a half-page column).
     """
     data = mark_nonfinite(frame, y, log=log)
+    # Only a series' first bad value gets a text label: a row of repeated labels is unreadable.
+    bad_rows = data["status"] != "ok"
+    data["first_bad"] = bad_rows & ~bad_rows.groupby(data[series]).shift(fill_value=False)
     names = list(dict.fromkeys(data[series]))
     dashed = [n for n in names if n in set(dashed_series) or palette.is_theory(n)]
     data["dashed"] = data[series].isin(dashed)
@@ -116,7 +119,7 @@ def per_layer_lines(
         .encode(y=alt.Y("plot_value:Q", scale=y_scale))
     )
     bad_text = (
-        base.transform_filter(alt.datum.status != "ok")
+        base.transform_filter(alt.datum.first_bad)
         .mark_text(dy=-10, fontSize=11, color=_STATUS_COLOR)
         .encode(y=alt.Y("plot_value:Q", scale=y_scale), text="status:N")
     )
