@@ -335,7 +335,8 @@ page.table(
             "uniform bound a": "{:.4g}",
             "forward fan_in·Var": "{:.3g}",
             "backward fan_out·Var": "{:.3g}",
-        }
+        },
+        na_rep=page.MISSING,
     ),
     hide_index=True,
     width="stretch",

@@ -202,3 +202,25 @@ def test_phase_diagram_labels_every_standard_initializer_and_yours() -> None:
     assert any(label.startswith("LeCun normal = Glorot (Xavier) normal") for label in labels)
     assert any(label.startswith("Large random N(0, 1) (σ_w² = 256 →)") for label in labels)
     assert metrics(at)["σ_w² of your init"] == "2"
+
+
+def test_pages_draw_tables_through_page_table() -> None:
+    """Every table shows "-" for a missing value: no page calls st.dataframe itself."""
+    from apptest_helpers import ROOT
+
+    for path in [ROOT / "Home.py", *sorted((ROOT / "pages").glob("*.py"))]:
+        assert "st.dataframe(" not in path.read_text(encoding="utf-8"), path.name
+
+
+def test_override_text_names_only_what_differs() -> None:
+    from explorer import page, state
+
+    config = state.parse_query({"depth": "10", "width": "256", "activation": "tanh"})[0]
+    assert page.override_text(config, why="x", depth=10, width=256) is None
+    text = page.override_text(config, why="it trains live", depth=50, activation="tanh")
+    assert text == (
+        "This section uses **depth 50**, not your sidebar's depth 10, because it trains live."
+    )
+    text = page.override_text(config, why="y", width=32, network="mlp", activation="relu")
+    assert text is not None
+    assert text.startswith("This section uses **width 32 and activation relu**")
