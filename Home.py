@@ -148,6 +148,8 @@ m2.metric(
 m3.metric(
     f"{unit.capitalize()} {last} std / {unit} 1 std",
     lesson.measured_ratio_text(mine.act_first, mine.act_last),
+    help="How much of the first layer's activation std is left at the last one, with your "
+    "initializer: the std factor compounded over depth.",
 )
 page.notice(
     lesson.rule_comparison_claim(

@@ -224,3 +224,19 @@ def test_override_text_names_only_what_differs() -> None:
     text = page.override_text(config, why="y", width=32, network="mlp", activation="relu")
     assert text is not None
     assert text.startswith("This section uses **width 32 and activation relu**")
+
+
+@pytest.mark.parametrize(
+    ("name", "query"),
+    [
+        ("Home.py", {}),
+        ("2_Small_random_weights.py", {}),
+        ("5_Network_types.py", {"network": "rnn"}),
+        ("5_Network_types.py", {"network": "cnn"}),
+        ("7_Edge_of_chaos.py", {}),
+    ],
+)
+def test_every_metric_has_hover_help(name: str, query: dict[str, str]) -> None:
+    at = run_page(script(name), query)
+    assert at.metric
+    assert [m.label for m in at.metric if not m.help] == []
