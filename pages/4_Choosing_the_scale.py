@@ -388,6 +388,7 @@ page.table(
     ),
     hide_index=True,
     width="stretch",
+    placeholder="none found",  # the only missing values: an edge of chaos that does not exist
 )
 row = guide.set_index("activation").loc[activation.label]
 page.notice(
