@@ -94,6 +94,11 @@ SPARE_COLORS: tuple[str, ...] = (
 STATUS_COLOR = "#d62728"
 #: Point markers, assigned like the colours (a theory series has no markers: it is a line).
 SHAPES: tuple[str, ...] = ("circle", "square", "triangle-up", "diamond", "triangle-down", "cross")
+#: A five-pointed star (an SVG path in the unit square, as Vega-Lite's shape channel accepts).
+STAR = (
+    "M0,-1L0.29,-0.4L0.95,-0.31L0.48,0.15L0.59,0.81L0,0.5L-0.59,0.81L-0.48,0.15L-0.95,-0.31"
+    "L-0.29,-0.4Z"
+)
 #: Fixed markers of Home's scale multiples and the most compared initializers, so that lines
 #: that lie on top of each other (×1 under Glorot) still show both markers.
 FIXED_SHAPES: dict[str, str] = {
@@ -101,7 +106,7 @@ FIXED_SHAPES: dict[str, str] = {
     "×0.9": "diamond",
     "×1": "triangle-right",
     "×1.1": "triangle-up",
-    "×2": "wedge",
+    "×2": STAR,
     "glorot_normal": "circle",
     "glorot_uniform": "circle",
     "lecun_normal": "triangle-up",
