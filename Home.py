@@ -335,6 +335,10 @@ page.correction(
 
 # ---- 4. Guide --------------------------------------------------------------------------
 st.header("The lesson, page by page")
+st.caption(
+    "Pages 1–5 follow the sections of a short tutorial and say where it is wrong. "
+    + page.tutorial_citation()
+)
 GUIDE = {
     "1": "W = 0 gives exactly zero hidden gradients; W = k makes neurons clones forever.",
     "2": "N(0, 0.01²): activations and gradients shrink geometrically and nothing learns.",
