@@ -609,7 +609,7 @@ def bars_by_layer(
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("layer:O", title="Layer"),
+            x=alt.X("layer:O", title="Layer", axis=alt.Axis(labelAngle=0)),
             xOffset=f"{series}:N",
             y=alt.Y(
                 f"{y}:Q",
