@@ -126,6 +126,7 @@ PATTERN_COLORS: tuple[tuple[str, str], ...] = (
     (r"^N\(0, 1\), clip ", "#b15928"),
     (r"^k = ", "#386cb0"),
     (r"^sidebar init$", "#f0027f"),
+    (r"^Residual, α = ", "#1b7837"),
 )
 
 

@@ -72,9 +72,9 @@ def test_fixed_names_cover_initializers_scales_activations_and_roles() -> None:
     # Names that carry a setting keep one colour when the setting moves.
     assert palette.color_of("N(0, 1), clip 1") == palette.color_of("N(0, 1), clip 10")
     assert palette.color_of("k = 1 · measured") == palette.color_of("k = 2.38 · measured")
+    assert palette.color_of("Residual, α = 1") == palette.color_of("Residual, α = 0.25")
     # Any other name: a stable hash, the same in every process.
-    assert palette.color_of("Residual, α = 1") == palette.color_of("Residual, α = 1")
-    assert palette.color_of("Residual, α = 1") in palette.SPARE_COLORS
+    assert palette.color_of("3×3 forgotten (fan = c)") in palette.SPARE_COLORS
 
 
 def test_every_colour_is_a_hex_colour() -> None:
