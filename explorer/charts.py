@@ -219,17 +219,18 @@ def layer_heatmap(
 def _sane_top(data: pd.DataFrame, series: str, *, log: bool) -> float | None:
     """Top of the y range a training chart shows: a blow-up past it is a break, not a scale.
 
-    100× (log) or 3× (linear) the largest value any run starts from; ``None`` when no run has
+    On a log axis (a loss), 100× the largest value any run starts from; ``None`` on a linear
+    axis (accuracy or R² are bounded, and may rise far above their start) or when no run has
     a finite positive start.
     """
     ok = data[data["status"] == "ok"]
-    if ok.empty:
+    if ok.empty or not log:
         return None
     first = ok.sort_values("step").groupby(series, sort=False)["plot_value"].first()
     top = float(first.max())
     if not np.isfinite(top) or top <= 0:
         return None
-    return top * (100.0 if log else 3.0)
+    return top * 100.0
 
 
 def training_curves(

@@ -198,3 +198,11 @@ def test_side_by_side_heatmaps_share_their_scales() -> None:
     for spec in specs:
         assert spec["encoding"]["x"]["scale"]["domain"] == [-11.0, 1.0]
         assert spec["encoding"]["color"]["scale"]["domain"] == [0, 0.7]
+
+
+def test_accuracy_rising_far_above_its_start_is_not_cut() -> None:
+    steps = np.arange(30)
+    frame = pd.DataFrame({"step": steps, "acc": np.linspace(0.2, 1.0, 30), "series": "a"})
+    spec = charts.training_curves(frame, y="acc", y_title="accuracy").to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert all(r["status"] == "ok" for r in rows)
