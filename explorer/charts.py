@@ -811,7 +811,7 @@ def grad_norm_heatmap(
     layer_order: Sequence[str] | None = None,
     columns: int = 3,
     width: int = 250,
-    height: int = 150,
+    height: int = MIN_PLOT_HEIGHT,
     domain: tuple[float, float] | None = None,
 ) -> alt.FacetChart:
     """Per-layer gradient norm over training: one step x layer heatmap per initializer.
