@@ -93,13 +93,7 @@ def per_layer_lines(
         alt.Tooltip("shown:N", title=y_title),
     ]
     base = alt.Chart(data).encode(
-        x=alt.X(
-            f"{x}:Q",
-            title=x_title,
-            # Whole layers only (no "1.5" ticks on a short network).
-            axis=alt.Axis(tickMinStep=1, labelExpr="datum.value % 1 ? '' : datum.label"),
-        ),
-        tooltip=tooltip,
+        x=alt.X(f"{x}:Q", title=x_title, axis=alt.Axis(tickMinStep=1)), tooltip=tooltip
     )
     ok = "datum.status == 'ok'"
     # Theory: a wide, pale dashed band under the data, so a measured line lying exactly on
