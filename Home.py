@@ -148,6 +148,8 @@ m2.metric(
 m3.metric(
     f"{unit.capitalize()} {last} std / {unit} 1 std",
     lesson.measured_ratio_text(mine.act_first, mine.act_last),
+    help="How much of the first layer's activation std is left at the last one, with your "
+    "initializer: the std factor compounded over depth.",
 )
 page.notice(
     lesson.rule_comparison_claim(
@@ -331,6 +333,10 @@ page.correction(
 
 # ---- 4. Guide --------------------------------------------------------------------------
 st.header("The lesson, page by page")
+st.caption(
+    "Pages 1–5 follow the sections of a short tutorial and say where it is wrong. "
+    + page.tutorial_citation()
+)
 GUIDE = {
     "1": "W = 0 gives exactly zero hidden gradients; W = k makes neurons clones forever.",
     "2": "N(0, 0.01²): activations and gradients shrink geometrically and nothing learns.",

@@ -28,7 +28,14 @@ CHART_HEIGHT = 300
 MIN_PLOT_HEIGHT = 220
 STATUS_COLOR = palette.STATUS_COLOR
 #: Legend below the plot (never a multi-row legend on top eating the plot), readable labels.
-_LEGEND = {"orient": "bottom", "labelLimit": 260, "labelFontSize": 12, "symbolSize": 90}
+_LEGEND = {
+    "orient": "bottom",
+    "labelLimit": 260,
+    "labelFontSize": 12,
+    "symbolSize": 90,
+    "symbolOpacity": 1,
+    "symbolStrokeWidth": 2,
+}
 #: A log axis labels powers of ten only, "1e-3" style beyond 0.01 … 100.
 LOG_LABELS = (
     "abs(log(datum.value) / LN10 - round(log(datum.value) / LN10)) > 1e-6 ? '' : "

@@ -73,6 +73,9 @@ def per_layer_lines(
         Columns of the legend (default: as many as fit a half-page column).
     """
     data = mark_nonfinite(frame, y, log=log)
+    # Only a series' first bad value gets a text label: a row of repeated labels is unreadable.
+    bad_rows = data["status"] != "ok"
+    data["first_bad"] = bad_rows & ~bad_rows.groupby(data[series]).shift(fill_value=False)
     names = list(dict.fromkeys(data[series]))
     dashed = [n for n in names if n in set(dashed_series) or palette.is_theory(n)]
     data["dashed"] = data[series].isin(dashed)
@@ -119,7 +122,7 @@ def per_layer_lines(
         .encode(y=alt.Y("plot_value:Q", scale=y_scale))
     )
     bad_text = (
-        base.transform_filter(alt.datum.status != "ok")
+        base.transform_filter(alt.datum.first_bad)
         .mark_text(dy=-10, fontSize=11, color=_STATUS_COLOR)
         .encode(y=alt.Y("plot_value:Q", scale=y_scale), text="status:N")
     )
@@ -213,17 +216,18 @@ def layer_heatmap(
 def _sane_top(data: pd.DataFrame, series: str, *, log: bool) -> float | None:
     """Top of the y range a training chart shows: a blow-up past it is a break, not a scale.
 
-    100× (log) or 3× (linear) the largest value any run starts from; ``None`` when no run has
+    On a log axis (a loss), 100× the largest value any run starts from; ``None`` on a linear
+    axis (accuracy or R² are bounded, and may rise far above their start) or when no run has
     a finite positive start.
     """
     ok = data[data["status"] == "ok"]
-    if ok.empty:
+    if ok.empty or not log:
         return None
     first = ok.sort_values("step").groupby(series, sort=False)["plot_value"].first()
     top = float(first.max())
     if not np.isfinite(top) or top <= 0:
         return None
-    return top * (100.0 if log else 3.0)
+    return top * 100.0
 
 
 def training_curves(
@@ -603,7 +607,7 @@ def bars_by_layer(
         alt.Chart(frame)
         .mark_bar()
         .encode(
-            x=alt.X("layer:O", title="Layer"),
+            x=alt.X("layer:O", title="Layer", axis=alt.Axis(labelAngle=0)),
             xOffset=f"{series}:N",
             y=alt.Y(
                 f"{y}:Q",
@@ -804,7 +808,7 @@ def grad_norm_heatmap(
     layer_order: Sequence[str] | None = None,
     columns: int = 3,
     width: int = 250,
-    height: int = 150,
+    height: int = MIN_PLOT_HEIGHT,
     domain: tuple[float, float] | None = None,
 ) -> alt.FacetChart:
     """Per-layer gradient norm over training: one step x layer heatmap per initializer.
@@ -958,11 +962,7 @@ def growth_sweep(
         ),
         legend=legend(len(directions)),
     )
-    dash = alt.StrokeDash(
-        "direction:N",
-        scale=alt.Scale(domain=directions, range=[[6, 4], [2, 3], [8, 2, 2, 2]][: len(directions)]),
-        legend=None,
-    )
+    dashes = dict(zip(directions, ([6, 4], [2, 3], [8, 2, 2, 2]), strict=False))
     x = alt.X("k:Q", title=x_title, scale=alt.Scale(type="log", nice=False))
     y_scale = alt.Scale(type="log")
     y_axis = log_axis(y_title)
@@ -973,16 +973,20 @@ def growth_sweep(
         alt.Tooltip("shown:N", title="factor per layer"),
     ]
     ok = data[data["status"] == "ok"]
-    theory = (
-        alt.Chart(ok[ok["source"] == "theory"])
-        .mark_line(strokeWidth=2, opacity=0.8)
+    # One layer per direction: each theory line has its own dash (a constant, so the legend
+    # shows the measured markers, not a dash pattern).
+    theory_rows = ok[ok["source"] == "theory"]
+    theory = [
+        alt.Chart(theory_rows[theory_rows["direction"] == name])
+        .mark_line(strokeWidth=2, opacity=0.8, strokeDash=dashes[name])
         .encode(
             x=x,
             y=alt.Y("plot_value:Q", title=y_title, scale=y_scale, axis=y_axis),
-            color=alt.Color("direction:N", scale=series_scale(directions), legend=None),
-            strokeDash=dash,
+            color=color,
         )
-    )
+        for name in directions
+        if (theory_rows["direction"] == name).any()
+    ]
     measured = (
         alt.Chart(ok[ok["source"] == "measured"])
         .mark_point(filled=False, size=70, strokeWidth=2)
@@ -999,7 +1003,7 @@ def growth_sweep(
         .mark_rule(color="#333333", strokeWidth=1)
         .encode(y=alt.Y("y:Q", scale=y_scale))
     )
-    layers = [one, theory, measured]
+    layers = [one, *theory, measured]
     bad = data[data["status"] != "ok"]
     if len(bad):
         layers.append(

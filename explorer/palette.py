@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from core import activations, initializers
 
@@ -93,6 +94,11 @@ SPARE_COLORS: tuple[str, ...] = (
 STATUS_COLOR = "#d62728"
 #: Point markers, assigned like the colours (a theory series has no markers: it is a line).
 SHAPES: tuple[str, ...] = ("circle", "square", "triangle-up", "diamond", "triangle-down", "cross")
+#: A five-pointed star (an SVG path in the unit square, as Vega-Lite's shape channel accepts).
+STAR = (
+    "M0,-1L0.29,-0.4L0.95,-0.31L0.48,0.15L0.59,0.81L0,0.5L-0.59,0.81L-0.48,0.15L-0.95,-0.31"
+    "L-0.29,-0.4Z"
+)
 #: Fixed markers of Home's scale multiples and the most compared initializers, so that lines
 #: that lie on top of each other (×1 under Glorot) still show both markers.
 FIXED_SHAPES: dict[str, str] = {
@@ -100,7 +106,7 @@ FIXED_SHAPES: dict[str, str] = {
     "×0.9": "diamond",
     "×1": "triangle-right",
     "×1.1": "triangle-up",
-    "×2": "wedge",
+    "×2": STAR,
     "glorot_normal": "circle",
     "glorot_uniform": "circle",
     "lecun_normal": "triangle-up",
@@ -120,6 +126,7 @@ PATTERN_COLORS: tuple[tuple[str, str], ...] = (
     (r"^N\(0, 1\), clip ", "#b15928"),
     (r"^k = ", "#386cb0"),
     (r"^sidebar init$", "#f0027f"),
+    (r"^Residual, α = ", "#1b7837"),
 )
 
 
@@ -148,6 +155,11 @@ def _by_label() -> dict[str, str]:
     return out
 
 
+#: Built once at import (read-only): every lookup is a dict access, not a registry walk.
+FIXED_COLORS: Mapping[str, str] = MappingProxyType(_fixed())
+_BY_LABEL: Mapping[str, str] = MappingProxyType(_by_label())
+
+
 def base_name(name: str) -> str:
     """The series a theory or measurement variant belongs to.
 
@@ -170,7 +182,7 @@ def _hashed(name: str, choices: Sequence[str]) -> str:
 
 def color_of(name: str) -> str:
     """The colour of a series, a fixed function of its name (see the module docstring)."""
-    fixed = _fixed()
+    fixed = FIXED_COLORS
     key = name.strip()
     for candidate in (key, key.lower(), base_name(key), base_name(key).lower()):
         if candidate in fixed:
@@ -186,7 +198,7 @@ def shape_of(name: str) -> str:
     if is_theory(name):
         return "stroke"
     key = base_name(name)
-    init = _by_label().get(key.lower())
+    init = _BY_LABEL.get(key.lower())
     if any(re.search(pattern, key) for pattern, _ in PATTERN_COLORS):
         return "circle"
     if key in FIXED_SHAPES:

@@ -139,6 +139,7 @@ def zero_section() -> None:
     m2.metric(
         f"Largest hidden-weight gradient norm, all {steps} steps",
         page.fmt(zero.max_hidden_grad_norm),
+        help="Largest norm of a hidden layer's weight gradient over the whole run, W = 0.",
     )
     page.table(
         table,
@@ -334,6 +335,8 @@ for col, run in zip(b_cols, result.runs, strict=True):
             delta=f"loss {page.fmt(run.final_loss)}",
             delta_color="off",
             delta_arrow="off",
+            help="Share of the training points classified correctly after the last step "
+            "(50% is guessing on two balanced classes).",
         )
 zero_text = (
     "the zero network predicts 50/50 everywhere"

@@ -84,7 +84,12 @@ if revealed:
         if rnn
         else "Geometric mean of the per-layer ratios of the activation std.",
     )
-    m3.metric("Predicted factor (rule)", page.fmt(small.rule_factor))
+    m3.metric(
+        "Predicted factor (rule)",
+        page.fmt(small.rule_factor),
+        help="The small-signal rule √(σ_w²·E[f′(0)²]): what each layer should multiply the "
+        "std by while the signal is small.",
+    )
     m4.metric(
         f"Gradients: {unit} 1 / {unit} {last}",
         page.fmt(small.grad_ratio),

@@ -334,7 +334,8 @@ page.table(
             "uniform bound a": "{:.4g}",
             "forward fan_in·Var": "{:.3g}",
             "backward fan_out·Var": "{:.3g}",
-        }
+        },
+        na_rep=page.MISSING,
     ),
     hide_index=True,
     width="stretch",
@@ -386,6 +387,7 @@ page.table(
     ),
     hide_index=True,
     width="stretch",
+    placeholder="none found",  # the only missing values: an edge of chaos that does not exist
 )
 row = guide.set_index("activation").loc[activation.label]
 page.notice(

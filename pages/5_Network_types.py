@@ -10,7 +10,7 @@ import math
 
 import streamlit as st
 
-from explorer import charts, export, page, state
+from explorer import charts, claims, export, page, state
 from explorer.lessons import network_types as lesson
 
 TABS = {
@@ -148,13 +148,22 @@ with tab_cnn:
         )
         he = fans[fans["scheme"].str.startswith("He")].iloc[0]
         m1, m2, m3 = st.columns(3)
-        m1.metric(f"fan_in of a 3×3 conv, c = {c}", f"{int(he.fan_in_conv)}")
-        m2.metric("He std with the right fan", f"{he.std_conv:.4f}")
+        m1.metric(
+            f"fan_in of a 3×3 conv, c = {c}",
+            f"{int(he.fan_in_conv)}",
+            help=claims.GLOSSARY["fan_in"],
+        )
+        m2.metric(
+            "He std with the right fan",
+            f"{he.std_conv:.4f}",
+            help="√(2 / fan_in) with fan_in = 3·3·c.",
+        )
         m3.metric(
             "He std if the 3×3 is forgotten",
             f"{he.std_dense:.4f}",
             delta=f"{he.ratio:.0f}× too large",
             delta_color="inverse",
+            help="√(2 / c): the dense layer's fan, which ignores the 3×3 window.",
         )
         page.table(
             fans.rename(
@@ -289,11 +298,21 @@ with tab_rnn:
             )
         page.chart(lin_chart, lesson.rnn_linear_claim(lin_summary, steps).text)
         m1, m2, m3 = st.columns(3)
-        m1.metric(f"ρ(W_hh), {mine.series}", f"{mine.spectral_radius:.3f}")
-        m2.metric(f"σ_max(W_hh), {mine.series}", f"{mine.sigma_max:.3f}")
+        m1.metric(
+            f"ρ(W_hh), {mine.series}",
+            f"{mine.spectral_radius:.3f}",
+            help=claims.GLOSSARY["spectral_radius"],
+        )
+        m2.metric(
+            f"σ_max(W_hh), {mine.series}",
+            f"{mine.sigma_max:.3f}",
+            help="The largest singular value of W_hh: the most one step can stretch a vector.",
+        )
         m3.metric(
             f"Gradient at step 1 ÷ step {steps} ({rnn.activation})",
             "overflow" if mine.overflow_step > 0 else page.fmt(mine.ratio),
+            help="std of the gradient that reaches the first step over the one injected at the "
+            "last: below 1 it vanished through time, above 1 it exploded.",
         )
         table = summary[["series", "spectral_radius", "sigma_max", "ratio"]].rename(
             columns={
@@ -417,10 +436,15 @@ with tab_res:
                     "every block's."
                 )
         m1, m2 = st.columns(2)
-        m1.metric("Plain MLP: last-layer std", page.fmt(float(plain["act_std"].iloc[-1])))
+        m1.metric(
+            "Plain MLP: last-layer std",
+            page.fmt(float(plain["act_std"].iloc[-1])),
+            help="std of the last layer's activations without skip connections.",
+        )
         m2.metric(
             f"Residual (α = {alpha:g}): last-block std",
             page.fmt(float(resid["act_std"].iloc[-1])),
+            help="std of the residual stream after the last block, h = h + α·f(z).",
         )
         export.per_layer_export(
             "network_types_residual", res, frame, res_chart, key="p5_res_export", alpha=alpha

@@ -266,6 +266,13 @@ with st.container(border=True):
                 "through more applications of the same recurrent matrix.",
             )
 
+page.override_note(
+    config,
+    depth=settings.depth,
+    width=settings.width,
+    why="training costs far more than the probes on the other pages; the two sliders above "
+    "set the trained network's size",
+)
 runs_args = tuple(
     (name, config.init_params if name == config.init else state.default_params(name))
     for name in settings.inits

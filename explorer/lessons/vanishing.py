@@ -612,7 +612,7 @@ def theory_overlay_words(layers: pd.DataFrame, series: str) -> str:
     ratio = measured / predicted
     if abs(ratio - 1.0) <= THEORY_MATCH:
         return (
-            "; the mean-field prediction (the wide dashed band) lies under it "
+            "; the mean-field prediction (the wide dashed band) lies on it "
             f"({ratio:.2f}× at the end)."
         )
     return (

@@ -234,3 +234,23 @@ def test_user_sigma_w2(init, params, width, expected):
     got = C.user_sigma_w2(init, params, width)
     assert isinstance(got, float)
     assert got == pytest.approx(expected, rel=1e-12)
+
+
+def test_phase_points_group_equal_sigma_w2_and_pin_the_far_ones() -> None:
+    from explorer.lessons import chaos as lesson_chaos
+
+    points = lesson_chaos.phase_points(
+        "glorot_normal", (), "Glorot (Xavier) normal", 256, 0.0, 4.0, 0.5
+    )
+    labels = list(points["label"])
+    # LeCun and Glorot share σ_w² = 1 on a square layer: one point, the user's.
+    assert "your init: Glorot (Xavier) normal = LeCun normal" in labels
+    assert points["mine"].sum() == 1
+    far = points[points["true_sw2"] > 4.0].iloc[0]
+    assert far["sw2"] == 4.0
+    assert far["label"] == "Large random N(0, 1) (σ_w² = 256 →)"
+    assert list(points["true_sw2"]) == sorted(points["true_sw2"])
+    # Labels stack upwards from a low σ_b², downwards from a high one.
+    assert (points["dy"] < 0).all()
+    high = lesson_chaos.phase_points("he_normal", (), "He (Kaiming) normal", 64, 0.45, 4.0, 0.5)
+    assert (high["dy"] > 0).all()

@@ -72,9 +72,9 @@ def test_fixed_names_cover_initializers_scales_activations_and_roles() -> None:
     # Names that carry a setting keep one colour when the setting moves.
     assert palette.color_of("N(0, 1), clip 1") == palette.color_of("N(0, 1), clip 10")
     assert palette.color_of("k = 1 · measured") == palette.color_of("k = 2.38 · measured")
+    assert palette.color_of("Residual, α = 1") == palette.color_of("Residual, α = 0.25")
     # Any other name: a stable hash, the same in every process.
-    assert palette.color_of("Residual, α = 1") == palette.color_of("Residual, α = 1")
-    assert palette.color_of("Residual, α = 1") in palette.SPARE_COLORS
+    assert palette.color_of("3×3 forgotten (fan = c)") in palette.SPARE_COLORS
 
 
 def test_every_colour_is_a_hex_colour() -> None:
@@ -198,3 +198,11 @@ def test_side_by_side_heatmaps_share_their_scales() -> None:
     for spec in specs:
         assert spec["encoding"]["x"]["scale"]["domain"] == [-11.0, 1.0]
         assert spec["encoding"]["color"]["scale"]["domain"] == [0, 0.7]
+
+
+def test_accuracy_rising_far_above_its_start_is_not_cut() -> None:
+    steps = np.arange(30)
+    frame = pd.DataFrame({"step": steps, "acc": np.linspace(0.2, 1.0, 30), "series": "a"})
+    spec = charts.training_curves(frame, y="acc", y_title="accuracy").to_dict()
+    rows = next(iter(spec["datasets"].values()))
+    assert all(r["status"] == "ok" for r in rows)
