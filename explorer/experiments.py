@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import activations, initializers, networks, probe, training
+from core import activations, initializers, networks, probe, theory, training
 from explorer.state import InitSeries, Net
 
 #: Cost budget of one probe, in multiply-adds per forward pass (about 0.1-0.3 s here).
@@ -560,4 +560,28 @@ def decision_grid(net: networks.Network, extent: Extent, cells: int) -> pd.DataF
             "cls": cls,
             "status": np.where(ok, "ok", "NaN"),
         }
+    )
+
+
+@st.cache_data(max_entries=512, show_spinner=False)
+def predicted_stats(
+    activation: str,
+    init: str,
+    init_params: InitParams,
+    depth: int,
+    width: int,
+    sigma_b2: float = 0.0,
+) -> theory.PredictedStats:
+    """:func:`core.theory.predicted_stats` for an MLP of square layers, cached across sessions.
+
+    The prediction does not depend on the seed, so every student asking for the same
+    activation, initializer and size shares one solve.
+    """
+    return theory.predicted_stats(
+        activation,
+        init,
+        depth=depth,
+        width=width,
+        init_params=dict(init_params),
+        sigma_b2=sigma_b2,
     )

@@ -23,7 +23,7 @@ from explorer.claims import (
     direction,
     std_factor_from_variance_factor,
 )
-from explorer.experiments import InitParams, layer_stats
+from explorer.experiments import InitParams, layer_stats, predicted_stats
 from explorer.state import Net
 
 #: Phase-diagram resolution (cells along σ_w² and σ_b²).
@@ -156,7 +156,7 @@ def mean_field_vs_probe(
     stats = layer_stats(
         Net("mlp", activation, depth, width, seed), init, params, bias=True, bias_std=math.sqrt(sb2)
     )
-    pred = _predicted_stats(activation, init, params, depth, width, sb2)
+    pred = predicted_stats(activation, init, params, depth, width, sb2)
     with np.errstate(all="ignore"):
         measured_q = stats.preact_std**2
         measured_g = stats.grad_std / stats.grad_std[-1]
@@ -191,16 +191,6 @@ def mean_field_vs_probe(
         "q_ratio_last": ratio,
     }
     return frame, info
-
-
-@st.cache_data(max_entries=128, show_spinner=False)
-def _predicted_stats(
-    activation: str, init: str, params: InitParams, depth: int, width: int, sb2: float
-) -> theory.PredictedStats:
-    """Cached :func:`core.theory.predicted_stats` for an MLP of square layers."""
-    return theory.predicted_stats(
-        activation, init, depth=depth, width=width, init_params=dict(params), sigma_b2=sb2
-    )
 
 
 def user_sigma_w2(init: str, params: InitParams, width: int) -> float:

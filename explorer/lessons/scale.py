@@ -17,6 +17,7 @@ from explorer.experiments import (
     InitParams,
     geometric_factor,
     layer_stats,
+    predicted_stats,
     probe_batch,
     stats_frame,
     well_scaled_init,
@@ -78,13 +79,29 @@ def vs_params(k: float, mode: str, distribution: str) -> InitParams:
     return (("scale", float(k)), ("mode", mode), ("distribution", distribution))
 
 
+@st.cache_data(max_entries=128, show_spinner=False)
+def edge_theory(
+    activation: str, mode: str, distribution: str, depth: int, width: int
+) -> list[dict[str, object]]:
+    """The theory rows of :func:`edge_sweep` (no seed: shared by every student's sweep)."""
+    rows: list[dict[str, object]] = []
+    for k in K_THEORY:
+        pred = predicted_stats(
+            activation, "variance_scaling", vs_params(k, mode, distribution), depth, width
+        )
+        fwd, bwd = _factors(pred.preact_var, pred.grad_var)
+        rows += [
+            {"k": k, "factor": fwd, "direction": FORWARD, "source": "theory"},
+            {"k": k, "factor": bwd, "direction": BACKWARD, "source": "theory"},
+        ]
+    return rows
+
+
 def _theory_variance(
     activation: str, init: str, init_params: InitParams, depth: int, width: int
 ) -> np.ndarray:
     """Mean-field q^l (pre-activation variance per layer) for square layers (core.theory)."""
-    return theory.predicted_stats(
-        activation, init, depth=depth, width=width, init_params=dict(init_params)
-    ).preact_var
+    return predicted_stats(activation, init, init_params, depth, width).preact_var
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
@@ -198,19 +215,7 @@ def edge_sweep(
             {"k": k, "factor": bwd, "direction": BACKWARD, "source": "measured"},
         ]
     if network in THEORY_NETWORKS and depth >= 2:
-        for k in K_THEORY:
-            pred = theory.predicted_stats(
-                activation,
-                "variance_scaling",
-                depth=depth,
-                width=width,
-                init_params=dict(vs_params(k, mode, distribution)),
-            )
-            fwd, bwd = _factors(pred.preact_var, pred.grad_var)
-            rows += [
-                {"k": k, "factor": fwd, "direction": FORWARD, "source": "theory"},
-                {"k": k, "factor": bwd, "direction": BACKWARD, "source": "theory"},
-            ]
+        rows += edge_theory(activation, mode, distribution, depth, width)
     return pd.DataFrame(rows)
 
 

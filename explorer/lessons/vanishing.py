@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from core import activations, datasets, initializers, networks, theory, training
+from core import activations, datasets, initializers, networks, training
 from core import regime as core_regime
 from explorer import live
 from explorer.claims import Claim, change_words, describe_number, describe_ratio, direction
@@ -20,6 +20,7 @@ from explorer.experiments import (
     fit,
     init_sigma_w2,
     initializer_label,
+    predicted_stats,
     series_stats,
     well_scaled_init,
 )
@@ -109,7 +110,7 @@ def predicted_small_random(
         is anchored at the measured top-layer value (theory gives its shape, the probe's
         injected gradient its level).
     """
-    pred = theory.predicted_stats(activation, SMALL_RANDOM, depth=depth, width=width)
+    pred = predicted_stats(activation, SMALL_RANDOM, (), depth, width)
     with np.errstate(all="ignore"):
         grad = pred.grad_std / pred.grad_std[-1] * measured_grad_top
     return pd.DataFrame(
