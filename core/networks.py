@@ -773,25 +773,28 @@ class Network:
             for i in range(len(hidden) - 1, -1, -1):
                 p = hidden[i]
                 das[i] = da_blk[i]
-                dz = layers.activation_backward(
-                    da_blk[i], layers.ActivationCache(trace.z[i], trace.a[i], act), out=dz_blk[i]
-                )
-                dzs[i] = dz
+                act_cache = layers.ActivationCache(trace.z[i], trace.a[i], act)
                 h_in = trace.a[i - 1] if i > 0 else trace.x
-                dst = da_blk[i - 1] if i > 0 else None
                 need = i > 0 or need_input_grad
+                dst = da_blk[i - 1] if i > 0 else None
+                if i == 0 and need:
+                    dst = ws.array("dx", trace.x.shape)
                 if self.kind == "mlp":
-                    d_prev, dw, db = layers.dense_backward(
-                        dz,
+                    d_prev, dw, db, dz = layers.dense_activation_backward(
+                        da_blk[i],
+                        act_cache,
                         layers.DenseCache(h_in, p["w"], "b" in p),
                         need_dx=need,
+                        dz_out=dz_blk[i],
                         dx_out=dst,
                         dw_out=dw_blk[i - 1] if i > 0 else ws.array("dw0", p["w"].shape),
                     )
                 else:
+                    dz = layers.activation_backward(da_blk[i], act_cache, out=dz_blk[i])
                     d_prev, dw, db = layers.conv_backward(
                         dz, layers.ConvCache(h_in, p["w"], "b" in p), need_dx=need, dx_out=dst
                     )
+                dzs[i] = dz
                 if i == 0:
                     dx = d_prev
                 store(i, dw, db)
