@@ -139,6 +139,40 @@ def torch_runner(depth, width, d_in, n_out, batch, activation, dtype_name):
     return run, torch.__version__, torch.get_num_threads()
 
 
+def torch_gemm_bound(shapes: list[tuple[int, int]], batch: int) -> Callable | None:
+    """The GEMM bound of :func:`gemm_bound` computed by PyTorch (its BLAS, float64, ``out=``).
+
+    Shows how much of the networks / PyTorch ratio is the BLAS library alone (NumPy links
+    OpenBLAS, the PyTorch CPU wheels MKL).
+    """
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.manual_seed(1)
+    f64 = torch.float64
+    ws = [torch.randn(s, dtype=f64) for s in shapes]
+    x = torch.randn(batch, shapes[0][0], dtype=f64)
+    fwd = [torch.empty(batch, s[1], dtype=f64) for s in shapes]
+    dws = [torch.empty(s, dtype=f64) for s in shapes]
+    das = [torch.empty(batch, s[0], dtype=f64) for s in shapes]
+    g_top = torch.randn(batch, shapes[-1][1], dtype=f64)
+
+    def run() -> None:
+        h = x
+        for w, o in zip(ws, fwd, strict=True):
+            torch.mm(h, w, out=o)
+            h = o
+        g = g_top
+        for i in range(len(ws) - 1, -1, -1):
+            inp = fwd[i - 1] if i > 0 else x
+            torch.mm(inp.T, g, out=dws[i])
+            torch.mm(g, ws[i].T, out=das[i])
+            g = das[i]
+
+    return run
+
+
 def set_torch_threads(n: int) -> None:
     """``torch.set_num_threads(n)`` when PyTorch is installed."""
     try:
@@ -183,6 +217,9 @@ def bench_mlp(
             if r is not None:
                 torch_fns[f"torch_{dt}"] = r[0]
                 torch_info = {"version": r[1], "threads": r[2]}
+        tgb = torch_gemm_bound(shapes, batch)
+        if tgb is not None:
+            torch_fns["torch_bound"] = tgb
         t: dict[str, float] = {}
         for _ in range(rounds):
             for fns in (numpy_fns, torch_fns):
@@ -206,6 +243,16 @@ def bench_mlp(
                              f"{t[key] * 1e3:.1f} ms"))  # fmt: skip
                 rows.append((label, f"**ratio networks / PyTorch {dt}**",
                              f"**{t['fb'] / t[key]:.2f}**"))  # fmt: skip
+            if dt == "float64" and key in t:
+                # Same work as PyTorch's run: cross-entropy loss, no input gradient.
+                rows.append((label, "loss_and_grads / PyTorch float64 (same work)",
+                             f"{t['lg'] / t[key]:.2f}"))  # fmt: skip
+        if "torch_bound" in t:
+            tb = t["torch_bound"]
+            rows.append((label, "PyTorch GEMM bound (torch.mm, out=, float64)",
+                         f"{tb * 1e3:.1f} ms"))  # fmt: skip
+            rows.append((label, "NumPy GEMM bound / PyTorch GEMM bound (BLAS alone)",
+                         f"{b / tb:.2f}"))  # fmt: skip
         if not torch_info:
             rows.append((label, "PyTorch eager", "not installed (comparison skipped)"))
     return rows
