@@ -19,9 +19,11 @@ Layout (Keras/JAX convention, used everywhere in ``core``): inputs on axis -2, o
 Contract
 --------
 * Backward functions never modify the incoming gradient ``dout``.
-* Optional ``out=`` / ``*_out=`` buffers receive results in place (preallocated blocks avoid the
-  first-touch page faults of many fresh multi-megabyte arrays, which can cost as much as the
-  matrix products themselves). A buffer must not alias the incoming gradient unless documented.
+* Optional ``out=`` / ``*_out=`` buffers receive results in place (reused blocks avoid the
+  first-touch page faults of many fresh multi-megabyte arrays, which cost about a tenth of the
+  matrix products; :class:`core.networks.Network` takes them from a
+  :class:`core.workspace.Workspace`). A buffer must not alias the incoming gradient unless
+  documented. The module itself keeps no state between calls.
 * All computation is float64. Overflow is never raised or warned about: numeric sections run
   under ``np.errstate(all="ignore")`` so a mis-initialized deep network yields ``inf``/``nan``
   values the caller can count (see :mod:`core.probe`).

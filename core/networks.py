@@ -22,10 +22,16 @@ under ``np.errstate(all="ignore")`` so that a mis-initialized deep network yield
 values the caller can see and count (see :mod:`core.probe`).
 
 Speed: a dense layer costs its three GEMMs (forward ``h W``, backward ``h^T dz`` and ``dz W^T``)
-plus a few element-wise passes. :class:`Network` writes the per-layer arrays of a pass into one
-preallocated block per quantity (GEMMs with ``out=``), because first-touch page faults of many
-fresh multi-megabyte arrays can cost as much as the matrix products themselves.
-``benchmarks/bench_core.py`` measures the ratio to the bare-GEMM bound and to PyTorch eager.
+plus a few in-place element-wise passes (bias add, activation, ``dL/dz``, bias column sum).
+:class:`Network` writes the per-layer arrays of a pass into one block per quantity (GEMMs with
+``out=``) taken from its :class:`~core.workspace.Workspace` and reused by later calls, because
+first-touch page faults of fresh multi-megabyte arrays cost about a tenth of the matrix
+products. A block is handed out again only once no returned trace, gradient or view of them
+refers to it (see :mod:`core.workspace`), so reuse never changes a result the caller holds, and
+two threads sharing one network never write into the same block. The explorer never shares a
+network between sessions anyway: its cached functions take configurations and build networks
+inside (``st.cache_data`` pickles results; a pickled network carries no buffers).
+``benchmarks/bench_core.py`` measures the ratio to the bare-GEMM bounds and to PyTorch eager.
 
 Limits (``MAX_*`` constants below) are enforced with ValueError, so a request for a
 10^6-unit layer fails with a clear message instead of exhausting memory.
