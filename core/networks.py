@@ -26,9 +26,10 @@ plus a few in-place element-wise passes (bias add, activation, ``dL/dz``, bias c
 :class:`Network` writes the per-layer arrays of a pass into one block per quantity (GEMMs with
 ``out=``) taken from its :class:`~core.workspace.Workspace` and reused by later calls, because
 first-touch page faults of fresh multi-megabyte arrays cost about a tenth of the matrix
-products. A block is handed out again only once no returned trace, gradient or view of them
-refers to it (see :mod:`core.workspace`), so reuse never changes a result the caller holds, and
-two threads sharing one network never write into the same block. The explorer never shares a
+products (mlp, cnn and resmlp; rnn layers allocate their time-major arrays per call). A block
+is handed out again only once no returned trace, gradient or view of them refers to it (see
+:mod:`core.workspace`), so reuse never changes a result the caller holds, and two threads
+sharing one network never write into the same block. The explorer never shares a
 network between sessions anyway: its cached functions take configurations and build networks
 inside (``st.cache_data`` pickles results; a pickled network carries no buffers).
 ``benchmarks/bench_core.py`` measures the ratio to the bare-GEMM bounds and to PyTorch eager.
