@@ -22,10 +22,17 @@ under ``np.errstate(all="ignore")`` so that a mis-initialized deep network yield
 values the caller can see and count (see :mod:`core.probe`).
 
 Speed: a dense layer costs its three GEMMs (forward ``h W``, backward ``h^T dz`` and ``dz W^T``)
-plus a few element-wise passes. :class:`Network` writes the per-layer arrays of a pass into one
-preallocated block per quantity (GEMMs with ``out=``), because first-touch page faults of many
-fresh multi-megabyte arrays can cost as much as the matrix products themselves.
-``benchmarks/bench_core.py`` measures the ratio to the bare-GEMM bound and to PyTorch eager.
+plus a few in-place element-wise passes (bias add, activation, ``dL/dz``, bias column sum).
+:class:`Network` writes the per-layer arrays of a pass into one block per quantity (GEMMs with
+``out=``) taken from its :class:`~core.workspace.Workspace` and reused by later calls, because
+first-touch page faults of fresh multi-megabyte arrays cost about a tenth of the matrix
+products (mlp, cnn and resmlp; rnn layers allocate their time-major arrays per call). A block
+is handed out again only once no returned trace, gradient or view of them refers to it (see
+:mod:`core.workspace`), so reuse never changes a result the caller holds, and two threads
+sharing one network never write into the same block. The explorer never shares a
+network between sessions anyway: its cached functions take configurations and build networks
+inside (``st.cache_data`` pickles results; a pickled network carries no buffers).
+``benchmarks/bench_core.py`` measures the ratio to the bare-GEMM bounds and to PyTorch eager.
 
 Limits (``MAX_*`` constants below) are enforced with ValueError, so a request for a
 10^6-unit layer fails with a clear message instead of exhausting memory.
@@ -65,6 +72,7 @@ from core.layers import rnn_backward as rnn_backward
 from core.layers import rnn_forward as rnn_forward
 from core.layers import rnn_step_backward as rnn_step_backward
 from core.layers import rnn_step_forward as rnn_step_forward
+from core.workspace import Workspace
 
 Kind = Literal["mlp", "cnn", "rnn", "resmlp"]
 LossName = Literal["mse", "cross_entropy"]
@@ -475,6 +483,11 @@ class Network:
     bias : bool
     init : str
     init_params : dict
+    workspace : Workspace
+        Buffers reused across calls (see :mod:`core.workspace`): a block is handed out again
+        only when no returned :class:`Trace`, gradient or view of them still refers to it, so
+        results a caller holds are never overwritten and two threads sharing the network never
+        write into the same block. Pickling or copying a network does not carry the buffers.
     """
 
     def __init__(
@@ -491,6 +504,7 @@ class Network:
         bias: bool = True,
         init: str = "",
         init_params: dict | None = None,
+        workspace: Workspace | None = None,
     ) -> None:
         self.kind = kind
         self.activation = activation
@@ -503,6 +517,7 @@ class Network:
         self.bias = bias
         self.init = init
         self.init_params = dict(init_params or {})
+        self.workspace = workspace if workspace is not None else Workspace()
 
     def __repr__(self) -> str:
         return (
@@ -600,10 +615,12 @@ class Network:
         return self._run(x, record=False)  # type: ignore[return-value]
 
     def _run(self, x: np.ndarray, *, record: bool) -> Trace | np.ndarray:
-        # Recorded passes write every hidden z and a into two preallocated blocks of shape
-        # (n_hidden, N, ...): one large allocation instead of 2 per layer, which matters
-        # because first-touch page faults of fresh arrays can cost more than the GEMMs.
+        # Recorded passes write every hidden z and a into two blocks of shape (n_hidden, N, ...)
+        # taken from the workspace: reused across calls when the previous trace is gone,
+        # because first-touch page faults of fresh multi-megabyte arrays can cost a tenth of
+        # the GEMMs. Unrecorded passes (predict) cycle through per-layer scratch buffers.
         act = self.activation
+        ws = self.workspace
         hidden = self.params[:-1]
         n = x.shape[0]
         zs: list[np.ndarray] = []
@@ -618,21 +635,31 @@ class Network:
             features = h_tm[-1]
         else:
             h = x
+            per_layer: tuple[int, ...] = (n, self.width)
+            if self.kind == "cnn":
+                per_layer = (n, *self.input_shape[:2], self.width)
             if self.kind == "resmlp":  # linear input projection
                 p0 = hidden[0]
-                h, _ = layers.dense_forward(x, p0["w"], p0.get("b"))
+                h, _ = layers.dense_forward(
+                    x, p0["w"], p0.get("b"), out=ws.array("proj" if record else "p0", per_layer)
+                )
                 hidden = hidden[1:]
                 if record:
                     zs.append(h)
                     as_.append(h)
-            per_layer: tuple[int, ...] = (n, self.width)
-            if self.kind == "cnn":
-                per_layer = (n, *self.input_shape[:2], self.width)
-            z_blk = np.empty((len(hidden), *per_layer)) if record else None
-            a_blk = np.empty((len(hidden), *per_layer)) if record else None
+            if record:
+                z_blk = ws.array("z", (len(hidden), *per_layer))
+                a_blk = ws.array("a", (len(hidden), *per_layer))
+            else:
+                # z scratch, and two activation buffers used alternately: a residual block
+                # reads its input while writing its output, so they must differ.
+                z_tmp = ws.array("pz", per_layer)
+                a_tmp = (ws.array("pa", per_layer), ws.array("pb", per_layer))
             for i, p in enumerate(hidden):
-                z_out = z_blk[i] if z_blk is not None else None
-                a_out = a_blk[i] if a_blk is not None else None
+                if record:
+                    z_out, a_out = z_blk[i], a_blk[i]
+                else:
+                    z_out, a_out = z_tmp, a_tmp[i % 2]
                 if self.kind == "resmlp":
                     h, cache = layers.residual_forward(
                         h, p["w"], p.get("b"), act, self.alpha, z_out=z_out, out=a_out
@@ -663,7 +690,8 @@ class Network:
 
         Cost: the two GEMMs per layer of the textbook backward pass (``dW = a^T dz`` and
         ``da = dz W^T``), one element-wise ``f'`` evaluation and a bias column sum; all
-        per-layer results are written into preallocated blocks.
+        per-layer results are written into blocks of the network's :attr:`workspace`, reused
+        by later calls once the returned gradients and :class:`BackwardTrace` are released.
 
         Parameters
         ----------
@@ -690,6 +718,7 @@ class Network:
         if dout.shape != (n, self.n_outputs):
             raise ValueError(f"dout must have shape {(n, self.n_outputs)}, got {dout.shape}")
         act = self.activation
+        ws = self.workspace
         n_layers = len(self.params)
         hidden = self.params[:-1]
         grads: list[dict[str, np.ndarray]] = [{} for _ in range(n_layers)]
@@ -734,8 +763,8 @@ class Network:
                 dh_tm, dh_last = dx_tm, None
             dx = dh_tm.transpose(1, 0, 2) if need_input_grad else None
         elif self.kind in ("mlp", "cnn"):
-            dz_blk = np.empty((len(hidden), *trace.z[0].shape))
-            da_blk = np.empty_like(dz_blk)
+            dz_blk = ws.array("dz", (len(hidden), *trace.z[0].shape))
+            da_blk = ws.array("da", dz_blk.shape)
             if self.kind == "mlp":
                 _, dw, db = layers.dense_backward(dout, out_cache, dx_out=da_blk[-1])
             else:
@@ -747,37 +776,40 @@ class Network:
             # mlp: dW of layers 1.. (all (width, width)) share one block.
             dw_blk = None
             if self.kind == "mlp" and len(hidden) > 1:
-                dw_blk = np.empty((len(hidden) - 1, self.width, self.width))
+                dw_blk = ws.array("dw", (len(hidden) - 1, self.width, self.width))
             for i in range(len(hidden) - 1, -1, -1):
                 p = hidden[i]
                 das[i] = da_blk[i]
-                dz = layers.activation_backward(
-                    da_blk[i], layers.ActivationCache(trace.z[i], trace.a[i], act), out=dz_blk[i]
-                )
-                dzs[i] = dz
+                act_cache = layers.ActivationCache(trace.z[i], trace.a[i], act)
                 h_in = trace.a[i - 1] if i > 0 else trace.x
-                dst = da_blk[i - 1] if i > 0 else None
                 need = i > 0 or need_input_grad
+                dst = da_blk[i - 1] if i > 0 else None
+                if i == 0 and need:
+                    dst = ws.array("dx", trace.x.shape)
                 if self.kind == "mlp":
-                    d_prev, dw, db = layers.dense_backward(
-                        dz,
+                    d_prev, dw, db, dz = layers.dense_activation_backward(
+                        da_blk[i],
+                        act_cache,
                         layers.DenseCache(h_in, p["w"], "b" in p),
                         need_dx=need,
+                        dz_out=dz_blk[i],
                         dx_out=dst,
-                        dw_out=dw_blk[i - 1] if i > 0 and dw_blk is not None else None,
+                        dw_out=dw_blk[i - 1] if i > 0 else ws.array("dw0", p["w"].shape),
                     )
                 else:
+                    dz = layers.activation_backward(da_blk[i], act_cache, out=dz_blk[i])
                     d_prev, dw, db = layers.conv_backward(
                         dz, layers.ConvCache(h_in, p["w"], "b" in p), need_dx=need, dx_out=dst
                     )
+                dzs[i] = dz
                 if i == 0:
                     dx = d_prev
                 store(i, dw, db)
         else:  # resmlp
             n_blocks = len(hidden) - 1
-            dz_blk = np.empty((n_blocks, n, self.width))
-            da_blk = np.empty((n_blocks + 1, n, self.width))
-            dw_blk = np.empty((n_blocks, self.width, self.width))
+            dz_blk = ws.array("dz", (n_blocks, n, self.width))
+            da_blk = ws.array("da", (n_blocks + 1, n, self.width))
+            dw_blk = ws.array("dw", (n_blocks, self.width, self.width))
             _, dw, db = layers.dense_backward(dout, out_cache, dx_out=da_blk[-1])
             store(n_layers - 1, dw, db)
             for i in range(n_blocks, 0, -1):

@@ -368,3 +368,88 @@ def test_layers_never_warn_on_overflow():
     _, rcache = residual_forward(x, w, None, act)
     residual_backward(np.full((2, 3), 1e300), rcache)
     assert isinstance(layers.ActivationCache(None, None, act, np.ones(1)), ActivationCache)
+
+
+# --------------------------------------------------------------------------------------------
+# Fused dense + activation backward; cheap tail detection of the output-form derivatives
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["relu", "tanh", "sigmoid", "gelu", "linear"])
+@pytest.mark.parametrize("bias", [True, False])
+def test_dense_activation_backward_equals_the_two_calls(name, bias):
+    rng = np.random.default_rng(21)
+    act = get_activation(name)
+    x, w = rng.standard_normal((6, 4)), rng.standard_normal((4, 5))
+    b = rng.standard_normal(5) if bias else None
+    z, dcache = dense_forward(x, w, b)
+    _, acache = activation_forward(z, act)
+    da = rng.standard_normal((6, 5))
+    da_copy = da.copy()
+    dz_want = activation_backward(da, acache)
+    want = dense_backward(dz_want, dcache)
+    dx, dw, db, dz = layers.dense_activation_backward(da, acache, dcache)
+    np.testing.assert_array_equal(da, da_copy)  # incoming gradient never mutated
+    np.testing.assert_array_equal(dz, dz_want)
+    np.testing.assert_array_equal(dx, want[0])
+    np.testing.assert_array_equal(dw, want[1])
+    if bias:
+        np.testing.assert_array_equal(db, want[2])
+    else:
+        assert db is None
+    # Into buffers, without the input gradient.
+    bufs = np.empty((6, 5)), np.empty((4, 5))
+    dx2, dw2, db2, dz2 = layers.dense_activation_backward(
+        da, acache, dcache, need_dx=False, dz_out=bufs[0], dw_out=bufs[1]
+    )
+    assert dx2 is None
+    assert dz2 is bufs[0]
+    assert dw2 is bufs[1]
+    np.testing.assert_array_equal(dw2, want[1])
+    # Against finite differences of the composed layer.
+    fd = _fd_layer(
+        lambda x, w, b: activation_forward(dense_forward(x, w, b)[0], act)[0],
+        [x, w, b],
+        da,
+        rng,
+    )
+    _check(fd, 0, dx), _check(fd, 1, dw)
+    if bias:
+        _check(fd, 2, db)
+
+
+def test_dense_activation_backward_relu_zeroes_inactive_units_for_inf_gradients():
+    act = get_activation("relu")
+    x = np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    w = np.array([[1.0, -1.0, 0.0], [2.0, 1.0, -1.0]])
+    z, dcache = dense_forward(x, w, np.zeros(3))
+    _, acache = activation_forward(z, act)  # z = [[1,-1,0],[2,1,-1],[3,0,-1]]
+    da = np.array([[np.inf, np.inf, np.nan], [1.0, np.nan, -np.inf], [2.0, 5.0, np.inf]])
+    da_copy = da.copy()
+    dx, dw, db, dz = layers.dense_activation_backward(da, acache, dcache)
+    np.testing.assert_array_equal(dz, [[np.inf, 0.0, 0.0], [1.0, np.nan, 0.0], [2.0, 0.0, 0.0]])
+    np.testing.assert_array_equal(dz, activation_backward(da, acache))
+    np.testing.assert_array_equal(db, dz.sum(axis=0))
+    np.testing.assert_array_equal(da, da_copy)
+    # A finite overflow of the column sum only triggers the (exact) fix-up.
+    big = np.full((3, 3), 1e308)
+    _, _, db_big, dz_big = layers.dense_activation_backward(big, acache, dcache)
+    np.testing.assert_array_equal(dz_big, activation_backward(big, acache))
+    assert np.isinf(db_big[0])
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid"])
+def test_output_form_tail_survives_nan_neighbours(name):
+    # The tail test reads one minimum; a NaN entry must not hide the tail entries next to it.
+    act = get_activation(name)
+    z = np.array([[0.3, 30.0, np.nan], [-25.0, 1.0, 40.0]])
+    got = activation_derivative(z, act, fz=act.f(z))
+    want = act.df(z)
+    np.testing.assert_allclose(got[~np.isnan(z)], want[~np.isnan(z)], rtol=1e-13, atol=0.0)
+    assert np.isnan(got[0, 2])
+    assert 0.0 < got[0, 1] < 1e-12
+    # Non-contiguous destination and input.
+    out = np.empty((2, 6))[:, ::2]
+    got2 = activation_derivative(z.T.copy().T, act, fz=act.f(z), out=out)
+    assert got2 is out
+    np.testing.assert_array_equal(got2, got)
