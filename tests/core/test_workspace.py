@@ -142,7 +142,6 @@ def test_workspace_pickles_and_copies_empty():
 
 def test_workspace_threads_never_share_an_array():
     ws = Workspace()
-    seen: list[list[int]] = [[], []]
     errors: list[str] = []
     barrier = threading.Barrier(2)
 
@@ -153,7 +152,6 @@ def test_workspace_threads_never_share_an_array():
             a[:] = k * 10_000 + i
             if not np.all(a == k * 10_000 + i):
                 errors.append(f"thread {k} step {i}: overwritten")
-            seen[k].append(id(a))
 
     threads = [threading.Thread(target=work, args=(k,)) for k in range(2)]
     for t in threads:
