@@ -124,7 +124,7 @@ def per_layer_lines(
     bad_text = (
         base.transform_filter(alt.datum.first_bad)
         .mark_text(dy=-10, fontSize=11, color=_STATUS_COLOR)
-        .encode(y=alt.Y("plot_value:Q", scale=y_scale), text="status:N")
+        .encode(y=alt.Y("plot_value:Q", scale=y_scale), text=alt.Text("status:N"))
     )
     return _finish(alt.layer(theory, lines, points, bad, bad_text, data=data), title, height)
 
@@ -194,7 +194,7 @@ def layer_heatmap(
         .mark_rect()
         .encode(
             x=alt.X("bin_start:Q", title=x_title, scale=x_scale),
-            x2="bin_end:Q",
+            x2=alt.X2("bin_end:Q"),
             y=alt.Y("layer:O", title=y_title, sort="ascending"),
             color=alt.Color(
                 "fraction:Q",
@@ -311,7 +311,7 @@ def training_curves(
             alt.Chart(marks)
             .mark_rule(strokeDash=[4, 3], strokeWidth=1.5)
             .encode(
-                x="step:Q",
+                x=alt.X("step:Q"),
                 color=color,
                 tooltip=[alt.Tooltip(f"{series}:N"), alt.Tooltip("step:Q", title="diverged at")],
             )
@@ -319,7 +319,7 @@ def training_curves(
         dots = (
             alt.Chart(marks)
             .mark_point(shape="cross", size=110, filled=True, color=_STATUS_COLOR)
-            .encode(x="step:Q", y=alt.Y("ypix:Q", scale=None))
+            .encode(x=alt.X("step:Q"), y=alt.Y("ypix:Q", scale=None))
         )
         # Labels read to the right of early breaks and to the left of late ones.
         late = marks["step"] > 0.6 * float(data["step"].max() or 1)
@@ -333,7 +333,7 @@ def training_curves(
                 fontSize=12,
                 fontWeight="bold",
             )
-            .encode(x="step:Q", y=alt.Y("ypix:Q", scale=None), text="label:N")
+            .encode(x=alt.X("step:Q"), y=alt.Y("ypix:Q", scale=None), text=alt.Text("label:N"))
             for part, align, dx in ((marks[~late], "left", 9), (marks[late], "right", -9))
             if len(part)
         ]
@@ -441,24 +441,27 @@ def _input_plane(
     height: int,
 ) -> alt.LayerChart:
     """Grid cells (already coloured) on the 2-D input plane, with the data points on top."""
+    # Channel objects, not shorthand strings: Altair turns each string into a channel through
+    # a schema lookup that cost more than the rest of the chart (redrawn live while training).
     axes = {
         "x": alt.X("x0:Q", title="x₁", scale=alt.Scale(zero=False, nice=False)),
-        "x2": "x0_end:Q",
+        "x2": alt.X2("x0_end:Q"),
         "y": alt.Y("x1:Q", title="x₂", scale=alt.Scale(zero=False, nice=False)),
-        "y2": "x1_end:Q",
+        "y2": alt.Y2("x1_end:Q"),
     }
     dots = (
         alt.Chart(points)
         .mark_point(filled=True, size=18, stroke="white", strokeWidth=0.4)
         .encode(
-            x="x0:Q",
-            y="x1:Q",
+            x=alt.X("x0:Q"),
+            y=alt.Y("x1:Q"),
             shape=alt.Shape("label:N", title="class"),
             fill=alt.Fill("label:N", scale=fill, legend=None),
         )
     )
-    chart = alt.layer(cells.encode(**axes), dots).properties(height=height, width=height)
-    return _finish(chart, title)
+    chart = alt.layer(cells.encode(**axes), dots)
+    chart.width = height
+    return _finish(chart, title, height)
 
 
 def spectrum(
@@ -529,9 +532,9 @@ def phase_diagram(
         .mark_rect(opacity=0.7)
         .encode(
             x=alt.X("sw2:Q", title="σ_w² (weight variance × fan-in)", scale=alt.Scale(nice=False)),
-            x2="sw2_end:Q",
+            x2=alt.X2("sw2_end:Q"),
             y=alt.Y("sb2:Q", title="σ_b² (bias variance)", scale=alt.Scale(nice=False)),
-            y2="sb2_end:Q",
+            y2=alt.Y2("sb2_end:Q"),
             color=alt.Color(
                 f"{value}:Q",
                 title=value_title,
@@ -547,7 +550,7 @@ def phase_diagram(
     line = (
         alt.Chart(critical)
         .mark_line(color="black", strokeWidth=2)
-        .encode(x="sw2:Q", y="sb2:Q", order="sb2:Q")
+        .encode(x=alt.X("sw2:Q"), y=alt.Y("sb2:Q"), order=alt.Order("sb2:Q"))
     )
     # Every initializer of the session is a labelled point; the user's is a larger diamond.
     pts = points.copy()
@@ -567,14 +570,14 @@ def phase_diagram(
     others = (
         alt.Chart(pts[~pts["mine"]])
         .mark_point(shape="circle", size=110, filled=True, stroke="white", strokeWidth=1.5)
-        .encode(x="sw2:Q", y="sb2:Q", color=color, tooltip=tooltip)
+        .encode(x=alt.X("sw2:Q"), y=alt.Y("sb2:Q"), color=color, tooltip=tooltip)
     )
     mine = (
         alt.Chart(pts[pts["mine"]])
         .mark_point(
             shape="diamond", size=220, filled=True, color="white", stroke="black", strokeWidth=2
         )
-        .encode(x="sw2:Q", y="sb2:Q", tooltip=tooltip)
+        .encode(x=alt.X("sw2:Q"), y=alt.Y("sb2:Q"), tooltip=tooltip)
     )
     # Labels read rightwards from points on the left half, leftwards on the right half.
     right_half = pts["sw2"] > 0.55 * float(grid["sw2_end"].max() if len(grid) else 1.0)
@@ -582,7 +585,7 @@ def phase_diagram(
     labels = [
         alt.Chart(part)
         .mark_text(align=align, dx=dx, dy=int(dy), fontSize=12, fontWeight="bold", color="#111")
-        .encode(x="sw2:Q", y="sb2:Q", text="label:N")
+        .encode(x=alt.X("sw2:Q"), y=alt.Y("sb2:Q"), text=alt.Text("label:N"))
         for side, align, dx in ((False, "left", 6), (True, "right", -6))
         for dy, part in pts[right_half == side].groupby("dy", sort=True)
     ]
@@ -737,7 +740,7 @@ def distinct_neurons_lines(
                 scale=alt.Scale(type="log", base=2, domain=[1, 2 * max(width, 2)], nice=False),
                 axis=alt.Axis(values=[2**i for i in range(max(width, 2).bit_length())]),
             ),
-            detail="layer_name:N",
+            detail=alt.Detail("layer_name:N"),
             tooltip=[
                 alt.Tooltip("layer_name:N", title="layer"),
                 alt.Tooltip("step:Q"),
@@ -793,7 +796,7 @@ def neuron_bars(
         alt.Chart(data)
         .transform_filter(alt.datum.sign == "zero")
         .mark_tick(color="#999999", thickness=2)
-        .encode(x="neuron:O", y=alt.Y(f"{y}:Q"))
+        .encode(x=alt.X("neuron:O"), y=alt.Y(f"{y}:Q"))
     )
     return _finish(alt.layer(bars, zero_ticks), title, height)
 
@@ -832,7 +835,7 @@ def grad_norm_heatmap(
     y = alt.Y("layer:N", title=None, sort=list(layer_order) if layer_order else "ascending")
     base = alt.Chart().encode(
         x=alt.X("step:Q", title="Training step"),
-        x2="step_end:Q",
+        x2=alt.X2("step_end:Q"),
         y=y,
         tooltip=[
             alt.Tooltip("series:N", title="initializer"),
@@ -1021,7 +1024,7 @@ def growth_sweep(
         labels = (
             alt.Chart(stacked)
             .mark_text(align="left", dx=4, baseline="top", fontSize=11, color="#333333")
-            .encode(x=x, y=alt.Y("ypix:Q", scale=None), text="label:N")
+            .encode(x=x, y=alt.Y("ypix:Q", scale=None), text=alt.Text("label:N"))
         )
         layers += [rules, labels]
     return _finish(alt.layer(*layers), title, height)
@@ -1090,24 +1093,26 @@ def trainable_depth_chart(
     depth_text = (
         alt.Chart(rules)
         .mark_text(align="left", dx=4, dy=-7, color="#e45756", fontSize=12)
-        .encode(x=alt.value(4), y=alt.Y("depth:Q", scale=y_scale), text="label:N")
+        .encode(x=alt.value(4), y=alt.Y("depth:Q", scale=y_scale), text=alt.Text("label:N"))
     )
     layers = [line, depth_rule, depth_text]
     lo, hi = 0.0, sw2_max
     if lo <= sw2 <= hi:
         point = pd.DataFrame({"sw2": [sw2], "label": [f"your σ_w² = {sw2:.3g}"]})
-        layers.append(alt.Chart(point).mark_rule(color="black", strokeWidth=1.5).encode(x="sw2:Q"))
+        layers.append(
+            alt.Chart(point).mark_rule(color="black", strokeWidth=1.5).encode(x=alt.X("sw2:Q"))
+        )
         layers.append(
             alt.Chart(point)
             .mark_text(align="left", dx=4, y=10, fontSize=12)
-            .encode(x="sw2:Q", text="label:N")
+            .encode(x=alt.X("sw2:Q"), text=alt.Text("label:N"))
         )
     if critical_sw2 is not None and np.isfinite(critical_sw2) and lo <= critical_sw2 <= hi:
         crit = pd.DataFrame({"sw2": [critical_sw2]})
         layers.append(
             alt.Chart(crit)
             .mark_rule(color="gray", strokeDash=[5, 4])
-            .encode(x="sw2:Q", tooltip=[alt.Tooltip("sw2:Q", title="critical σ_w²")])
+            .encode(x=alt.X("sw2:Q"), tooltip=[alt.Tooltip("sw2:Q", title="critical σ_w²")])
         )
     return _finish(alt.layer(*layers), title, height)
 

@@ -567,11 +567,13 @@ def activation_bands(
     x = alt.X("step:Q", title="Training step", scale=x_scale)
     base = alt.Chart().encode(x=x)
     outer = base.mark_area(opacity=0.22, color="#4c78a8").encode(
-        y=alt.Y("p2:Q", title="activation"), y2="p98:Q"
+        y=alt.Y("p2:Q", title="activation"), y2=alt.Y2("p98:Q")
     )
-    inner = base.mark_area(opacity=0.45, color="#4c78a8").encode(y="p16:Q", y2="p84:Q")
+    inner = base.mark_area(opacity=0.45, color="#4c78a8").encode(
+        y=alt.Y("p16:Q"), y2=alt.Y2("p84:Q")
+    )
     median = base.mark_line(color="#1f3b73", point=alt.OverlayMarkDef(size=14)).encode(
-        y="p50:Q",
+        y=alt.Y("p50:Q"),
         tooltip=[
             alt.Tooltip("layer_name:N", title="layer"),
             alt.Tooltip("step:Q"),
