@@ -690,6 +690,40 @@ def curve_frame(
     return curves, pd.DataFrame(stops, columns=["series", "step"])
 
 
+def history_grad_frame(label: str, history: training.History, *, limit: int) -> pd.DataFrame:
+    """One run's per-layer gradient norms, one cell per (step bin, layer).
+
+    Columns series, layer (name), layer_index, step, step_end, grad_norm, log10_norm (NaN
+    unless finite and positive), status ("ok", "zero", "overflow", "NaN"). At most ``limit``
+    step bins; each bin shows the norm at its first recorded step and ends where the next
+    begins (the last one step after the run's last recorded step).
+    """
+    rows = _thin(len(history.step), limit)
+    steps = history.step[rows]
+    ends = np.append(steps[1:], max(history.step[-1] + 1, steps[-1] + 1))
+    norms = history.grad_norm[rows]  # (bins, layers)
+    n_bins, n_layers = norms.shape
+    values = norms.ravel()
+    status = np.full(values.shape, "ok", dtype=object)
+    status[values == 0] = "zero"
+    status[np.isinf(values)] = "overflow"
+    status[np.isnan(values)] = "NaN"
+    with np.errstate(all="ignore"):
+        log10 = np.where(status == "ok", np.log10(np.where(values > 0, values, 1.0)), np.nan)
+    return pd.DataFrame(
+        {
+            "series": label,
+            "layer": np.tile(np.array(history.layer_names, dtype=object), n_bins),
+            "layer_index": np.tile(np.arange(n_layers), n_bins),
+            "step": np.repeat(steps, n_layers),
+            "step_end": np.repeat(ends, n_layers),
+            "grad_norm": values,
+            "log10_norm": log10,
+            "status": status,
+        }
+    )
+
+
 def grad_frame(
     progress: LiveProgress, labels: Sequence[str], *, limit: int = LIVE_POINTS // 4
 ) -> pd.DataFrame:
@@ -701,37 +735,11 @@ def grad_frame(
         Columns series, layer, layer_index, step, step_end, grad_norm, log10_norm, status
         ("ok", "zero", "overflow", "NaN"); at most ``limit`` step bins per run.
     """
-    frames = []
-    for label, run in zip(labels, progress.runs, strict=True):
-        history = run.history()
-        if history is None:
-            continue
-        rows = _thin(len(history.step), limit)
-        steps = history.step[rows]
-        ends = np.append(steps[1:], steps[-1] + 1)
-        norms = history.grad_norm[rows]
-        n_bins, n_layers = norms.shape
-        values = norms.ravel()
-        status = np.full(values.shape, "ok", dtype=object)
-        status[values == 0] = "zero"
-        status[np.isinf(values)] = "overflow"
-        status[np.isnan(values)] = "NaN"
-        with np.errstate(all="ignore"):
-            log10 = np.where(status == "ok", np.log10(np.where(values > 0, values, 1.0)), np.nan)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "series": label,
-                    "layer": np.tile(np.array(history.layer_names, dtype=object), n_bins),
-                    "layer_index": np.tile(np.arange(n_layers), n_bins),
-                    "step": np.repeat(steps, n_layers),
-                    "step_end": np.repeat(ends, n_layers),
-                    "grad_norm": values,
-                    "log10_norm": log10,
-                    "status": status,
-                }
-            )
-        )
+    frames = [
+        history_grad_frame(label, history, limit=limit)
+        for label, run in zip(labels, progress.runs, strict=True)
+        if (history := run.history()) is not None
+    ]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
@@ -851,3 +859,42 @@ def panel(prefix: str, specs: Sequence[RunSpec], labels: Sequence[str]) -> LiveP
     elif stored is not None:
         draw(slots, stored, labels)
     return stored
+
+
+#: What a training panel shows, under its title.
+PANEL_NOTE = (
+    "Loss, accuracy and every layer's gradient norm (grey cells are exactly zero, red ones "
+    "overflowed), redrawn as they train. **⏹ Stop** keeps the curves so far. Steps anyone "
+    "trained before with these settings come from the cache at once."
+)
+
+
+def boxed_panel(
+    prefix: str,
+    specs: Sequence[RunSpec],
+    labels: Sequence[str],
+    *,
+    title: str,
+    note: str = PANEL_NOTE,
+) -> LiveProgress | None:
+    """:func:`panel` in a bordered box under a bold ``title`` and a caption (``note``)."""
+    with st.container(border=True):
+        st.markdown(f"**{title}**")
+        st.caption(note)
+        return panel(prefix, specs, labels)
+
+
+def results_wait(progress: LiveProgress | None, what: str) -> bool:
+    """True once every run of ``progress`` has finished; until then, say what will appear.
+
+    ``what``: the results that appear after training, e.g. "The loss chart and the final
+    losses of the runs".
+    """
+    if progress is not None and progress.done:
+        return True
+    st.info(
+        f"Press **▶ Watch it train** above. {what} appear here when the runs have finished; "
+        "training runs only when asked, so a room of students sharing this server stays fast.",
+        icon=":material/model_training:",
+    )
+    return False

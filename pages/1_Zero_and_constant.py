@@ -242,26 +242,25 @@ export.per_layer_export(
     trained_width=width,
 )
 
-with st.container(border=True):
-    st.markdown("**Watch the three networks train, step by step**")
-    st.caption(
+live.boxed_panel(
+    "p1",
+    *lesson.symmetry_live_specs(
+        config.activation,
+        float(k),
+        random_init,
+        random_params,
+        depth,
+        width,
+        int(steps),
+        config.seed,
+    ),
+    title="Watch the three networks train, step by step",
+    note=(
         "The same runs as the charts above, trained again in chunks and redrawn as they go: "
         "loss, accuracy and every layer's gradient norm (grey cells are exactly zero, red "
         "ones overflowed). **⏹ Stop** keeps the curves so far; they end where those charts do."
-    )
-    live.panel(
-        "p1",
-        *lesson.symmetry_live_specs(
-            config.activation,
-            float(k),
-            random_init,
-            random_params,
-            depth,
-            width,
-            int(steps),
-            config.seed,
-        ),
-    )
+    ),
+)
 
 # ---- Distinct neurons over training --------------------------------------------------------
 st.header("How many different neurons does each layer have?")

@@ -245,22 +245,10 @@ page.override_note(
 )
 stall_series = lesson.vanishing_series(config.init, config.init_params, config.activation, "mlp")
 specs, labels = lesson.stall_live_specs(config.activation, stall_series, config.seed)
-with st.container(border=True):
-    st.markdown("**Train these networks and watch them, step by step**")
-    st.caption(
-        "Loss, accuracy and every layer's gradient norm (grey cells are exactly zero, red ones "
-        "overflowed), redrawn as they train. **⏹ Stop** keeps the curves so far. Steps "
-        "anyone trained before with these settings come from the cache at once."
-    )
-    progress = live.panel("p2", specs, labels)
-if progress is None or not progress.done:
-    st.info(
-        "Press **▶ Watch it train** above. The loss chart and the final losses of the runs "
-        "appear here when they have finished; training runs only when asked, so a room of "
-        "students sharing this server stays fast.",
-        icon=":material/model_training:",
-    )
-else:
+progress = live.boxed_panel(
+    "p2", specs, labels, title="Train these networks and watch them, step by step"
+)
+if live.results_wait(progress, "The loss chart and the final losses of the runs"):
     curves, stall, diverged = lesson.stall_frames(
         [
             (label, init, run.history())

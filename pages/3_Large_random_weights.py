@@ -303,32 +303,13 @@ specs, labels = lesson.train_live_specs(
     ),
     lr=lr,
 )
-with st.container(border=True):
-    st.markdown("**Train the three networks and watch them, step by step**")
-    st.caption(
-        "Loss, accuracy and every layer's gradient norm (grey cells are exactly zero, red ones "
-        "overflowed), redrawn as they train. **⏹ Stop** keeps the curves so far. Steps "
-        "anyone trained before with these settings come from the cache at once."
-    )
-    progress = live.panel("p3", specs, labels)
-
-
-def finished_runs(progress: live.LiveProgress | None) -> dict[str, lesson.History] | None:
-    """The three Histories once every run has finished (None before)."""
-    if progress is None or not progress.done:
-        return None
-    return {label: run.history() for label, run in zip(labels, progress.runs, strict=True)}
-
-
-runs = finished_runs(progress)
-if runs is None:
-    st.info(
-        "Press **▶ Watch it train** above. The comparison (the loss chart, which run diverged "
-        "and what clipping did) appears here when the three runs have finished; training runs "
-        "only when asked, so a room of students sharing this server stays fast.",
-        icon=":material/model_training:",
-    )
-else:
+progress = live.boxed_panel(
+    "p3", specs, labels, title="Train the three networks and watch them, step by step"
+)
+if live.results_wait(
+    progress, "The comparison (the loss chart, which run diverged and what clipping did) will"
+):
+    runs = {label: run.history() for label, run in zip(labels, progress.runs, strict=True)}
     curves = pd.concat([lesson.curve_frame(h, name) for name, h in runs.items()], ignore_index=True)
     diverged = pd.DataFrame(
         [

@@ -465,35 +465,7 @@ def playground_grad_frame(runs: Sequence[PlaygroundRun], *, limit: int = 60) -> 
         (NaN unless finite and positive), status ("ok", "zero", "overflow", "NaN"). At most
         ``limit`` step bins per run; each bin shows the norm at its first recorded step.
     """
-    frames = []
-    for run in runs:
-        h = run.history
-        rows = _thin(len(h.step), limit)
-        steps = h.step[rows]
-        ends = np.append(steps[1:], max(h.step[-1] + 1, steps[-1] + 1))
-        norms = h.grad_norm[rows]  # (B, L)
-        n_bins, n_layers = norms.shape
-        values = norms.ravel()
-        status = np.full(values.shape, "ok", dtype=object)
-        status[values == 0] = "zero"
-        status[np.isinf(values)] = "overflow"
-        status[np.isnan(values)] = "NaN"
-        with np.errstate(all="ignore"):
-            log10 = np.where(status == "ok", np.log10(np.where(values > 0, values, 1.0)), np.nan)
-        frames.append(
-            pd.DataFrame(
-                {
-                    "series": run.label,
-                    "layer": np.tile(np.array(h.layer_names, dtype=object), n_bins),
-                    "layer_index": np.tile(np.arange(n_layers), n_bins),
-                    "step": np.repeat(steps, n_layers),
-                    "step_end": np.repeat(ends, n_layers),
-                    "grad_norm": values,
-                    "log10_norm": log10,
-                    "status": status,
-                }
-            )
-        )
+    frames = [live.history_grad_frame(run.label, run.history, limit=limit) for run in runs]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 

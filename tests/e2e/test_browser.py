@@ -9,37 +9,17 @@ Set ``SCREENSHOT_DIR`` to keep a full-page PNG of every page.
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import CHROMIUM
 
-from benchmarks.server import CHROMIUM_ARGS, ROOT, free_port, start_server, stop_server, url_path
+from benchmarks.server import CHROMIUM_ARGS, ROOT, url_path
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PAGES = sorted((ROOT / "pages").glob("[0-9]*_*.py"))
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (/usr/bin/chromium); .ci/run installs it")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    port = free_port()
-    with tempfile.TemporaryFile() as log:
-        try:
-            proc = start_server(port, log)
-        except RuntimeError:
-            log.seek(0)
-            pytest.fail(f"streamlit did not start:\n{log.read().decode()[-3000:]}")
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            stop_server(proc)
 
 
 @pytest.fixture(scope="module")

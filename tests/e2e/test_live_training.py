@@ -9,39 +9,16 @@ shows the results trained so far with a "stopped at step N" note.
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
+from conftest import CHROMIUM
 
-from benchmarks.load_test import CHROMIUM_ARGS, free_port, start_server, stop_server
+from benchmarks.server import CHROMIUM_ARGS
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 #: A fresh seed so no earlier test filled the chunk cache for these settings.
 LINK = "/Playground?steps=2000&seed=4242&inits=glorot_normal,small_random,he_normal,lecun_normal"
 STATUS = '[data-testid="stProgress"]'
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[str]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian chromium is not installed (/usr/bin/chromium); .ci/run installs it")
-    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
-    port = free_port()
-    with tempfile.TemporaryFile() as log:
-        try:
-            proc = start_server(port, log)
-        except RuntimeError:
-            log.seek(0)
-            pytest.fail(f"streamlit did not start:\n{log.read().decode()[-3000:]}")
-        try:
-            yield f"http://127.0.0.1:{port}"
-        finally:
-            stop_server(proc)
 
 
 def step_of(text: str) -> tuple[int, int]:
