@@ -63,8 +63,14 @@ def test_playground_charts_change_while_training_and_stop_keeps_them(server: str
                 f" return m && +m[1] >= {first_step} + 100; }}",
                 timeout=30_000,
             )
-            second_step, _ = step_of(status.inner_text())
-            second_image = loss.screenshot()
+            # The chart redraws after the step counter (and Vega renders asynchronously): poll
+            # its picture for a few seconds, while the run is still going.
+            for _ in range(20):
+                second_step, _ = step_of(status.inner_text())
+                second_image = loss.screenshot()
+                if second_image != first_image:
+                    break
+                page.wait_for_timeout(250)
             assert first_step < second_step < total, (first_step, second_step, total)
             assert first_image != second_image, "the loss chart did not change while training"
             # Stop: the rerun replaces the live view by the results trained so far.
