@@ -245,9 +245,9 @@ export.per_layer_export(
 with st.container(border=True):
     st.markdown("**Watch the three networks train, step by step**")
     st.caption(
-        "The same runs as the charts above, trained again in chunks and redrawn as they go: "
-        "loss, accuracy and every layer's gradient norm (grey cells are exactly zero, red "
-        "ones overflowed). **⏹ Stop** keeps the curves so far; they end where those charts do."
+        "The same runs as the training charts below, trained again in chunks and redrawn as "
+        "they go: loss, accuracy and every layer's gradient norm (grey cells are exactly zero, "
+        "red ones overflowed). **⏹ Stop** keeps the curves so far; they end where those charts do."
     )
     live.panel(
         "p1",
