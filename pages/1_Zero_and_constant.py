@@ -256,9 +256,10 @@ live.boxed_panel(
     ),
     title="Watch the three networks train, step by step",
     note=(
-        "The same runs as the charts above, trained again in chunks and redrawn as they go: "
-        "loss, accuracy and every layer's gradient norm (grey cells are exactly zero, red "
-        "ones overflowed). **⏹ Stop** keeps the curves so far; they end where those charts do."
+        "The same runs as the training charts below, trained again in chunks and redrawn as "
+        "they go: loss, accuracy and every layer's gradient norm (grey cells are exactly zero, "
+        "red ones overflowed). **⏹ Stop** keeps the curves so far; they end where those charts "
+        "do."
     ),
 )
 

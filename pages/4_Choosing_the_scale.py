@@ -220,6 +220,8 @@ if revealed:
         help=f"{config.init_label}: fan_in · Var(W) = {fmt(user_k)} — the k it corresponds to on "
         "these layers.",
     )
+else:
+    st.caption("The per-layer variance chart and its numbers appear after your prediction.")
 export.per_layer_export(
     "choosing_scale",
     config,

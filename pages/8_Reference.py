@@ -53,6 +53,8 @@ page.table(
         "link": st.column_config.LinkColumn("paper", display_text="paper ↗", width=75),
     },
     row_height=84,
+    # Tall enough for every row: the catalogue is read top to bottom, not scrolled in a box.
+    height=84 * len(catalogue) + 40,
     key="ref_catalogue",
 )
 st.markdown(lesson.formula_table_markdown())
