@@ -339,6 +339,16 @@ def prediction(
     return revealed
 
 
+def after_reveal(revealed: bool, what: str) -> bool:
+    """True when the answer may be shown; else a caption saying ``what`` appears after it.
+
+    ``what`` names the hidden part (it would give the answer away), e.g. "The histograms".
+    """
+    if not revealed:
+        st.caption(f"{what}: shown after your prediction (they would give the answer away).")
+    return revealed
+
+
 def correction(text: str, *, cites_tutorial: bool = True) -> None:
     """Flag where the tutorial this app follows is wrong or incomplete.
 

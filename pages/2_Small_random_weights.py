@@ -132,107 +132,111 @@ if offset.applies:
         st.markdown("**Why this differs from the simple rule**")
         st.info(offset.text)
 
-# ---- Histograms -------------------------------------------------------------------------
-st.header("Where the activations are, layer by layer")
-view = st.segmented_control(
-    "Histogram of",
-    options=["activation value", "log10 |activation|"],
-    default="log10 |activation|",
-    key="p2_hist",
-    help="The linear view shows the values piling up at 0; the log view shows how many "
-    "decades they fall per layer.",
-)
-which = "act" if view == "activation value" else "act_log"
-histograms = [
-    (label, experiments.hist_frame(experiments.quick_stats(config.net, init, params), which))
-    for label, init, params in (series[0], series[-1])
-]
-# One x range and one colour scale: the two heatmaps are compared side by side.
-x_domain, color_max = charts.shared_heatmap_scales([frame for _, frame in histograms])
-for col, (label, hist) in zip(st.columns(2), histograms, strict=True):
-    with col:
-        page.plot(
-            charts.layer_heatmap,
-            hist,
-            x_title="activation value" if which == "act" else "log10 |activation|",
-            y_title=unit.capitalize(),
-            title=label,
-            height=min(60 + 22 * config.depth, 420),
-            x_domain=x_domain,
-            color_max=color_max,
+if page.after_reveal(
+    revealed, "The histograms and the per-layer charts of activations and gradients"
+):
+    # ---- Histograms -------------------------------------------------------------------------
+    st.header("Where the activations are, layer by layer")
+    view = st.segmented_control(
+        "Histogram of",
+        options=["activation value", "log10 |activation|"],
+        default="log10 |activation|",
+        key="p2_hist",
+        help="The linear view shows the values piling up at 0; the log view shows how many "
+        "decades they fall per layer.",
+    )
+    which = "act" if view == "activation value" else "act_log"
+    histograms = [
+        (label, experiments.hist_frame(experiments.quick_stats(config.net, init, params), which))
+        for label, init, params in (series[0], series[-1])
+    ]
+    # One x range and one colour scale: the two heatmaps are compared side by side.
+    x_domain, color_max = charts.shared_heatmap_scales([frame for _, frame in histograms])
+    for col, (label, hist) in zip(st.columns(2), histograms, strict=True):
+        with col:
+            page.plot(
+                charts.layer_heatmap,
+                hist,
+                x_title="activation value" if which == "act" else "log10 |activation|",
+                y_title=unit.capitalize(),
+                title=label,
+                height=min(60 + 22 * config.depth, 420),
+                x_domain=x_domain,
+                color_max=color_max,
+            )
+    forward_vanishes = lesson.forward_shrinks(small, config.activation, config.network)
+    if not forward_vanishes:
+        hist_text = (
+            f"here small random's std is {page.fmt(small.act_first)} at {unit} 1 and "
+            f"{page.fmt(small.act_last)} at {unit} {last} — see the first note on this page "
+            "for why; "
+            + (
+                "the skip path carries the signal both ways, the remedy page 5 is about."
+                if config.network == "resmlp"
+                else "the gradients below still vanish."
+            )
         )
-forward_vanishes = lesson.forward_shrinks(small, config.activation, config.network)
-if not forward_vanishes:
-    hist_text = (
-        f"here small random's std is {page.fmt(small.act_first)} at {unit} 1 and "
-        f"{page.fmt(small.act_last)} at {unit} {last} — see the first note on this page for why; "
-        + (
-            "the skip path carries the signal both ways, the remedy page 5 is about."
-            if config.network == "resmlp"
-            else "the gradients below still vanish."
+    elif which == "act":
+        hist_text = (
+            f"on shared bins, small random's {unit}s collapse onto the bar at 0: the spread falls "
+            f"from {page.fmt(small.act_first)} at {unit} 1 to {page.fmt(small.act_last)} at {unit} "
+            f"{last}, while {other.series} stays between {page.fmt(other.act_first)} and "
+            f"{page.fmt(other.act_last)}."
         )
-    )
-elif which == "act":
-    hist_text = (
-        f"on shared bins, small random's {unit}s collapse onto the bar at 0: the spread falls "
-        f"from {page.fmt(small.act_first)} at {unit} 1 to {page.fmt(small.act_last)} at {unit} "
-        f"{last}, while {other.series} stays between {page.fmt(other.act_first)} and "
-        f"{page.fmt(other.act_last)}."
-    )
-else:
-    hist_text = (
-        f"the band of small random slides left by log10 of the factor, "
-        f"{experiments.decades(small.act_factor):+.2f} decades per {unit}, ending around "
-        f"{page.fmt(small.act_last)}; {lesson.band_words(other, unit)}."
-    )
-page.notice(hist_text)
+    else:
+        hist_text = (
+            f"the band of small random slides left by log10 of the factor, "
+            f"{experiments.decades(small.act_factor):+.2f} decades per {unit}, ending around "
+            f"{page.fmt(small.act_last)}; {lesson.band_words(other, unit)}."
+        )
+    page.notice(hist_text)
 
-# ---- Per-layer std of activations and gradients ------------------------------------------
-st.header("Forward and backward, on a log scale")
-theory = ["theory: small random"] if config.network == "mlp" else []
-forward_chart, backward_chart = page.forward_backward_charts(
-    layers,
-    x_title=unit.capitalize(),
-    titles=("Forward: activations", "Backward: gradients"),
-    legend_columns=2,
-    dashed_series=theory,
-)
-c1, c2 = st.columns(2)
-with c1:
-    page.chart(forward_chart)
-    page.notice(
-        (
-            f"each step down the small-random line is a factor {page.fmt(small.act_factor)}"
-            if forward_vanishes
-            else lesson.level_words(small, config.activation, unit)
-        )
-        + lesson.theory_overlay_words(layers, small.series)
+    # ---- Per-layer std of activations and gradients ------------------------------------------
+    st.header("Forward and backward, on a log scale")
+    theory = ["theory: small random"] if config.network == "mlp" else []
+    forward_chart, backward_chart = page.forward_backward_charts(
+        layers,
+        x_title=unit.capitalize(),
+        titles=("Forward: activations", "Backward: gradients"),
+        legend_columns=2,
+        dashed_series=theory,
     )
-with c2:
-    page.chart(backward_chart)
-    verb = "has shrunk to" if small.grad_ratio < 1 else "is still"
-    page.notice(
-        f"read right to left: the gradient injected at {unit} {last} {verb} "
-        f"{page.fmt(small.grad_ratio)} of itself by {unit} 1 (factor "
-        f"{page.fmt(small.grad_factor)} per {unit}); with {other.series} "
-        f"{page.fmt(other.grad_ratio)} arrives. A weight's gradient is the layer's input times "
-        "this, so small activations and small gradients multiply."
-        + (
-            " The skip connections carry the gradient past every block."
-            if config.network == "resmlp"
-            else ""
+    c1, c2 = st.columns(2)
+    with c1:
+        page.chart(forward_chart)
+        page.notice(
+            (
+                f"each step down the small-random line is a factor {page.fmt(small.act_factor)}"
+                if forward_vanishes
+                else lesson.level_words(small, config.activation, unit)
+            )
+            + lesson.theory_overlay_words(layers, small.series)
         )
-    )
+    with c2:
+        page.chart(backward_chart)
+        verb = "has shrunk to" if small.grad_ratio < 1 else "is still"
+        page.notice(
+            f"read right to left: the gradient injected at {unit} {last} {verb} "
+            f"{page.fmt(small.grad_ratio)} of itself by {unit} 1 (factor "
+            f"{page.fmt(small.grad_factor)} per {unit}); with {other.series} "
+            f"{page.fmt(other.grad_ratio)} arrives. A weight's gradient is the layer's input times "
+            "this, so small activations and small gradients multiply."
+            + (
+                " The skip connections carry the gradient past every block."
+                if config.network == "resmlp"
+                else ""
+            )
+        )
 
-export.per_layer_export(
-    "small_random",
-    config,
-    layers,
-    forward_chart,
-    key="p2_export",
-    layer_unit=unit,
-    compared=list(chosen),
-)
+    export.per_layer_export(
+        "small_random",
+        config,
+        layers,
+        forward_chart,
+        key="p2_export",
+        layer_unit=unit,
+        compared=list(chosen),
+    )
 
 # ---- Training ------------------------------------------------------------------------------
 st.header("And so nothing learns")

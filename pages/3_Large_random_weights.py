@@ -96,173 +96,182 @@ if revealed:
         help="How the gradient dL/dz changes on its way back through the network: > 1 grows "
         "(explodes), < 1 shrinks (vanishes). N(0, 1) weights.",
     )
-# ---- 1. saturation ---------------------------------------------------------------------------
-st.subheader("1 · Saturation: where the units sit")
-left, right = st.columns(2)
-with left:
-    page.plot(
-        charts.bars_by_layer,
-        frame[["series", "layer", "saturated_fraction"]],
-        y="saturated_fraction",
-        y_title="saturated units",
-        title="Saturated units per layer (|f′(z)| < 5 % of its maximum)",
-        height=charts.CHART_HEIGHT,
-    )
-    rule = lesson.saturation_rule(act)
-    if activation.saturating:
-        page.notice(
-            lesson.saturation_claim(sat_large, sat_usual, rule, unit, depth, usual_label).text
+if page.after_reveal(
+    revealed, "Sections 1 and 2 (where the units sit, and the signal's scale layer by layer)"
+):
+    # ---- 1. saturation ---------------------------------------------------------------------------
+    st.subheader("1 · Saturation: where the units sit")
+    left, right = st.columns(2)
+    with left:
+        page.plot(
+            charts.bars_by_layer,
+            frame[["series", "layer", "saturated_fraction"]],
+            y="saturated_fraction",
+            y_title="saturated units",
+            title="Saturated units per layer (|f′(z)| < 5 % of its maximum)",
+            height=charts.CHART_HEIGHT,
         )
-    elif act in ("relu", "leaky_relu"):
-        page.notice(
-            f"ReLU does not saturate for z > 0. The bars count units with z < 0 (f′ = "
-            f"{'0' if act == 'relu' else 'the small slope'}): **{sat_large:.0%}** with N(0, 1), "
-            f"**{sat_usual:.0%}** with {usual_label} — about half at *any* scale, because the "
-            "sign of z does not depend on the weights' size. Large weights make ReLU nets "
-            "explode instead (section 2)."
-        )
-    else:
-        page.notice(
-            f"{activation.label} is unbounded above, so large weights push it into its linear "
-            f"part rather than a flat one: **{sat_large:.0%}** saturated with N(0, 1), "
-            f"**{sat_usual:.0%}** with {usual_label}. The danger here is growth (section 2)."
-        )
-with right:
-    if activation.saturating:
-        hist_column, hist_x_title, hist_title = (
-            "act",
-            "activation value a",
-            "N(0, 1): where the activations lie, per layer",
-        )
-    else:
-        hist_column, hist_x_title, hist_title = (
-            "act_log",
-            "log10 |a| (decades)",
-            "N(0, 1): magnitude of the activations, per layer",
-        )
-    page.plot(
-        charts.layer_heatmap,
-        experiments.hist_frame(large, hist_column),
-        x_title=hist_x_title,
-        y_title=unit.capitalize(),
-        title=hist_title,
-    )
-    if activation.saturating:
-        share, low_edge, high_edge = lesson.outer_bin_share(large)
-        if net == "resmlp":
+        rule = lesson.saturation_rule(act)
+        if activation.saturating:
             page.notice(
-                "In a residual MLP the rows show the residual stream h = h + f(z), which is not "
-                f"bounded: each saturated {activation.label.lower()} branch adds about ±1 per "
-                f"unit, so the stream widens block after block (std {fmt(std_large)} at block "
-                f"{depth}). The saturation itself is in the bars on the left."
+                lesson.saturation_claim(sat_large, sat_usual, rule, unit, depth, usual_label).text
+            )
+        elif act in ("relu", "leaky_relu"):
+            page.notice(
+                f"ReLU does not saturate for z > 0. The bars count units with z < 0 (f′ = "
+                f"{'0' if act == 'relu' else 'the small slope'}): **{sat_large:.0%}** with "
+                "N(0, 1), "
+                f"**{sat_usual:.0%}** with {usual_label} — about half at *any* scale, because the "
+                "sign of z does not depend on the weights' size. Large weights make ReLU nets "
+                "explode instead (section 2)."
             )
         else:
-            page.notice(lesson.ends_claim(share, low_edge, high_edge, unit, depth).text)
-    else:
-        page.notice(
-            "Each row is one layer's histogram of log10 |a|. The mass moves right by about "
-            f"**{experiments.decades(growth):.2g} decades per {unit}**: {unit} {depth}'s "
-            f"activations are around {fmt(std_large)}."
-            + (f" Rows stop at {unit} {first_bad}, where values overflowed." if first_bad else "")
-        )
-
-# ---- 2. exploding ----------------------------------------------------------------------------
-st.subheader("2 · Exploding: the scale of the signal, layer by layer")
-forward_chart = page.spec(
-    charts.per_layer_lines,
-    frame,
-    y="act_std",
-    y_title="std of activations (log)",
-    x_title=x_title,
-    title="Forward: activation std per layer",
-)
-left, right = st.columns(2)
-with left:
-    page.chart(forward_chart)
-    if first_bad:
-        page.notice(
-            f"With N(0, 1) weights the activations **overflowed at {unit} {first_bad}**: "
-            "float64 cannot hold numbers above 1.8e308, so they became inf (red marks), and "
-            "everything computed from them is inf or NaN."
-        )
-    elif growth > 1.5:
-        more = lesson.layers_to_overflow(std_large, growth)
-        page.notice(
-            f"N(0, 1) multiplies the std by **×{fmt(growth)} per {unit}**: {unit} {depth} "
-            f"reaches **{fmt(std_large)}**. Float64 overflows at 1.8e308, about "
-            f"{fmt(round(more))} {unit}s further at this rate — and a training step overflows "
-            "much sooner (section 3)."
-        )
-    elif activation.saturating and net != "resmlp":
-        page.notice(
-            lesson.bounded_forward_claim(
-                activation.label,
-                std_large,
-                sat_large,
-                lesson.outer_bin_share(large)[0],
-                unit,
-                depth,
-            ).text
-        )
-    else:
-        page.notice(
-            f"With N(0, 1) weights the std changes by ×{fmt(growth)} per {unit} and reaches "
-            f"**{fmt(std_large)}** at {unit} {depth}"
-            + (
-                ": the residual stream sums the blocks' outputs, so it grows with depth even "
-                "though each branch is bounded."
-                if net == "resmlp" and activation.saturating
-                else "."
+            page.notice(
+                f"{activation.label} is unbounded above, so large weights push it into its linear "
+                f"part rather than a flat one: **{sat_large:.0%}** saturated with N(0, 1), "
+                f"**{sat_usual:.0%}** with {usual_label}. The danger here is growth (section 2)."
             )
+    with right:
+        if activation.saturating:
+            hist_column, hist_x_title, hist_title = (
+                "act",
+                "activation value a",
+                "N(0, 1): where the activations lie, per layer",
+            )
+        else:
+            hist_column, hist_x_title, hist_title = (
+                "act_log",
+                "log10 |a| (decades)",
+                "N(0, 1): magnitude of the activations, per layer",
+            )
+        page.plot(
+            charts.layer_heatmap,
+            experiments.hist_frame(large, hist_column),
+            x_title=hist_x_title,
+            y_title=unit.capitalize(),
+            title=hist_title,
         )
-with right:
-    page.plot(
+        if activation.saturating:
+            share, low_edge, high_edge = lesson.outer_bin_share(large)
+            if net == "resmlp":
+                page.notice(
+                    "In a residual MLP the rows show the residual stream h = h + f(z), which is "
+                    "not "
+                    f"bounded: each saturated {activation.label.lower()} branch adds about ±1 per "
+                    f"unit, so the stream widens block after block (std {fmt(std_large)} at block "
+                    f"{depth}). The saturation itself is in the bars on the left."
+                )
+            else:
+                page.notice(lesson.ends_claim(share, low_edge, high_edge, unit, depth).text)
+        else:
+            page.notice(
+                "Each row is one layer's histogram of log10 |a|. The mass moves right by about "
+                f"**{experiments.decades(growth):.2g} decades per {unit}**: {unit} {depth}'s "
+                f"activations are around {fmt(std_large)}."
+                + (
+                    f" Rows stop at {unit} {first_bad}, where values overflowed."
+                    if first_bad
+                    else ""
+                )
+            )
+
+    # ---- 2. exploding ----------------------------------------------------------------------------
+    st.subheader("2 · Exploding: the scale of the signal, layer by layer")
+    forward_chart = page.spec(
         charts.per_layer_lines,
         frame,
-        y="grad_std",
-        y_title="std of dL/dz (log)",
+        y="act_std",
+        y_title="std of activations (log)",
         x_title=x_title,
-        title="Backward: gradient std per layer",
+        title="Forward: activation std per layer",
     )
-    grad_last = float(large_rows["grad_std"].iloc[-1])
-    usual_last = float(usual_rows["grad_std"].iloc[-1])
-    if activation.saturating:
-        page.notice(
-            lesson.bounded_gradient_claim(
-                act,
-                net,
-                width,
-                grad_last=grad_last,
-                usual_last=usual_last,
-                grad_ratio=grad_ratio,
-                sat_large=sat_large,
-                unit=unit,
-                depth=depth,
-                usual_label=usual_label,
-            ).text
+    left, right = st.columns(2)
+    with left:
+        page.chart(forward_chart)
+        if first_bad:
+            page.notice(
+                f"With N(0, 1) weights the activations **overflowed at {unit} {first_bad}**: "
+                "float64 cannot hold numbers above 1.8e308, so they became inf (red marks), and "
+                "everything computed from them is inf or NaN."
+            )
+        elif growth > 1.5:
+            more = lesson.layers_to_overflow(std_large, growth)
+            page.notice(
+                f"N(0, 1) multiplies the std by **×{fmt(growth)} per {unit}**: {unit} {depth} "
+                f"reaches **{fmt(std_large)}**. Float64 overflows at 1.8e308, about "
+                f"{fmt(round(more))} {unit}s further at this rate — and a training step overflows "
+                "much sooner (section 3)."
+            )
+        elif activation.saturating and net != "resmlp":
+            page.notice(
+                lesson.bounded_forward_claim(
+                    activation.label,
+                    std_large,
+                    sat_large,
+                    lesson.outer_bin_share(large)[0],
+                    unit,
+                    depth,
+                ).text
+            )
+        else:
+            page.notice(
+                f"With N(0, 1) weights the std changes by ×{fmt(growth)} per {unit} and reaches "
+                f"**{fmt(std_large)}** at {unit} {depth}"
+                + (
+                    ": the residual stream sums the blocks' outputs, so it grows with depth even "
+                    "though each branch is bounded."
+                    if net == "resmlp" and activation.saturating
+                    else "."
+                )
+            )
+    with right:
+        page.plot(
+            charts.per_layer_lines,
+            frame,
+            y="grad_std",
+            y_title="std of dL/dz (log)",
+            x_title=x_title,
+            title="Backward: gradient std per layer",
         )
-    else:
-        page.notice(
-            f"Gradients explode on the way back too: {unit} 1's gradient is "
-            f"**{fmt(grad_ratio)}×** {unit} {depth}'s with N(0, 1) weights "
-            f"({usual_label}: {fmt(experiments.summarize_layers(usual).grad_ratio)}×)."
-        )
+        grad_last = float(large_rows["grad_std"].iloc[-1])
+        usual_last = float(usual_rows["grad_std"].iloc[-1])
+        if activation.saturating:
+            page.notice(
+                lesson.bounded_gradient_claim(
+                    act,
+                    net,
+                    width,
+                    grad_last=grad_last,
+                    usual_last=usual_last,
+                    grad_ratio=grad_ratio,
+                    sat_large=sat_large,
+                    unit=unit,
+                    depth=depth,
+                    usual_label=usual_label,
+                ).text
+            )
+        else:
+            page.notice(
+                f"Gradients explode on the way back too: {unit} 1's gradient is "
+                f"**{fmt(grad_ratio)}×** {unit} {depth}'s with N(0, 1) weights "
+                f"({usual_label}: {fmt(experiments.summarize_layers(usual).grad_ratio)}×)."
+            )
 
-differs = lesson.why_differs_claim(act, net, width, grad_ratio, sat_large, depth, unit)
-if differs.applies:
-    with st.container(border=True):
-        st.markdown("**Why this differs from the simple rule**")
-        st.info(differs.text)
+    differs = lesson.why_differs_claim(act, net, width, grad_ratio, sat_large, depth, unit)
+    if differs.applies:
+        with st.container(border=True):
+            st.markdown("**Why this differs from the simple rule**")
+            st.info(differs.text)
 
-export.per_layer_export(
-    "large_random",
-    config,
-    frame,
-    forward_chart,
-    key="p3_export",
-    layer_unit=unit,
-    compared=list(chosen),
-)
+    export.per_layer_export(
+        "large_random",
+        config,
+        frame,
+        forward_chart,
+        key="p3_export",
+        layer_unit=unit,
+        compared=list(chosen),
+    )
 
 # ---- 3. training and clipping ------------------------------------------------------------------
 st.subheader("3 · Training: oscillation, NaN, and gradient clipping")
@@ -398,41 +407,42 @@ if live.results_wait(
             f"units ({lesson.TRAIN_SAMPLES} points, {lesson.TRAIN_STEPS} steps) to stay fast."
         )
 
-# ---- 4. four activations ---------------------------------------------------------------------
-st.subheader("4 · The same N(0, 1) weights under four activations")
-st.info(
-    f"This section uses **four activations** (tanh, sigmoid, ReLU and linear), not only your "
-    f"sidebar's {config.activation}, because the point is how the activation changes what "
-    "large weights do; depth, width and network are your sidebar's.",
-    icon=":material/tune:",
-)
-with st.spinner("Measuring four activations…"):
-    contrast = lesson.activation_contrast(net, depth, width, seed)
-page.table(
-    pd.DataFrame(
-        {
-            "activation": contrast["activation"],
-            f"saturated units, {unit} {depth}": contrast["saturated"].map("{:.0%}".format),
-            f"activation std, {unit} {depth}": contrast["act_std"].map(fmt),
-            f"std factor per {unit}": contrast["growth"].map(lambda v: f"×{fmt(v)}"),
-            "overflowed at": contrast["overflow_layer"].map(
-                lambda v: "no overflow" if pd.isna(v) else f"{unit} {int(v)}"
-            ),
-            f"gradient std, {unit} 1 ÷ {unit} {depth}": contrast["grad_ratio"].map(fmt),
-        }
-    ),
-    hide_index=True,
-    width="stretch",
-)
-by_name = contrast.set_index("activation")
-page.notice(lesson.contrast_claim(contrast, unit, depth).text)
-page.correction(
-    "The tutorial says vanishing gradients concern only sigmoid and tanh, and that ReLU avoids "
-    "the problem. ReLU only removes saturation for **positive** inputs (f′ = 1 for z > 0, 0 "
-    "for z < 0). Its scale problem remains: with N(0, 1) weights a ReLU net explodes "
-    f"(×{fmt(by_name.loc['ReLU', 'growth'])} per {unit} above), and with too-small weights it "
-    "vanishes (page 2). ReLU's own remedy is the right scale, Var(W) = 2/fan_in (page 4)."
-)
+if page.after_reveal(revealed, "Section 4 (the same weights under four activations)"):
+    # ---- 4. four activations ---------------------------------------------------------------------
+    st.subheader("4 · The same N(0, 1) weights under four activations")
+    st.info(
+        f"This section uses **four activations** (tanh, sigmoid, ReLU and linear), not only your "
+        f"sidebar's {config.activation}, because the point is how the activation changes what "
+        "large weights do; depth, width and network are your sidebar's.",
+        icon=":material/tune:",
+    )
+    with st.spinner("Measuring four activations…"):
+        contrast = lesson.activation_contrast(net, depth, width, seed)
+    page.table(
+        pd.DataFrame(
+            {
+                "activation": contrast["activation"],
+                f"saturated units, {unit} {depth}": contrast["saturated"].map("{:.0%}".format),
+                f"activation std, {unit} {depth}": contrast["act_std"].map(fmt),
+                f"std factor per {unit}": contrast["growth"].map(lambda v: f"×{fmt(v)}"),
+                "overflowed at": contrast["overflow_layer"].map(
+                    lambda v: "no overflow" if pd.isna(v) else f"{unit} {int(v)}"
+                ),
+                f"gradient std, {unit} 1 ÷ {unit} {depth}": contrast["grad_ratio"].map(fmt),
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    by_name = contrast.set_index("activation")
+    page.notice(lesson.contrast_claim(contrast, unit, depth).text)
+    page.correction(
+        "The tutorial says vanishing gradients concern only sigmoid and tanh, and that ReLU avoids "
+        "the problem. ReLU only removes saturation for **positive** inputs (f′ = 1 for z > 0, 0 "
+        "for z < 0). Its scale problem remains: with N(0, 1) weights a ReLU net explodes "
+        f"(×{fmt(by_name.loc['ReLU', 'growth'])} per {unit} above), and with too-small weights it "
+        "vanishes (page 2). ReLU's own remedy is the right scale, Var(W) = 2/fan_in (page 4)."
+    )
 
 page.try_this(
     "Pick **ReLU**, **256 units** and **50 layers**. Before looking: roughly what std will layer "

@@ -117,3 +117,27 @@ def test_page_1_question_and_computed_answer_follow_the_lesson(
     at.toggle(key="p1_predict_reveal").set_value(True).run()
     assert not at.exception
     assert any(f"You predicted “{answer}” — right." in s.value for s in at.success)
+
+
+@pytest.mark.parametrize(
+    ("name", "hidden_notice", "shown_before"),
+    [
+        # Page 2: the histograms and per-layer charts quote layer L's std (the answer).
+        ("2_Small_random_weights.py", "around", "The histograms"),
+        # Page 3: sections 1, 2 and 4 quote the saturated share or the growth (the answer).
+        ("3_Large_random_weights.py", "saturated", "Sections 1 and 2"),
+    ],
+)
+def test_charts_that_give_the_answer_away_wait_for_the_prediction(
+    name: str, hidden_notice: str, shown_before: str
+) -> None:
+    closed = run_page(script(name), revealed=False)
+    assert not closed.exception
+    assert f"{shown_before}" in captions(closed)
+    assert "shown after your prediction" in captions(closed)
+    opened = run_page(script(name))
+    assert not opened.exception
+    # Revealed: the hidden charts are drawn (and their notices quote the numbers).
+    assert len(opened.get("vega_lite_chart")) > len(closed.get("vega_lite_chart"))
+    assert hidden_notice in captions(opened)
+    assert "shown after your prediction" not in captions(opened)
