@@ -5,7 +5,8 @@ page's default link and the clock runs from ``goto`` until
 
 * the script run has finished (the app's ``data-test-script-state`` is ``notRunning``), and
 * every chart on the page has been drawn (each ``stVegaLiteChart`` holds a non-empty canvas
-  or SVG).
+  or SVG), and nothing changed for :data:`STABLE_S` seconds after that (charts arrive after
+  the script has finished).
 
 Each page is visited twice: ``server_cold`` is the first visit after the server started (the
 page's computations and charts are not cached yet), ``first_visit`` a second visitor's first
@@ -30,35 +31,58 @@ from pathlib import Path
 from benchmarks.server import CHROMIUM, CHROMIUM_ARGS, free_port, pages, start_server, stop_server
 
 TARGET_S = 2.5
-#: True once the run has ended and every chart holds a drawn canvas or SVG.
-DRAWN = """() => {
+#: The app's script state, how many charts are on screen, and how many of them are drawn.
+STATE = """() => {
   const app = document.querySelector('[data-testid="stApp"]');
-  if (!app || app.dataset.testScriptState !== "notRunning") return false;
-  const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')];
-  return charts.every((c) => {
+  // Charts in a closed expander or an inactive tab take no space: they are not on screen.
+  const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')].filter(
+    (c) => c.getBoundingClientRect().width > 0);
+  const drawn = charts.filter((c) => {
     const g = c.querySelector('canvas, svg.marks');
-    return g && g.getBoundingClientRect().width > 0 && g.getBoundingClientRect().height > 0;
-  });
+    if (!g) return false;
+    const r = g.getBoundingClientRect();
+    return r.width > 0 && r.height > 0;
+  }).length;
+  return {state: app ? app.dataset.testScriptState : null, total: charts.length, drawn};
 }"""
+#: How long the page must stay finished, with the same charts all drawn, to count as done
+#: (charts arrive after the script has finished: the frontend loads Vega and lays them out).
+STABLE_S = 1.5
 
 
 def visit(browser, url: str, timeout_s: float = 120.0) -> dict[str, float | int]:  # noqa: ANN001
-    """Open ``url`` in a fresh context; seconds until drawn and the number of charts."""
+    """Open ``url`` in a fresh context; seconds until every chart is drawn, and their count.
+
+    The clock stops at the moment the script had finished and every chart on the page was
+    drawn, provided nothing changed in the :data:`STABLE_S` seconds after it.
+    """
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     try:
         start = time.perf_counter()
         page.goto(url, wait_until="commit")
-        page.wait_for_function(DRAWN, timeout=timeout_s * 1000, polling=50)
-        elapsed = time.perf_counter() - start
-        charts = page.locator('[data-testid="stVegaLiteChart"]').count()
+        ready_at: float | None = None
+        last_total = -1
+        while time.perf_counter() - start < timeout_s:
+            now = page.evaluate(STATE)
+            t = time.perf_counter()
+            done = now["state"] == "notRunning" and now["drawn"] == now["total"]
+            if done and ready_at is not None and now["total"] == last_total:
+                if t - ready_at >= STABLE_S:
+                    break
+            else:  # not done yet, or the first done poll, or the charts changed
+                ready_at = t if done else None
+                last_total = now["total"]
+            page.wait_for_timeout(50)
+        else:
+            raise TimeoutError(f"{url}: charts not drawn within {timeout_s:.0f} s")
         errors = page.locator('[data-testid="stException"]').count()
-        return {"seconds": round(elapsed, 2), "charts": charts, "exceptions": errors}
+        return {"seconds": round(ready_at - start, 2), "charts": last_total, "exceptions": errors}
     finally:
         context.close()
 
 
-def visit_all(base: str) -> dict[str, dict[str, dict[str, float | int]]]:
+def visit_all(base: str, query: str = "") -> dict[str, dict[str, dict[str, float | int]]]:
     """Every page twice: the first visit after start-up, then a second visitor's."""
     from playwright.sync_api import sync_playwright
 
@@ -68,7 +92,7 @@ def visit_all(base: str) -> dict[str, dict[str, dict[str, float | int]]]:
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
         for path in pages():
-            url = f"{base}/{path}"
+            url = f"{base}/{path}" + (f"?{query}" if query else "")
             cold = visit(browser, url)
             results[path or "Home"] = {"server_cold": cold, "first_visit": visit(browser, url)}
         browser.close()
@@ -79,6 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running server on loopback (default: start one)")
     parser.add_argument("--json", type=Path, help="write the results here")
+    parser.add_argument(
+        "--query", default="", help="added to every link, e.g. reveal=1 (the projector's view)"
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryFile() as log:
         server = None
@@ -88,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             server = start_server(port, log)
             base = f"http://127.0.0.1:{port}"
         try:
-            results = visit_all(base)
+            results = visit_all(base, args.query)
         finally:
             if server is not None:
                 stop_server(server)
