@@ -38,7 +38,7 @@ import pandas as pd
 import streamlit as st
 
 from core import datasets, initializers, networks, training
-from explorer import charts
+from explorer import chartkit, charts
 from explorer.chartspec import convert
 from explorer.experiments import build_network, data_extent, decision_grid, max_slope
 from explorer.state import InitParams, Net
@@ -627,7 +627,7 @@ def saturation_lines(
                 title=None,
                 sort=alt.SortField("layer"),
                 scale=alt.Scale(scheme="viridis"),
-                legend=alt.Legend(orient="top"),
+                legend=chartkit.legend(),
             ),
             tooltip=[
                 alt.Tooltip("layer_name:N", title="layer"),
@@ -635,9 +635,10 @@ def saturation_lines(
                 alt.Tooltip("saturated:Q", format=".1%"),
             ],
         )
-        .properties(height=height)
     )
-    return chart.properties(title=title) if title else chart
+    # ``height`` is the plot area; the chart grows downwards for its legend (chartkit.finish),
+    # which on top of a fixed-height chart had left a plot about 60 px tall.
+    return chartkit.finish(chart, title, height)
 
 
 # --------------------------------------------------------------------------------------------
