@@ -530,7 +530,7 @@ def with_x_domain(chart: alt.LayerChart, low: float, high: float) -> alt.LayerCh
 def some_layers(frame: pd.DataFrame, limit: int = 6) -> pd.DataFrame:
     """The rows of at most ``limit`` evenly spaced layers (always the first and the last)."""
     layers = np.sort(frame["layer"].unique())
-    keep = layers[_thin(len(layers), limit)]
+    keep = layers[thin(len(layers), limit)]
     return frame[frame["layer"].isin(keep)]
 
 
@@ -646,7 +646,7 @@ def saturation_lines(
 # --------------------------------------------------------------------------------------------
 
 
-def _thin(n_rows: int, limit: int) -> np.ndarray:
+def thin(n_rows: int, limit: int) -> np.ndarray:
     """At most ``limit`` evenly spaced row indices, always the first and the last."""
     if n_rows <= limit:
         return np.arange(n_rows)
@@ -670,7 +670,7 @@ def curve_frame(
         history = run.history()
         if history is None:
             continue
-        rows = _thin(len(history.step), limit)
+        rows = thin(len(history.step), limit)
         frames.append(
             pd.DataFrame(
                 {
@@ -699,7 +699,7 @@ def history_grad_frame(label: str, history: training.History, *, limit: int) -> 
     step bins; each bin shows the norm at its first recorded step and ends where the next
     begins (the last one step after the run's last recorded step).
     """
-    rows = _thin(len(history.step), limit)
+    rows = thin(len(history.step), limit)
     steps = history.step[rows]
     ends = np.append(steps[1:], max(history.step[-1] + 1, steps[-1] + 1))
     norms = history.grad_norm[rows]  # (bins, layers)

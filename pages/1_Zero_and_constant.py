@@ -42,17 +42,10 @@ steps = c2.select_slider(
 random_init, random_params = lesson.symmetry_random_init(
     config.init, config.init_params, config.activation
 )
+# The three runs: trained here for the charts, and again step by step in the live panel.
+runs = (config.activation, float(k), random_init, random_params, depth, width, int(steps))
 with st.spinner("Training the small networks…"):
-    result = lesson.symmetry_experiment(
-        config.activation,
-        float(k),
-        random_init,
-        random_params,
-        depth,
-        width,
-        int(steps),
-        config.seed,
-    )
+    result = lesson.symmetry_experiment(*runs, config.seed)
 zero, const, rand = result.runs
 page.override_note(
     config,
@@ -244,16 +237,7 @@ export.per_layer_export(
 
 live.boxed_panel(
     "p1",
-    *lesson.symmetry_live_specs(
-        config.activation,
-        float(k),
-        random_init,
-        random_params,
-        depth,
-        width,
-        int(steps),
-        config.seed,
-    ),
+    *lesson.symmetry_live_specs(*runs, config.seed),
     title="Watch the three networks train, step by step",
     note=(
         "The same runs as the training charts below, trained again in chunks and redrawn as "

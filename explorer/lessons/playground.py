@@ -415,13 +415,6 @@ def playground_train(
     return runs
 
 
-def _thin(n_rows: int, limit: int) -> np.ndarray:
-    """Row indices: at most ``limit`` evenly spaced rows, always the first and the last."""
-    if n_rows <= limit:
-        return np.arange(n_rows)
-    return np.unique(np.linspace(0, n_rows - 1, limit).round().astype(int))
-
-
 def playground_curves(
     runs: Sequence[PlaygroundRun], *, limit: int = 300
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -438,7 +431,7 @@ def playground_curves(
     frames, stops = [], []
     for run in runs:
         h = run.history
-        rows = _thin(len(h.step), limit)
+        rows = live.thin(len(h.step), limit)
         frames.append(
             pd.DataFrame(
                 {
