@@ -71,6 +71,7 @@ from benchmarks.server import (  # noqa: E402 (the repository root goes on the p
     INITS,
     ROOT,
     free_port,
+    production_environ,
     proc_status_kb,
     process_tree,
     stop_server,
@@ -149,7 +150,9 @@ def start_server(port: int, log: Any) -> subprocess.Popen[bytes]:
         "--browser.gatherUsageStats",
         "false",
     ]
-    return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    return subprocess.Popen(
+        command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=production_environ()
+    )
 
 
 def health_cookies(base: str) -> dict[str, str]:

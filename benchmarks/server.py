@@ -99,6 +99,11 @@ async def sample_rss(pid: int, peak: list[float], every: float = 0.25) -> None:
         await asyncio.sleep(every)
 
 
+def production_environ() -> dict[str, str]:
+    """This process's environment without the test suite's ``WIE_WORKERS`` override."""
+    return {k: v for k, v in os.environ.items() if k != "WIE_WORKERS"}
+
+
 def start_server(
     port: int,
     log: IO[bytes] | int = subprocess.DEVNULL,
@@ -128,7 +133,9 @@ def start_server(
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
+        # Served as in production: the worker pool is on unless ``env`` says otherwise (the
+        # test suite's in-process runs set WIE_WORKERS=0, which must not reach this server).
+        env={**production_environ(), "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:

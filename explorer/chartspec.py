@@ -19,6 +19,8 @@ import altair as alt
 import streamlit as st
 from streamlit.elements import vega_charts
 
+from explorer.offload import offloaded
+
 
 class ChartSpec(dict):
     """A Vega-Lite spec as Streamlit draws it (data as Arrow bytes in ``datasets``).
@@ -31,6 +33,7 @@ class ChartSpec(dict):
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)
+@offloaded
 def _cached_spec(
     name: str,
     _builder: Callable[..., alt.TopLevelMixin],
@@ -41,7 +44,8 @@ def _cached_spec(
 
     ``name`` (the builder's module and qualified name) stands for ``_builder`` in the cache key.
     Streamlit returns a copy on every call, so drawing it (which moves the datasets out of the
-    spec) never touches the cached value.
+    spec) never touches the cached value. A miss is built in a worker process (the builder goes
+    by reference, the frames by value), off the server's GIL.
     """
     del name  # part of the cache key only
     return _to_streamlit_spec(_builder(*args, **dict(kwargs)))

@@ -17,6 +17,7 @@ import pandas as pd
 import streamlit as st
 
 from core import activations, initializers, networks, probe, theory, training
+from explorer.offload import offloaded
 from explorer.state import InitSeries, Net
 
 #: Cost budget of one probe, in multiply-adds per forward pass (about 0.1-0.3 s here).
@@ -72,6 +73,7 @@ def probe_batch(network: str, depth: int, width: int, *, share: int = 1) -> int:
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
+@offloaded
 def layer_stats(
     net: Net,
     init: str,

@@ -41,6 +41,7 @@ from core import datasets, initializers, networks, training
 from explorer import chartkit, charts
 from explorer.chartspec import convert
 from explorer.experiments import build_network, data_extent, decision_grid, max_slope
+from explorer.offload import offloaded
 from explorer.state import InitParams, Net
 
 #: Steps per chunk for runs of up to ``CHUNK_STEPS * MAX_CHUNKS`` steps; longer runs use
@@ -242,6 +243,7 @@ def layer_activations(net: networks.Network, x: np.ndarray, step: int) -> pd.Dat
 
 
 @st.cache_data(max_entries=2000, max_size="256MB", show_spinner=False)
+@offloaded
 def train_chunk(spec: RunSpec, index: int, size: int, _previous: Chunk | None = None) -> Chunk:
     """Train chunk ``index`` of ``spec`` (cached on the spec, the index and the size).
 

@@ -23,6 +23,7 @@ from explorer.experiments import (
     summarize_layers,
     well_scaled_init,
 )
+from explorer.offload import offloaded
 from explorer.state import InitSeries, Net
 
 #: The training record the page reports on (re-exported so pages need not import core).
@@ -201,6 +202,7 @@ def activation_contrast(network: str, depth: int, width: int, seed: int) -> pd.D
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
+@offloaded
 def train_demo(
     net: Net, init: str, init_params: InitParams, *, lr: float, clip: float | None
 ) -> training.History:

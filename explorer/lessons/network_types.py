@@ -30,6 +30,7 @@ from explorer.experiments import (
     layer_stats,
     stats_frame,
 )
+from explorer.offload import offloaded
 from explorer.state import InitSeries, Net
 
 #: Jacobian spectra: at most this many multiply-adds per spectrum (depth x width^3).
@@ -257,6 +258,7 @@ def spectrum_series(activation: str, init: str, params: InitParams, width: int) 
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+@offloaded
 def jacobian_spectra(
     activation: str, series: InitSeries, depth: int, width: int, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -495,6 +497,7 @@ def _linear_rnn_grad_std(w_hh: np.ndarray, g: np.ndarray, steps: int) -> np.ndar
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+@offloaded
 def rnn_through_time(
     activation: str, series: InitSeries, steps: int, width: int, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -832,6 +835,7 @@ def delta_orthogonal_claim(activation: str) -> Claim:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+@offloaded
 def cnn_layer_stats(
     activation: str, series: InitSeries, depth: int, channels: int, seed: int
 ) -> pd.DataFrame:
@@ -871,6 +875,7 @@ def lsuv_size(network: str, depth: int, width: int) -> tuple[str, int, int]:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
+@offloaded
 def lsuv_compare(net: Net, init: str, params: InitParams) -> tuple[pd.DataFrame, pd.DataFrame]:
     """LSUV (orthogonal pre-init, then per-layer rescaling) next to the user's initializer.
 

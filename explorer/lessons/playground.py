@@ -22,6 +22,7 @@ from explorer.experiments import (
     small_signal_slope2,
 )
 from explorer.export import json_number
+from explorer.offload import offloaded
 from explorer.state import (  # the playground's settings, limits and URL parser live there
     PLAYGROUND_PRESETS,
     DataOptions,
@@ -166,6 +167,7 @@ def _target_variance(y: np.ndarray) -> float:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+@offloaded
 def playground_start(
     net: Net, init: str, init_params: InitParams, dataset: str, options: DataOptions
 ) -> PlaygroundStart:
@@ -265,6 +267,7 @@ class PlaygroundRun:
 
 
 @st.cache_data(max_entries=48, max_size="96MB", show_spinner=False)
+@offloaded
 def playground_run(
     network: str,
     activation: str,

@@ -22,6 +22,7 @@ from explorer.experiments import (
     stats_frame,
     well_scaled_init,
 )
+from explorer.offload import offloaded
 from explorer.state import InitSeries, Net
 
 # Re-exported for the page's k/n calculator, so pages need not import core.
@@ -177,6 +178,7 @@ BACKWARD = "backward: gradients"
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+@offloaded
 def edge_sweep(
     network: str,
     activation: str,

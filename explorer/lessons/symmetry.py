@@ -20,6 +20,7 @@ from explorer.experiments import (
     fit,
     well_scaled_init,
 )
+from explorer.offload import offloaded
 from explorer.state import Net
 
 #: The symmetry lesson trains small MLPs on two moons (fast enough to run on every visit).
@@ -229,6 +230,7 @@ def _symmetry_run(
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+@offloaded
 def symmetry_experiment(
     activation: str,
     constant_value: float,

@@ -24,6 +24,7 @@ from explorer.experiments import (
     series_stats,
     well_scaled_init,
 )
+from explorer.offload import offloaded
 from explorer.state import InitSeries, Net
 
 SMALL_RANDOM = "small_random"
@@ -130,6 +131,7 @@ def _finite_max(values: np.ndarray) -> float:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+@offloaded
 def stall_training(
     activation: str, series: InitSeries, seed: int
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
