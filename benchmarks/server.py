@@ -100,7 +100,7 @@ async def sample_rss(pid: int, peak: list[float], every: float = 0.25) -> None:
 
 
 def production_environ() -> dict[str, str]:
-    """This process's environment without the test suite's ``WIE_WORKERS`` override."""
+    """The environment of this process without the test suite's ``WIE_WORKERS`` override."""
     return {k: v for k, v in os.environ.items() if k != "WIE_WORKERS"}
 
 
