@@ -61,6 +61,9 @@ revealed = page.prediction(
     lesson.SCALE_CHOICES,
     key="home_predict",
     answer_index=lesson.closest_scale(summary),
+    explanation=lesson.answer_claim(
+        config.network, config.activation, summary, layers, unit, last
+    ).text,
 )
 st.latex(
     r"\frac{\mathrm{std}(\text{layer } l+1)}{\mathrm{std}(\text{layer } l)} \approx"

@@ -804,6 +804,82 @@ def neuron_bars(
 # ---- Page 6: playground ---------------------------------------------------------------------
 
 
+def grad_norm_panel(
+    frame: pd.DataFrame,
+    series: str,
+    *,
+    layer_order: Sequence[str] | None = None,
+    domain: tuple[float, float] | None = None,
+    height: int = 160,
+) -> alt.LayerChart:
+    """One initializer's step x layer heatmap of the gradient norm, fitting its column's width.
+
+    The responsive form of :func:`grad_norm_heatmap`: one chart per initializer, each as wide
+    as the column it is drawn in (autosize ``fit-x``), so panels placed in ``st.columns`` stack
+    on a phone instead of running off a fixed-width facet. Panels drawn side by side must share
+    ``domain`` to be comparable.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns series, layer, step, step_end, grad_norm, log10_norm, status (as for
+        :func:`grad_norm_heatmap`); only the rows of ``series`` are drawn.
+    series : str
+        The initializer whose panel this is (the chart's title).
+    layer_order : sequence of str, optional
+        Layer order from input (top) to output (bottom).
+    domain : (float, float), optional
+        Colour range of log10 ‖∂L/∂W‖ (clamped).
+    height : int
+        Plot height in pixels (not raised to :data:`MIN_PLOT_HEIGHT`: a panel is one of
+        several small multiples).
+
+    Returns
+    -------
+    alt.LayerChart
+    """
+    data = frame[frame["series"] == series] if len(frame) else frame
+    y = alt.Y("layer:N", title=None, sort=list(layer_order) if layer_order else "ascending")
+    base = alt.Chart(data).encode(
+        x=alt.X("step:Q", title="Training step", axis=alt.Axis(tickCount=4)),
+        x2=alt.X2("step_end:Q"),
+        y=y,
+        tooltip=[
+            alt.Tooltip("series:N", title="initializer"),
+            alt.Tooltip("layer:N"),
+            alt.Tooltip("step:Q", title="from step"),
+            alt.Tooltip("grad_norm:Q", title="‖∂L/∂W‖", format=".3g"),
+            alt.Tooltip("status:N"),
+        ],
+    )
+    scale = (
+        alt.Scale(scheme="viridis", domain=list(domain), clamp=True)
+        if domain
+        else alt.Scale(scheme="viridis")
+    )
+    ok = (
+        base.transform_filter(alt.datum.status == "ok")
+        .mark_rect()
+        .encode(
+            color=alt.Color(
+                "log10_norm:Q",
+                title="log10 ‖∂L/∂W‖",
+                scale=scale,
+                legend=alt.Legend(orient="bottom", gradientLength=140, titleLimit=200),
+            )
+        )
+    )
+    zero = base.transform_filter(alt.datum.status == "zero").mark_rect(color="#b0b0b0")
+    bad = base.transform_filter(
+        (alt.datum.status == "overflow") | (alt.datum.status == "NaN")
+    ).mark_rect(color=_STATUS_COLOR)
+    chart = alt.layer(ok, zero, bad)
+    chart.autosize = alt.AutoSizeParams(type="fit-x", contains="padding")
+    chart.height = int(height)
+    chart.title = alt.TitleParams(series, fontSize=13, anchor="middle")
+    return chart
+
+
 def grad_norm_heatmap(
     frame: pd.DataFrame,
     *,

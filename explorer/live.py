@@ -789,19 +789,43 @@ def draw(slots: Slots, progress: LiveProgress, labels: Sequence[str]) -> None:
                 width="stretch",
             )
     grads = grad_frame(progress, labels)
-    slots.chart(
-        "grads",
-        charts.grad_norm_heatmap(
+    with slots.container("grads"):
+        grad_panels(
             grads,
-            series_order=list(labels),
+            [label for label in labels if len(grads) and (grads["series"] == label).any()],
             layer_order=list(progress.runs[0].history().layer_names),
-            columns=min(3, len(labels)),
             domain=_color_domain(grads["log10_norm"]),
-            width=140,
             height=110,
-        ),
-        width="content",
-    )
+        )
+
+
+def grad_panels(
+    frame: pd.DataFrame,
+    series_order: Sequence[str],
+    *,
+    layer_order: Sequence[str],
+    domain: tuple[float, float],
+    height: int = 110,
+    per_row: int = 3,
+) -> None:
+    """Draw one gradient-norm heatmap per initializer, ``per_row`` side by side.
+
+    Each panel (:func:`explorer.charts.grad_norm_panel`) fills its ``st.columns`` column, so
+    on a phone the columns stack and every panel keeps the screen's width instead of a
+    fixed-width facet running off it. All panels share ``domain`` (one colour scale).
+    """
+    names = list(series_order)
+    for start in range(0, len(names), per_row):
+        row = names[start : start + per_row]
+        for col, name in zip(st.columns(per_row), row, strict=False):
+            col.vega_lite_chart(
+                spec=convert(
+                    charts.grad_norm_panel(
+                        frame, name, layer_order=layer_order, domain=domain, height=height
+                    )
+                ),
+                width="stretch",
+            )
 
 
 def panel(prefix: str, specs: Sequence[RunSpec], labels: Sequence[str]) -> LiveProgress | None:

@@ -280,7 +280,12 @@ def try_this(question: str, answer: str, *, key: str) -> None:
 
 
 def prediction(
-    question: str, choices: Sequence[str], *, key: str, answer_index: int | None = None
+    question: str,
+    choices: Sequence[str],
+    *,
+    key: str,
+    answer_index: int | None = None,
+    explanation: str | None = None,
 ) -> bool:
     """Predict-then-reveal: the page's question, "Your prediction" and a "Reveal" toggle.
 
@@ -298,6 +303,9 @@ def prediction(
     answer_index : int, optional
         Index of the right choice (computed by the page); when given, the reveal says whether
         the prediction was right.
+    explanation : str, optional
+        Markdown shown under the revealed answer: why it is the answer (a lesson claim's
+        text, computed from the measured values).
 
     Returns
     -------
@@ -336,6 +344,8 @@ def prediction(
                 st.success(f"You predicted “{choice}” — right.", icon="✅")
             else:
                 st.warning(f"You predicted “{choice}” — the answer is “{right}”.", icon="🔁")
+            if explanation:
+                st.markdown(explanation)
     return revealed
 
 

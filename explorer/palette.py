@@ -48,13 +48,16 @@ INIT_COLORS: dict[str, str] = {
     "torch_default": "#e377c2",
 }
 #: Home's multiples of the small-signal scale: far (RGB distance >= 90) from every initializer
-#: colour and from each other, so any initializer can be drawn next to them.
+#: colour and from each other, so any initializer can be drawn next to them, and apart (CIELAB
+#: ΔE >= 25) for deuteranopia and protanopia too. The lines that lie close together (×0.9, ×1,
+#: ×1.1, then ×2 above them) get different hues: blue, black, green, magenta; the two that share
+#: a hue family (×0.5 dark purple, ×2 light magenta) lie at opposite ends of the chart.
 SCALE_COLORS: dict[str, str] = {
-    "×0.5": "#4400ff",
-    "×0.9": "#00dd77",
+    "×0.5": "#770099",
+    "×0.9": "#2200ff",
     "×1": "#000000",
-    "×1.1": "#bb00ff",
-    "×2": "#880099",
+    "×1.1": "#00cc77",
+    "×2": "#ff33ff",
 }
 #: Activations drawn as series (the same N(0, 1) weights under several activations, ...).
 ACTIVATION_COLORS: dict[str, str] = {

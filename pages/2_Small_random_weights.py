@@ -252,21 +252,12 @@ specs, labels = lesson.stall_live_specs(config.activation, stall_series, config.
 progress = live.boxed_panel(
     "p2", specs, labels, title="Train these networks and watch them, step by step"
 )
-if live.results_wait(progress, "The loss chart and the final losses of the runs"):
-    curves, stall, diverged = lesson.stall_frames(
+if live.results_wait(progress, "The final losses of the runs"):
+    _, stall, _ = lesson.stall_frames(
         [
             (label, init, run.history())
             for label, (_, init, _), run in zip(labels, stall_series, progress.runs, strict=True)
         ]
-    )
-    page.plot(
-        charts.training_curves,
-        curves,
-        y="loss_shown",
-        y_title="training loss (cross-entropy, log)",
-        log=True,
-        diverged=diverged,
-        height=240,
     )
     small_run = stall.iloc[0]
     best = stall.loc[stall["final_loss"].idxmin()]
@@ -294,8 +285,8 @@ if live.results_wait(progress, "The loss chart and the final losses of the runs"
         f"layer's gradient norm is {page.fmt(small_run.layer1_grad)}; {learner}"
         + "".join(
             f" {row.series} blew up instead: its loss reached {page.fmt(row.max_loss)} and turned "
-            f"non-finite at step {int(row.diverged_at)} (red line; losses above "
-            f"{page.fmt(lesson.STALL_LOSS_CAP)} are left off the chart)."
+            f"non-finite at step {int(row.diverged_at)} (marked “diverged at step "
+            f"{int(row.diverged_at)}” on the panel's loss chart)."
             for row in stall.itertuples(index=False)
             if row.diverged_at >= 0
         )

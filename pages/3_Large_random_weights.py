@@ -315,28 +315,12 @@ specs, labels = lesson.train_live_specs(
 progress = live.boxed_panel(
     "p3", specs, labels, title="Train the three networks and watch them, step by step"
 )
-if live.results_wait(
-    progress, "The comparison (the loss chart, which run diverged and what clipping did) will"
-):
+if live.results_wait(progress, "The comparison (which run diverged and what clipping did) will"):
     runs = {label: run.history() for label, run in zip(labels, progress.runs, strict=True)}
-    curves = pd.concat([lesson.curve_frame(h, name) for name, h in runs.items()], ignore_index=True)
-    diverged = pd.DataFrame(
-        [
-            {"step": h.diverged_at, "series": name}
-            for name, h in runs.items()
-            if h.diverged_at is not None
-        ]
-    )
-    page.plot(
-        charts.training_curves,
-        curves,
-        y="loss",
-        y_title="loss (log)",
-        height=charts.CHART_HEIGHT,
-        log=True,
-        diverged=diverged,
-        title=f"Two moons, {train_kind} with {activation.label}: {train_depth} layers × "
-        f"{train_width} units, full-batch SGD",
+    # The loss curves are the panel's (drawn once, above); this section adds only the outcome.
+    st.caption(
+        f"The runs above: two moons, {train_kind} with {activation.label}, {train_depth} layers "
+        f"× {train_width} units, full-batch SGD; their loss curves are the panel's loss chart."
     )
     raw, clipped, usual_run = runs.values()
 

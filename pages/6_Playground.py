@@ -73,20 +73,15 @@ def draw_live(slots: live.Slots, progress: live.LiveProgress) -> None:
     # Gradient norms and activations side by side (stacked on a phone).
     with slots.container("layers"):
         left, right = st.columns(2)
-        left.vega_lite_chart(
-            spec=chartspec.convert(
-                charts.grad_norm_heatmap(
-                    grads,
-                    series_order=[v.label for v in views],
-                    layer_order=list(views[0].history.layer_names),
-                    columns=2,
-                    domain=lesson.log_color_domain(grads["log10_norm"]),
-                    width=140,
-                    height=110,
-                )
-            ),
-            width="content",
-        )
+        with left:  # one panel per initializer, each as wide as its column
+            live.grad_panels(
+                grads,
+                [v.label for v in views],
+                layer_order=list(views[0].history.layer_names),
+                domain=lesson.log_color_domain(grads["log10_norm"]),
+                height=110,
+                per_row=2,
+            )
         if shown is not None:
             right.vega_lite_chart(
                 spec=chartspec.convert(
@@ -512,16 +507,12 @@ else:
     st.subheader("Gradient norm of every layer during training")
     grads = lesson.playground_grad_frame(runs)
     color_low, color_high = lesson.log_color_domain(grads["log10_norm"])
-    st.vega_lite_chart(  # small multiples keep their own width
-        spec=page.spec(
-            charts.grad_norm_heatmap,
-            grads,
-            series_order=tuple(order),
-            layer_order=tuple(runs[0].history.layer_names),
-            columns=min(3, len(runs)),
-            domain=(color_low, color_high),
-        ),
-        width="content",
+    live.grad_panels(  # one panel per initializer: they stack on a phone
+        grads,
+        list(order),
+        layer_order=list(runs[0].history.layer_names),
+        domain=(color_low, color_high),
+        height=160,
     )
     first_norms = {r.label: lesson.first_layer_grad(r) for r in runs}
     page.notice(

@@ -11,6 +11,7 @@ import streamlit as st
 
 from core import activations, initializers
 from core import regime as core_regime
+from core import theory as core_theory
 from explorer.claims import Claim, describe_number, describe_ratio, why_differs_claim
 from explorer.experiments import (
     InitParams,
@@ -555,3 +556,120 @@ def closest_scale(summary: pd.DataFrame) -> int | None:
         distances.append(abs(math.log10(ratio)) if finite else math.inf)
     best = min(range(len(distances)), key=distances.__getitem__)
     return best if math.isfinite(distances[best]) else None
+
+
+def answer_claim(
+    network: str,
+    activation: str,
+    summary: pd.DataFrame,
+    layers: pd.DataFrame,
+    unit: str,
+    last: int,
+) -> Claim:
+    """Why the revealed answer of Home's prediction is that scale, from the measured values.
+
+    States the measured fact (the answer's last/first std ratio, and the ratio at ×1), then a
+    reason only where it holds: for stacked networks (mlp, cnn) whose activation is centred
+    (f(0) = 0), when the measured factor at ×1 and the activation's slope at the measured
+    signal size both point the way the answer lies (E[f′(√q z)²] below E[f′(0)²] and a larger
+    scale, or above it and a smaller one), or when the answer is ×1 itself (the small-signal
+    rule's scale). Otherwise it says that theory does not apply here.
+
+    Parameters
+    ----------
+    network, activation : str
+    summary, layers : DataFrame
+        :func:`scale_sweep`'s outputs.
+    unit : str
+        "layer", "block" or "time step".
+    last : int
+        The last layer (the depth).
+
+    Returns
+    -------
+    Claim
+        ``verdict``: "rule" (×1 is nearest, as the small-signal rule says), "slope" (the slope
+        at the measured q explains the shift), "not_applicable" (``applies`` False), or
+        "none" (no scale has a finite ratio).
+    """
+    index = closest_scale(summary)
+    if index is None:
+        return Claim(
+            "not_applicable",
+            f"No scale keeps a finite std at {unit} {last}, so there is no answer to explain.",
+            {},
+            "none",
+            applies=False,
+        )
+    by_series = summary.set_index("series")
+    label, multiplier = SCALE_CHOICES[index], HOME_MULTIPLIERS[index]
+    best, one = by_series.loc[label], by_series.loc[scale_label(1.0)]
+    one_factor = float(one.act_factor)
+    values = {
+        "multiplier": multiplier,
+        "best_ratio": float(best.act_ratio),
+        "one_ratio": float(one.act_ratio),
+        "one_factor": one_factor,
+    }
+    text = (
+        f"At {label} {unit} {last}'s std is {measured_ratio_text(best.act_first, best.act_last)} "
+        f"of {unit} 1's, the nearest to 1 of the five scales"
+    )
+    if multiplier == 1.0:
+        text += f" (measured std factor {factor_text(one_factor)} per {unit})."
+    else:
+        text += (
+            f"; at ×1, the small-signal scale, it is "
+            f"{measured_ratio_text(one.act_first, one.act_last)} (std factor "
+            f"{factor_text(one_factor)} per {unit})."
+        )
+    act = activations.get(activation)
+    f0 = float(act.f(np.zeros(1))[0])
+    if network in ("rnn", "resmlp") or f0 != 0.0:
+        reason = (
+            "each block adds its input back, so the stream grows on top of the per-layer factor"
+            if network == "resmlp"
+            else "every time step adds a fresh input of its own"
+            if network == "rnn"
+            else f"{act.label}'s outputs sit around f(0) = {describe_number(f0)}, an offset the "
+            "small-signal rule ignores"
+        )
+        return Claim(
+            "not_applicable",
+            text + f" Why this scale: theory does not apply here: {reason}.",
+            values,
+            "not_applicable",
+            applies=False,
+        )
+    if multiplier == 1.0:
+        return Claim(
+            "measured",
+            text + " That is the small-signal rule's scale: there √(σ_w²·E[f′(0)²]) = 1.",
+            values,
+            "rule",
+        )
+    q = measured_q(layers, scale_label(1.0))
+    d0 = core_theory.mean_square_derivative(activation, 0.0)
+    dq = core_theory.mean_square_derivative(activation, q) if math.isfinite(q) and q > 0 else 0.0
+    values.update({"q": q, "slope0": d0, "slope_q": dq})
+    finite = math.isfinite(one_factor) and one_factor > 0 and dq > 0
+    shrinks = finite and one_factor < 1.0 and dq < d0 * 0.99 and multiplier > 1.0
+    grows = finite and one_factor > 1.0 and dq > d0 * 1.01 and multiplier < 1.0
+    if not (shrinks or grows):
+        return Claim(
+            "not_applicable",
+            text + " Why this scale: theory does not apply here: the small-signal rule puts "
+            "the factor 1 at ×1, and the activation's slope at the measured signal size does not "
+            "account for the shift.",
+            values,
+            "not_applicable",
+            applies=False,
+        )
+    text += (
+        f" Why: at ×1 the signal is not small (measured pre-activation variance q ≈ "
+        f"{describe_number(q)}), and there {act.label} has E[f′(√q z)²] = {describe_number(dq)}, "
+        f"{'below' if shrinks else 'above'} its small-signal value {describe_number(d0)}; so "
+        f"each {unit} {'shrinks' if shrinks else 'grows'} the std and "
+        f"{'larger' if shrinks else 'smaller'} weights make up for it."
+    )
+    return Claim("measured", text, values, "slope")

@@ -264,3 +264,54 @@ def test_replace_series_empty_added_and_missing_names():
     out = H.replace_series(base, [], _long(["b"], 1))
     assert out["series"].tolist() == ["a", "a", "b", "b", "b"]
     assert base["series"].tolist() == ["a", "a", "b", "b"]  # input untouched
+
+
+@pytest.mark.parametrize("network", ["mlp", "cnn", "rnn", "resmlp"])
+@pytest.mark.parametrize("activation", ["tanh", "relu", "sigmoid", "linear", "gelu"])
+@pytest.mark.parametrize("init", ["glorot_normal", "he_normal", "zeros", "large_random"])
+def test_answer_claim_explains_the_revealed_scale_or_says_theory_does_not_apply(
+    network: str, activation: str, init: str
+) -> None:
+    """Issue 13: Home's revealed answer ("×2" for tanh) comes with a true reason."""
+    depth, width = (6, 16) if network == "cnn" else (10, 64)
+    unit = {"rnn": "time step", "resmlp": "block"}.get(network, "layer")
+    layers, summary = H.scale_sweep(Net(network, activation, depth, width, 0), init, ())
+    claim = H.answer_claim(network, activation, summary, layers, unit, depth)
+    index = H.closest_scale(summary)
+    assert index is not None
+    answer = H.SCALE_CHOICES[index]
+    assert claim.text.startswith(f"At {answer} {unit} {depth}'s std is ")
+    assert "nan" not in claim.text.lower()
+    one = summary.set_index("series").loc["×1"]
+    if network in ("rnn", "resmlp") or activation == "sigmoid":
+        assert claim.verdict == "not_applicable"
+        assert not claim.applies
+        assert "theory does not apply here" in claim.text
+    elif claim.verdict == "rule":
+        assert answer == "×1"
+    elif claim.verdict == "slope":
+        # The stated direction is the measured one, and the answer lies that way.
+        larger = "larger weights make up for it" in claim.text
+        assert larger == (one.act_factor < 1.0) == (H.HOME_MULTIPLIERS[index] > 1.0)
+        assert larger == (claim.values["slope_q"] < claim.values["slope0"])
+    else:
+        assert claim.verdict == "not_applicable"
+        assert "theory does not apply here" in claim.text
+    # The user's initializer does not change the answer (the five scales are the same).
+    other_layers, other_summary = H.scale_sweep(
+        Net(network, activation, depth, width, 0), "glorot_normal", ()
+    )
+    other = H.answer_claim(network, activation, other_summary, other_layers, unit, depth)
+    assert claim.text == other.text
+
+
+def test_answer_claim_for_tanh_and_relu() -> None:
+    layers, summary = H.scale_sweep(Net("mlp", "tanh", 10, 256, 0), "glorot_normal", ())
+    tanh = H.answer_claim("mlp", "tanh", summary, layers, "layer", 10)
+    assert tanh.verdict == "slope"
+    assert tanh.text.startswith("At ×2 ")
+    assert "below its small-signal value 1" in tanh.text
+    layers, summary = H.scale_sweep(Net("mlp", "relu", 10, 256, 0), "he_normal", ())
+    relu = H.answer_claim("mlp", "relu", summary, layers, "layer", 10)
+    assert relu.verdict == "rule"
+    assert relu.text.startswith("At ×1 ")

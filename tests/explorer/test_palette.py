@@ -206,3 +206,55 @@ def test_accuracy_rising_far_above_its_start_is_not_cut() -> None:
     spec = charts.training_curves(frame, y="acc", y_title="accuracy").to_dict()
     rows = next(iter(spec["datasets"].values()))
     assert all(r["status"] == "ok" for r in rows)
+
+
+#: Colour-vision-deficiency simulation matrices on linear sRGB (Machado, Oliveira & Fernandes
+#: 2009, severity 1.0).
+_CVD = {
+    "normal": np.eye(3),
+    "deuteranopia": np.array(
+        [[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+         [-0.011820, 0.042940, 0.968881]]
+    ),
+    "protanopia": np.array(
+        [[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+         [-0.003882, -0.048116, 1.051998]]
+    ),
+}  # fmt: skip
+
+
+def _lab(color: str, vision: np.ndarray) -> np.ndarray:
+    """CIELAB (D65) of ``color`` as seen with ``vision`` (a matrix on linear sRGB)."""
+    rgb = np.array(charts.chartkit.rgb(color)) / 255.0
+    linear = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
+    xyz = np.array(
+        [[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722], [0.0193, 0.1192, 0.9505]]
+    ) @ np.clip(vision @ linear, 0.0, 1.0)
+    t = xyz / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(t > 0.008856, np.cbrt(t), 7.787 * t + 16 / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+def test_homes_five_scales_are_distinct_for_common_colour_blindness() -> None:
+    """Issue 13: "×1.1" and "×2" were both purple (RGB distance 114, CIELAB ΔE 15)."""
+    scales = ["×0.5", "×0.9", "×1", "×1.1", "×2"]
+    colours = {name: palette.color_of(name) for name in scales}
+    for vision, matrix in _CVD.items():
+        for i, a in enumerate(scales):
+            for b in scales[i + 1 :]:
+                delta = np.linalg.norm(_lab(colours[a], matrix) - _lab(colours[b], matrix))
+                assert delta >= 25, (vision, a, b, round(float(delta), 1))
+    # Lines that lie close together on Home differ in hue, not only in lightness (the old
+    # "×1.1" #bb00ff and "×2" #880099 were 11° apart: both purple).
+    for a, b in (("×0.9", "×1.1"), ("×1.1", "×2")):
+        assert _hue_gap(colours[a], colours[b]) >= 60, (a, b)
+    assert _hue_gap("#bb00ff", "#880099") < 60
+
+
+def _hue_gap(a: str, b: str) -> float:
+    """Difference of the CIELAB hue angles of two colours, in degrees (0..180)."""
+    angles = [
+        np.degrees(np.arctan2(lab[2], lab[1])) for lab in (_lab(a, np.eye(3)), _lab(b, np.eye(3)))
+    ]
+    gap = abs(angles[0] - angles[1]) % 360
+    return float(min(gap, 360 - gap))

@@ -29,20 +29,30 @@ def charts(at: AppTest) -> int:
     return len(at.get("vega_lite_chart"))
 
 
+def loss_charts(at: AppTest) -> int:
+    """Charts whose y axis is a loss (the live panel's, a result section's)."""
+    return sum(
+        '"title": "training loss' in c.proto.spec or '"title": "loss' in c.proto.spec
+        for c in at.get("vega_lite_chart")
+    )
+
+
 @pytest.mark.parametrize("prefix", sorted(PANELS))
 def test_panel_trains_the_pages_runs_and_keeps_them(prefix: str) -> None:
     at = run(prefix)
     assert not at.exception
     before = charts(at)
+    losses_before = loss_charts(at)
     assert f"_{prefix}_live" not in at.session_state
     at.button(key=f"{prefix}_live_train").click().run()
     assert not at.exception
     progress = at.session_state[f"_{prefix}_live"]
     assert progress.done
-    # Loss, accuracy and the gradient-norm heatmap appear in the panel; pages 2 and 3 train
-    # only when asked, so their loss chart of the finished runs appears too.
-    added = 3 if prefix == "p1" else 4
+    # Loss, accuracy and one gradient-norm heatmap per run appear in the panel. The loss is
+    # shown once: pages 2 and 3 (which train only when asked) add no second loss chart below.
+    added = 2 + len(progress.runs)
     assert charts(at) == before + added
+    assert loss_charts(at) == losses_before + 1
     assert any(c.value.startswith("Trained ") for c in at.caption)
     # The live runs are the page's own: same histories as its cached experiment.
     if prefix == "p1":
@@ -95,7 +105,8 @@ def test_stop_keeps_the_partial_curves_and_continue_finishes(
     assert not progress.done
     assert progress.step == live.chunk_size(vanishing.STALL_STEPS)
     assert any(f"Stopped at step {progress.step} of 200" in c.value for c in at.caption)
-    assert charts(at) == before + 3  # the partial curves stay shown
+    # The partial curves stay shown: loss, accuracy and one heatmap per run.
+    assert charts(at) == before + 2 + len(progress.runs)
     at.button(key="p2_live_continue").click().run()
     assert not at.exception
     done = at.session_state["_p2_live"]

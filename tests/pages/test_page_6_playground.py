@@ -129,9 +129,10 @@ def test_train_button_compares_the_default_initializers() -> None:
     assert (table["diverged at"] == "no").all()
     summary = next(c.value for c in at.caption if "first, at step" in c.value)
     assert f"{LABEL['small_random']} never did" in summary
-    # Loss, accuracy, gradient heatmap, 4 trained maps, the activations during training
-    # (percentile bands + saturated share), then the untrained view (1 + 4).
-    assert len(at.get("vega_lite_chart")) == 3 + 4 + 2 + 1 + 4
+    # Loss, accuracy, one gradient heatmap per initializer (4: they stack on a phone), 4 trained
+    # maps, the activations during training (percentile bands + saturated share), then the
+    # untrained view (1 + 4).
+    assert len(at.get("vega_lite_chart")) == 2 + 4 + 4 + 2 + 1 + 4
 
 
 def test_default_comparison_is_fast() -> None:
