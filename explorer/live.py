@@ -39,7 +39,7 @@ import streamlit as st
 
 from core import datasets, initializers, networks, training
 from explorer import chartkit, charts
-from explorer.chartspec import convert
+from explorer.chartspec import convert, fresh
 from explorer.experiments import build_network, data_extent, decision_grid, max_slope
 from explorer.offload import offloaded
 from explorer.state import InitParams, Net
@@ -529,6 +529,45 @@ def with_x_domain(chart: alt.LayerChart, low: float, high: float) -> alt.LayerCh
     )
 
 
+def live_curves(
+    curves: pd.DataFrame,
+    diverged: pd.DataFrame,
+    *,
+    y: str,
+    y_title: str,
+    log: bool,
+    total: int,
+    height: int,
+    title: str | None = None,
+    y_domain: tuple[float, float] | None = None,
+) -> alt.TopLevelMixin:
+    """A training curve redrawn live: x fixed to ``[0, total]``, legend in two columns below.
+
+    Parameters
+    ----------
+    curves, diverged :
+        As for :func:`explorer.charts.training_curves`.
+    y, y_title, log, height, title :
+        Passed to :func:`explorer.charts.training_curves`.
+    total : int
+        Steps of the whole run (the x range does not grow while it trains).
+    y_domain : (low, high), optional
+        A fixed y range (see :func:`explorer.charts.with_y_domain`).
+    """
+    chart = charts.training_curves(
+        curves,
+        y=y,
+        y_title=y_title,
+        log=log,
+        diverged=diverged,
+        height=height,
+        **({} if title is None else {"title": title}),
+    )
+    if y_domain is not None:
+        chart = charts.with_y_domain(chart, *y_domain, log=log)
+    return with_x_domain(chart, 0, total).configure_legend(columns=2, labelLimit=260)
+
+
 def some_layers(frame: pd.DataFrame, limit: int = 6) -> pd.DataFrame:
     """The rows of at most ``limit`` evenly spaced layers (always the first and the last)."""
     layers = np.sort(frame["layer"].unique())
@@ -779,12 +818,16 @@ def draw(slots: Slots, progress: LiveProgress, labels: Sequence[str]) -> None:
             (left, "loss", "training loss (cross-entropy)", True),
             (right, "accuracy", "accuracy (batch)", False),
         ):
-            chart = charts.training_curves(
-                curves, y=y, y_title=title, log=log, diverged=diverged, height=220
-            )
             col.vega_lite_chart(
-                spec=convert(
-                    with_x_domain(chart, 0, total).configure_legend(columns=2, labelLimit=260)
+                spec=fresh(
+                    live_curves,
+                    curves,
+                    diverged,
+                    y=y,
+                    y_title=title,
+                    log=log,
+                    total=total,
+                    height=220,
                 ),
                 width="stretch",
             )
@@ -819,10 +862,13 @@ def grad_panels(
         row = names[start : start + per_row]
         for col, name in zip(st.columns(per_row), row, strict=False):
             col.vega_lite_chart(
-                spec=convert(
-                    charts.grad_norm_panel(
-                        frame, name, layer_order=layer_order, domain=domain, height=height
-                    )
+                spec=fresh(
+                    charts.grad_norm_panel,
+                    frame,
+                    name,
+                    layer_order=layer_order,
+                    domain=domain,
+                    height=height,
                 ),
                 width="stretch",
             )

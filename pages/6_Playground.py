@@ -46,25 +46,32 @@ def draw_live(slots: live.Slots, progress: live.LiveProgress) -> None:
     with slots.container("curves"):
         left, right = st.columns(2)
         low, high, _ = lesson.loss_domain(curves, views[0].baseline)
-        loss = charts.training_curves(
-            curves, y="loss", y_title="training loss (batch)", log=True, diverged=diverged,
-            title="Loss", height=260,
-        )  # fmt: skip
         left.vega_lite_chart(
-            spec=chartspec.convert(
-                live.with_x_domain(
-                    charts.with_y_domain(loss, low, high, log=True), 0, total
-                ).configure_legend(columns=2, labelLimit=260)
+            spec=chartspec.fresh(
+                live.live_curves,
+                curves,
+                diverged,
+                y="loss",
+                y_title="training loss (batch)",
+                log=True,
+                total=total,
+                height=260,
+                title="Loss",
+                y_domain=(low, high),
             ),
             width="stretch",
         )
-        score = charts.training_curves(
-            curves, y="score", y_title=f"{score_name} (batch)", diverged=diverged,
-            title=score_name.capitalize(), height=260,
-        )  # fmt: skip
         right.vega_lite_chart(
-            spec=chartspec.convert(
-                live.with_x_domain(score, 0, total).configure_legend(columns=2, labelLimit=260)
+            spec=chartspec.fresh(
+                live.live_curves,
+                curves,
+                diverged,
+                y="score",
+                y_title=f"{score_name} (batch)",
+                log=False,
+                total=total,
+                height=260,
+                title=score_name.capitalize(),
             ),
             width="stretch",
         )
@@ -84,12 +91,11 @@ def draw_live(slots: live.Slots, progress: live.LiveProgress) -> None:
             )
         if shown is not None:
             right.vega_lite_chart(
-                spec=chartspec.convert(
-                    live.activation_bands(
-                        live.activation_frame([(shown.label, shown.probe)]),
-                        total=total,
-                        title=f"Activations per hidden layer, {shown.label}",
-                    )
+                spec=chartspec.fresh(
+                    live.activation_bands,
+                    live.activation_frame([(shown.label, shown.probe)]),
+                    total=total,
+                    title=f"Activations per hidden layer, {shown.label}",
                 ),
                 width="content",
             )
@@ -101,10 +107,13 @@ def draw_live(slots: live.Slots, progress: live.LiveProgress) -> None:
             cols = st.columns(2)
             for i, view in enumerate(views):
                 cols[i % 2].vega_lite_chart(
-                    spec=chartspec.convert(
-                        charts.decision_boundary(
-                            view.grid, points, n_classes=n_classes, title=view.label, height=220
-                        )
+                    spec=chartspec.fresh(
+                        charts.decision_boundary,
+                        view.grid,
+                        points,
+                        n_classes=n_classes,
+                        title=view.label,
+                        height=220,
                     ),
                     width="stretch",
                 )

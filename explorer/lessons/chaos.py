@@ -24,6 +24,7 @@ from explorer.claims import (
     std_factor_from_variance_factor,
 )
 from explorer.experiments import InitParams, layer_stats, predicted_stats
+from explorer.offload import offloaded
 from explorer.state import Net
 
 #: Phase-diagram resolution (cells along σ_w² and σ_b²).
@@ -53,6 +54,7 @@ def phase_axis_max(activation: str, sb2_max: float) -> float:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+@offloaded
 def phase_grid(
     activation: str, sw2_max: float, sb2_max: float
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -120,6 +122,7 @@ def phase_word(chi1: float, q_star: float) -> str:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+@offloaded
 def depth_scale_curve(activation: str, sb2: float, sw2_max: float) -> pd.DataFrame:
     """Trainable depth 6 ξ_c along σ_w² at fixed σ_b² (columns sw2, xi_c, trainable_depth).
 

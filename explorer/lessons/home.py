@@ -24,6 +24,7 @@ from explorer.experiments import (
     variance_scaling_params,
 )
 from explorer.lessons.reference import calculator_frame, catalogue_frame
+from explorer.offload import offloaded
 from explorer.state import InitSeries, Net
 
 
@@ -57,6 +58,7 @@ def scale_label(multiplier: float) -> str:
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
+@offloaded
 def scale_sweep(
     net: Net, user_init: str, user_params: InitParams
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -108,6 +110,7 @@ HOME_EXTRA_SEEDS = 3
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
+@offloaded
 def family_comparison(
     net: Net,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -219,6 +222,7 @@ def fan_table(
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
+@offloaded
 def init_sweep(net: Net, series: InitSeries) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-layer stats of several initializers on one network, as :func:`scale_sweep` gives them.
 

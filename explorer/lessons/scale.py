@@ -81,6 +81,7 @@ def vs_params(k: float, mode: str, distribution: str) -> InitParams:
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
+@offloaded
 def edge_theory(
     activation: str, mode: str, distribution: str, depth: int, width: int
 ) -> list[dict[str, object]]:
@@ -106,6 +107,7 @@ def _theory_variance(
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
+@offloaded
 def variance_profile(net: Net, inits: InitSeries) -> pd.DataFrame:
     """Measured and predicted per-layer pre-activation variance of several initializers.
 
@@ -284,6 +286,7 @@ GAP_SEEDS = 4
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+@offloaded
 def seed_ratios(net: Net, params: InitParams) -> tuple[float, ...]:
     """Measured / predicted Var(z) at the last layer for :data:`GAP_SEEDS` seeds (cached).
 

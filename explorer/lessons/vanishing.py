@@ -72,6 +72,7 @@ def vanishing_series(
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+@offloaded
 def vanishing_probe(net: Net, series: InitSeries) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-layer stats of the page-2 series on the user's network (same inputs and seed).
 
@@ -267,6 +268,7 @@ def rule_intro(activation: str, unit: str) -> str:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
+@offloaded
 def across_sample_spread(
     activation: str, depth: int, width: int, seed: int, init: str = SMALL_RANDOM
 ) -> pd.DataFrame:

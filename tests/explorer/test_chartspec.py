@@ -79,3 +79,19 @@ def test_convert_equals_streamlits_conversion_for_layered_and_configured_charts(
         y_domain=(0.1, 2.0),
     )
     assert chartspec.convert(chart) == vega_charts._convert_altair_to_vega_lite_spec(chart)  # noqa: SLF001
+
+
+def test_frame_digest_tells_frames_apart_and_matches_equal_ones():
+    import pandas as pd
+
+    from explorer.chartspec import frame_digest
+
+    frame = pd.DataFrame({"series": ["a", "b"], "layer": [1, 2], "y": [0.5, 1.5]})
+    assert frame_digest(frame) == frame_digest(frame.copy())
+    changed = frame.copy()
+    changed.loc[1, "y"] = 1.5000000001
+    renamed = frame.rename(columns={"y": "z"})
+    relabelled = frame.assign(series=["a", "c"])
+    as_float = frame.assign(layer=frame["layer"].astype(float))
+    digests = {frame_digest(f) for f in (frame, changed, renamed, relabelled, as_float)}
+    assert len(digests) == 5
