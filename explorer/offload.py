@@ -20,7 +20,9 @@ inline: same code, same seeds, single-threaded BLAS in both (see ``explorer/__in
 Set the environment variable ``WIE_WORKERS`` to the number of workers (``0`` runs everything
 inline in the script thread, as the test suite does; the default is the number of cores, at
 most :data:`MAX_WORKERS`). A pool that broke (a worker killed, e.g. out of memory) is dropped
-and the call runs inline, so a page never fails because of the pool.
+and the call runs inline, so a page never fails because of the pool; so do calls made while
+the workers are still booting (about a second after the first visit), so a cold server's first
+visitor does not wait for them.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import sys
 import types
 from collections.abc import Callable
 from concurrent.futures.process import BrokenProcessPool
-from typing import ParamSpec, TypeVar
+from typing import NamedTuple, ParamSpec, TypeVar
 
 import streamlit as st
 
@@ -65,18 +67,46 @@ def in_worker() -> bool:
     return multiprocessing.parent_process() is not None
 
 
+#: Modules the workers import before their first task (the forkserver imports them once and
+#: every worker starts as a fork of it, with them loaded).
+PRELOAD = (
+    "explorer.experiments",
+    "explorer.live",
+    "explorer.chartspec",
+    *(
+        f"explorer.lessons.{name}"
+        for name in ("home", "symmetry", "vanishing", "large_weights", "scale")
+        + ("network_types", "playground", "chaos")
+    ),
+)
+
+
 def _warm() -> int:
     """Import the compute modules in a fresh worker (the first task then pays nothing)."""
-    importlib.import_module("explorer.experiments")
-    importlib.import_module("explorer.live")
+    for name in PRELOAD:
+        importlib.import_module(name)
     return os.getpid()
 
 
+class Pool(NamedTuple):
+    """The worker processes and their warm-up tasks (one per worker)."""
+
+    executor: concurrent.futures.ProcessPoolExecutor
+    warm_up: tuple[concurrent.futures.Future[int], ...]
+
+    @property
+    def ready(self) -> bool:
+        """Whether every worker has booted: until then, calls run inline (see :func:`offloaded`)."""
+        return all(f.done() for f in self.warm_up)
+
+
 @st.cache_resource(show_spinner=False)
-def pool(n_workers: int) -> concurrent.futures.ProcessPoolExecutor:
+def pool(n_workers: int) -> Pool:
     """The worker pool of this server process, started once and shared by every session."""
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if context.get_start_method() == "forkserver":
+        context.set_forkserver_preload(list(PRELOAD))
     executor = concurrent.futures.ProcessPoolExecutor(n_workers, mp_context=context)
     # A new process re-runs the parent's ``__main__`` file unless __main__ has no file, and
     # Streamlit installs each page script as ``__main__`` while it runs it: a worker would run
@@ -87,12 +117,11 @@ def pool(n_workers: int) -> concurrent.futures.ProcessPoolExecutor:
     placeholder = types.ModuleType("__main__")
     sys.modules["__main__"] = placeholder
     try:
-        for _ in range(n_workers):
-            executor.submit(_warm)
+        warm_up = tuple(executor.submit(_warm) for _ in range(n_workers))
     finally:
         if sys.modules.get("__main__") is placeholder and page_main is not None:
             sys.modules["__main__"] = page_main
-    return executor
+    return Pool(executor, warm_up)
 
 
 def _run(module: str, qualname: str, args: tuple, kwargs: dict) -> object:
@@ -118,9 +147,13 @@ def offloaded(function: Callable[P, R]) -> Callable[P, R]:
         n_workers = workers()
         if n_workers == 0 or in_worker():
             return function(*args, **kwargs)
-        executor = pool(n_workers)
+        workers_pool = pool(n_workers)
+        if not workers_pool.ready:  # a cold server's first visitor does not wait for the boot
+            return function(*args, **kwargs)
         try:
-            future = executor.submit(_run, function.__module__, function.__qualname__, args, kwargs)
+            future = workers_pool.executor.submit(
+                _run, function.__module__, function.__qualname__, args, kwargs
+            )
             return future.result()  # type: ignore[return-value]
         except BrokenProcessPool:
             pool.clear()  # the next call starts a fresh pool; this one runs inline

@@ -20,11 +20,13 @@ NET = Net("mlp", "tanh", 4, 32, 7)
 
 @pytest.fixture
 def pooled(monkeypatch):
-    """Two workers for this test; the pool and the caches are fresh before and after."""
+    """Two booted workers for this test; the pool and the caches are fresh before and after."""
     monkeypatch.setenv(offload.WORKERS_ENV, "2")
     offload.pool.clear()
     experiments.layer_stats.clear()
     scale.edge_sweep.clear()
+    for future in offload.pool(2).warm_up:
+        future.result(timeout=60)
     yield
     offload.pool.clear()
     experiments.layer_stats.clear()
@@ -71,7 +73,7 @@ def test_a_probe_in_a_worker_equals_the_probe_inline(pooled, monkeypatch):
 
 
 def test_the_call_runs_in_another_process(pooled):
-    pids = {offload.pool(2).submit(os.getpid).result() for _ in range(8)}
+    pids = {offload.pool(2).executor.submit(os.getpid).result() for _ in range(8)}
     assert os.getpid() not in pids
     assert 1 <= len(pids) <= 2
 
@@ -97,16 +99,38 @@ def test_chart_specs_built_in_a_worker_equal_the_inline_ones(pooled, monkeypatch
 
 
 def test_a_broken_pool_falls_back_inline_and_is_replaced(pooled):
-    executor = offload.pool(2)
+    executor = offload.pool(2).executor
     workers = {executor.submit(os.getpid).result() for _ in range(6)}
     for pid in workers:
         os.kill(pid, signal.SIGKILL)
     stats = experiments.layer_stats(NET, "he_normal", ())  # must not raise
     assert len(stats.act_std) == NET.depth
-    assert offload.pool(2) is not executor  # a fresh pool for the next call
+    assert offload.pool(2).executor is not executor  # a fresh pool for the next call
 
 
 def test_the_page_main_module_is_put_back(pooled):
     page = sys.modules["__main__"]
     offload.pool(2)
     assert sys.modules["__main__"] is page
+
+
+def test_calls_run_inline_until_the_workers_have_booted(monkeypatch):
+    monkeypatch.setenv(offload.WORKERS_ENV, "2")
+    offload.pool.clear()
+    experiments.layer_stats.clear()
+    booting = offload.pool(2)
+    calls = []
+    real_submit = booting.executor.submit
+    monkeypatch.setattr(
+        booting.executor, "submit", lambda *a, **k: calls.append(a) or real_submit(*a, **k)
+    )
+    if not booting.ready:  # the workers take about a second to import NumPy and pandas
+        experiments.layer_stats(NET, "orthogonal", ())
+        assert calls == []  # computed inline, not queued behind the boot
+    for future in booting.warm_up:
+        assert future.result(timeout=60) != os.getpid()
+    assert booting.ready
+    experiments.layer_stats(NET, "lecun_normal", ())
+    assert len(calls) == 1  # booted: the next miss goes to a worker
+    offload.pool.clear()
+    experiments.layer_stats.clear()
