@@ -523,7 +523,9 @@ def phase_diagram(
     points : DataFrame
         Columns ``sw2``, ``sb2`` and ``label``: the initializers drawn as labelled points;
         optional ``mine`` (the user's: a large diamond, else a dot in the initializer's
-        colour), ``series`` (the colour's name) and ``dy`` (label offset in pixels).
+        colour), ``series`` (the colour's name), ``tag`` (the short text drawn beside the
+        point, default the label; the label stays in the tooltip) and ``dx``, ``dy`` (the
+        tag's centre offset in pixels, dy downwards).
     """
     finite = grid[value].replace([np.inf, -np.inf], np.nan).abs().max()
     limit = float(finite) if np.isfinite(finite) and finite > 0 else 1.0
@@ -560,9 +562,14 @@ def phase_diagram(
         pts["series"] = pts["label"]
     if "dy" not in pts:
         pts["dy"] = -10
+    if "dx" not in pts:
+        pts["dx"] = 0
+    if "tag" not in pts:
+        pts["tag"] = pts["label"]
     names = list(dict.fromkeys(pts["series"]))
     color = alt.Color("series:N", scale=series_scale(names), legend=None)
     tooltip = [
+        alt.Tooltip("tag:N", title="tag"),
         alt.Tooltip("label:N", title="initializer"),
         alt.Tooltip("sw2:Q", title="σ_w²", format=".3f"),
         alt.Tooltip("sb2:Q", title="σ_b²", format=".3f"),
@@ -579,16 +586,18 @@ def phase_diagram(
         )
         .encode(x=alt.X("sw2:Q"), y=alt.Y("sb2:Q"), tooltip=tooltip)
     )
-    # Labels read rightwards from points on the left half, leftwards on the right half.
-    right_half = pts["sw2"] > 0.55 * float(grid["sw2_end"].max() if len(grid) else 1.0)
-    # One layer per (side, offset): a text mark's dy is a constant, not an encoding.
-    labels = [
-        alt.Chart(part)
-        .mark_text(align=align, dx=dx, dy=int(dy), fontSize=12, fontWeight="bold", color="#111")
-        .encode(x=alt.X("sw2:Q"), y=alt.Y("sb2:Q"), text=alt.Text("label:N"))
-        for side, align, dx in ((False, "left", 6), (True, "right", -6))
-        for dy, part in pts[right_half == side].groupby("dy", sort=True)
-    ]
+    # Each point's tag (a short name; the full label is in the tooltip and the key) sits at
+    # its own offset: one text layer per offset, since a text mark's dx/dy are constants.
+    labels = []
+    for (dx, dy), part in pts.groupby(["dx", "dy"], sort=True):
+        base = alt.Chart(part).encode(
+            x=alt.X("sw2:Q"), y=alt.Y("sb2:Q"), text=alt.Text("tag:N"), tooltip=tooltip
+        )
+        style = {"align": "center", "baseline": "middle", "dx": int(dx), "dy": int(dy)}
+        style |= {"fontSize": 13, "fontWeight": "bold"}
+        # A white halo under the dark digit: it reads on blue, white and red cells alike.
+        labels.append(base.mark_text(**style, color="white", stroke="white", strokeWidth=4))
+        labels.append(base.mark_text(**style, color="#111"))
 
     layers = [cells, line, others, mine, *labels]
     return _finish(alt.layer(*layers), title, height)
