@@ -124,10 +124,11 @@ fan_in, fan_out = lesson.compute_fans(shape)
 scale = lesson.scale_of("variance_scaling", shape, **dict(params))
 user_k = experiments.init_sigma_w2(net, config.init, config.init_params, width)
 n_value = lesson.fan_n(shape, mode)
-st.latex(
+# Two lines (the variance, then the std and the uniform bound): it fits a phone's column.
+page.latex(
     rf"\operatorname{{Var}}(W) = \frac{{k}}{{n}} = \frac{{{k:.3g}}}{{{n_value:g}}}"
     rf" = {scale.std**2:.4g}, \qquad \sigma_W = {scale.std:.4g}"
-    + (rf", \qquad a = \sqrt{{3}}\,\sigma_W = {scale.bound:.4g}" if scale.bound else "")
+    + (rf", \quad a = \sqrt{{3}}\,\sigma_W = {scale.bound:.4g}" if scale.bound else "")
 )
 st.caption(
     f"Your hidden layers are {' × '.join(map(str, shape))} (fan_in = {fan_in}, fan_out = "

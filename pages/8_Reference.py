@@ -216,7 +216,7 @@ st.header("Every initializer")
 for spec in lesson.REGISTRY.values():
     yours = spec.name == config.init
     with st.expander(f"{spec.label}{'  ← yours' if yours else ''}", expanded=yours):
-        st.latex(spec.formula)
+        page.latex(spec.formula)
         st.markdown(f"**Designed for.** {spec.designed_for}")
         st.markdown(
             f"**Fan convention.** {lesson.FAN_CONVENTIONS.get(spec.fan_mode, spec.fan_mode)}"
