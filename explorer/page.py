@@ -368,24 +368,23 @@ def correction(text: str, *, cites_tutorial: bool = True) -> None:
     st.info(f"**Correcting a common claim.** {text}{cite}", icon="🛠️")
 
 
-def formula_lines(tex: str, *, separator: str = r"\qquad") -> str:
-    r"""A display formula with one part per line, so it fits a phone's column (about 320 px).
+def formula_parts(tex: str, *, separator: str = r"\qquad") -> list[str]:
+    r"""The pieces of a formula between its top-level ``separator`` (``\qquad`` by default).
 
-    The parts are the pieces of ``tex`` between top-level ``separator`` (``\qquad`` by
-    default: the registry writes "W ~ U(-a, a), \qquad a = ..."), stacked centred in a
-    ``gathered`` environment. A formula without a separator is returned unchanged.
+    The registry writes two-part formulas as "W ~ U(-a, a), \qquad a = ...". Separators inside
+    braces, and longer commands that start with the separator's name, do not split.
 
     Parameters
     ----------
     tex : str
-        LaTeX for ``st.latex``.
+        LaTeX.
     separator : str
         The LaTeX spacing command that separates the parts.
 
     Returns
     -------
-    str
-        LaTeX with the same content, one part per line.
+    list of str
+        The stripped, non-empty parts (one part when there is no separator).
     """
     parts, depth, start, i = [], 0, 0, 0
     while i < len(tex):
@@ -402,7 +401,28 @@ def formula_lines(tex: str, *, separator: str = r"\qquad") -> str:
             depth -= 1
         i += 2 if ch == "\\" else 1
     parts.append(tex[start:])
-    parts = [part.strip() for part in parts if part.strip()]
+    return [part.strip() for part in parts if part.strip()] or [tex]
+
+
+def formula_lines(tex: str, *, separator: str = r"\qquad") -> str:
+    r"""A display formula with one part per line, so it fits a phone's column (about 320 px).
+
+    The parts (:func:`formula_parts`) are stacked centred in a ``gathered`` environment. A
+    formula without a separator is returned unchanged.
+
+    Parameters
+    ----------
+    tex : str
+        LaTeX for ``st.latex``.
+    separator : str
+        The LaTeX spacing command that separates the parts.
+
+    Returns
+    -------
+    str
+        LaTeX with the same content, one part per line.
+    """
+    parts = formula_parts(tex, separator=separator)
     if len(parts) < 2:
         return tex
     return r"\begin{gathered}" + r" \\ ".join(parts) + r"\end{gathered}"
