@@ -554,52 +554,8 @@ def phase_diagram(
         .mark_line(color="black", strokeWidth=2)
         .encode(x=alt.X("sw2:Q"), y=alt.Y("sb2:Q"), order=alt.Order("sb2:Q"))
     )
-    # Every initializer of the session is a labelled point; the user's is a larger diamond.
-    pts = points.copy()
-    if "mine" not in pts:
-        pts["mine"] = True
-    if "series" not in pts:
-        pts["series"] = pts["label"]
-    if "dy" not in pts:
-        pts["dy"] = -10
-    if "dx" not in pts:
-        pts["dx"] = 0
-    if "tag" not in pts:
-        pts["tag"] = pts["label"]
-    names = list(dict.fromkeys(pts["series"]))
-    color = alt.Color("series:N", scale=series_scale(names), legend=None)
-    tooltip = [
-        alt.Tooltip("tag:N", title="tag"),
-        alt.Tooltip("label:N", title="initializer"),
-        alt.Tooltip("sw2:Q", title="σ_w²", format=".3f"),
-        alt.Tooltip("sb2:Q", title="σ_b²", format=".3f"),
-    ]
-    others = (
-        alt.Chart(pts[~pts["mine"]])
-        .mark_point(shape="circle", size=110, filled=True, stroke="white", strokeWidth=1.5)
-        .encode(x=alt.X("sw2:Q"), y=alt.Y("sb2:Q"), color=color, tooltip=tooltip)
-    )
-    mine = (
-        alt.Chart(pts[pts["mine"]])
-        .mark_point(
-            shape="diamond", size=220, filled=True, color="white", stroke="black", strokeWidth=2
-        )
-        .encode(x=alt.X("sw2:Q"), y=alt.Y("sb2:Q"), tooltip=tooltip)
-    )
-    # Each point's tag (a short name; the full label is in the tooltip and the key) sits at
-    # its own offset: one text layer per offset, since a text mark's dx/dy are constants.
-    labels = []
-    for (dx, dy), part in pts.groupby(["dx", "dy"], sort=True):
-        base = alt.Chart(part).encode(
-            x=alt.X("sw2:Q"), y=alt.Y("sb2:Q"), text=alt.Text("tag:N"), tooltip=tooltip
-        )
-        style = {"align": "center", "baseline": "middle", "dx": int(dx), "dy": int(dy)}
-        style |= {"fontSize": 13, "fontWeight": "bold"}
-        # A white halo under the dark digit: it reads on blue, white and red cells alike.
-        labels.append(base.mark_text(**style, color="white", stroke="white", strokeWidth=4))
-        labels.append(base.mark_text(**style, color="#111"))
-
-    layers = [cells, line, others, mine, *labels]
+    # Every initializer of the session is a tagged point; the user's is a larger diamond.
+    layers = [cells, line, *chartkit.tagged_points(points)]
     return _finish(alt.layer(*layers), title, height)
 
 

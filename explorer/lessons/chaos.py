@@ -220,6 +220,11 @@ TAG_PLOT_WIDTHS = (200.0, 420.0)
 TAG_LINE_CLEARANCE = 12.0
 TAG_NEAR_LINE = 24.0
 
+#: Points closer than this (pixels, on the phone-sized plot) share one tag, e.g. "1,2": two
+#: tags there could not each sit nearer their own point. Tags keep :data:`TAG_GAP` apart.
+TAG_MERGE_PX = 12.0
+TAG_GAP = 3.0
+
 #: Candidate tag offsets (dx, dy) in pixels, dy downwards, nearest ring first.
 _TAG_DIRECTIONS = ((-1, 0), (1, 0), (-0.8, -1), (0.8, -1), (-0.8, 1), (0.8, 1), (0, -1), (0, 1))
 _TAG_RADII = (16.0, 26.0, 38.0, 52.0)
@@ -327,6 +332,7 @@ def _place_tags(
         return float(row["sw2"]) / sw2_max * w, (1.0 - float(row["sb2"]) / sb2_top) * height
 
     marker = [8.5 if bool(m) else 6.0 for m in frame["mine"]]
+    cluster = list(frame["cluster"])
     point_dist = {
         i: min(_curve_distance(*pixel(i, w), curves[w]) for w in widths) for i in range(len(frame))
     }
@@ -340,9 +346,16 @@ def _place_tags(
             r = marker[j] + 1.0
             if x0 < px + r and x1 > px - r and y0 < py + r and y1 > py - r:
                 return True
-        return any(x0 < b[2] and x1 > b[0] and y0 < b[3] and y1 > b[1] for b in boxes)
+        gap = TAG_GAP  # tags keep apart, or "1" next to "2" reads "12"
+        return any(
+            x0 - gap < b[2] and x1 + gap > b[0] and y0 - gap < b[3] and y1 + gap > b[1]
+            for b in boxes
+        )
 
     for i in sorted(range(len(frame)), key=lambda k: point_dist[k]):
+        if not str(frame["tag"].iloc[i]):  # shares the tag of a point next to it
+            placed[i] = (0, 0)
+            continue
         half_w, half_h = tag_box(str(frame["tag"].iloc[i]))
         best: tuple[float, float] | None = None
         best_far = -math.inf
@@ -371,7 +384,7 @@ def _place_tags(
                     if any(
                         math.hypot(cx - ox, cy - oy) <= own + 2.0
                         for j in range(len(frame))
-                        if j != i
+                        if cluster[j] != cluster[i]
                         for ox, oy in [pixel(j, w)]
                     ):
                         ok = False
@@ -425,8 +438,11 @@ def phase_points(
     -------
     DataFrame
         One row per point: ``sw2`` (drawn, at most ``sw2_max``), ``true_sw2``, ``sb2``,
-        ``label`` (the full names, in the tooltip and the key), ``tag``, ``series`` (the first
-        scheme's label: its colour), ``mine`` (the user's point), ``dx`` and ``dy`` (the tag's
+        ``label`` (the full names, in the tooltip and the key), ``number`` (1, 2, ... in order
+        of σ_w²), ``tag`` (the text drawn: the number, or "1,2" on the first of points that
+        nearly coincide and "" on the others), ``cluster`` (which tag a point shares),
+        ``series`` (the first scheme's label: its colour), ``mine`` (the user's point), ``dx``
+        and ``dy`` (the tag's
         offset in pixels, dy downwards: upwards first when ``sb2`` is in the lower half of the
         axis, which ends at ``sb2_top``).
     """
@@ -462,12 +478,18 @@ def phase_points(
                 "true_sw2": sw2,
                 "sb2": sb2,
                 "label": text,
-                "tag": str(number),
+                "number": str(number),
                 "series": names[0],
                 "mine": bool(group["mine"]),
             }
         )
     frame = pd.DataFrame(rows)
+    # Points that nearly coincide on a phone-sized plot share one tag ("1,2"), on the first.
+    x = frame["sw2"].to_numpy(float) / sw2_max * min(TAG_PLOT_WIDTHS)
+    frame["cluster"] = np.concatenate([[0], np.cumsum(np.diff(x) >= TAG_MERGE_PX)]).astype(int)
+    heads = ~frame["cluster"].duplicated()
+    joined = frame.groupby("cluster")["number"].agg(",".join)
+    frame["tag"] = np.where(heads, frame["cluster"].map(joined), "")
     line = critical if critical is not None else pd.DataFrame({"sw2": [], "sb2": []})
     frame["dx"], frame["dy"] = _place_tags(frame, line, sw2_max, sb2_top)
     return frame
@@ -498,7 +520,7 @@ def phase_key(points: pd.DataFrame, activation: str, user_init: str) -> list[str
             label = label.split(" (σ_w² = ")[0]
             where = " (beyond the axis: drawn at its right edge)"
         lines.append(
-            f"**{row.tag}** · {label}: σ_w² = {describe_number(float(row.true_sw2))}{where}, "
+            f"**{row.number}** · {label}: σ_w² = {describe_number(float(row.true_sw2))}{where}, "
             f"{phase}"
         )
     return lines

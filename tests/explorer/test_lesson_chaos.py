@@ -276,18 +276,36 @@ def test_phase_tags_keep_clear_of_the_critical_line(activation, sb2, init, label
     sw2_max = lesson_chaos.phase_axis_max(activation, 0.5)
     _, critical = lesson_chaos.phase_grid(activation, sw2_max, 0.5)
     points = lesson_chaos.phase_points(init, (), label, width, sb2, sw2_max, 0.5, critical=critical)
-    assert list(points["tag"]) == [str(i) for i in range(1, len(points) + 1)]
+    assert list(points["number"]) == [str(i) for i in range(1, len(points) + 1)]
+    # Every number is drawn once: alone, or in the shared tag of points that nearly coincide.
+    drawn = [n for tag in points["tag"] if tag for n in tag.split(",")]
+    assert drawn == list(points["number"])
     for plot_width in lesson_chaos.TAG_PLOT_WIDTHS:
         gap = lesson_chaos.tag_clearances(points, critical, sw2_max, 0.5, plot_width)
+        gap = gap[points["tag"] != ""]
         # Never on the line; for a point near it, the tag moves away from it.
         assert (gap["tag"] >= lesson_chaos.TAG_LINE_CLEARANCE).all(), (plot_width, gap)
         near = gap["point"] < lesson_chaos.TAG_NEAR_LINE
         assert (gap["tag"][near] > gap["point"][near]).all(), (plot_width, gap)
         # The tag's centre stays inside the plot.
-        x = points["sw2"] / sw2_max * plot_width + points["dx"]
-        y = (1 - points["sb2"] / 0.5) * lesson_chaos.TAG_PLOT_HEIGHT + points["dy"]
+        tagged = points[points["tag"] != ""]
+        x = tagged["sw2"] / sw2_max * plot_width + tagged["dx"]
+        y = (1 - tagged["sb2"] / 0.5) * lesson_chaos.TAG_PLOT_HEIGHT + tagged["dy"]
         assert ((x >= 0) & (x <= plot_width)).all()
         assert ((y > 0) & (y < lesson_chaos.TAG_PLOT_HEIGHT)).all()
+    # Drawn tags do not touch each other (on the phone-sized plot, where they are closest).
+    width = min(lesson_chaos.TAG_PLOT_WIDTHS)
+    shown = points[points["tag"] != ""]
+    boxes = []
+    for row in shown.itertuples():
+        half_w, half_h = lesson_chaos.tag_box(row.tag)
+        cx = row.sw2 / sw2_max * width + row.dx
+        cy = (1 - row.sb2 / 0.5) * lesson_chaos.TAG_PLOT_HEIGHT + row.dy
+        boxes.append((cx - half_w, cy - half_h, cx + half_w, cy + half_h))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+            assert apart, (a, b)
 
 
 def test_phase_tags_sit_beside_the_line_at_the_default() -> None:
@@ -305,6 +323,19 @@ def test_phase_tags_sit_beside_the_line_at_the_default() -> None:
     assert mine["dy"] < 0
     he = points[points["label"] == "He (Kaiming) normal"].iloc[0]
     assert he["dx"] > 0  # right of the line, tag further right
+
+
+def test_points_that_nearly_coincide_share_one_tag() -> None:
+    """sigmoid's axis runs to 200: small random, PyTorch, Glorot and He sit within 2 px."""
+    from explorer.lessons import chaos as lesson_chaos
+
+    sw2_max = lesson_chaos.phase_axis_max("sigmoid", 0.5)
+    _, critical = lesson_chaos.phase_grid("sigmoid", sw2_max, 0.5)
+    points = lesson_chaos.phase_points(
+        "glorot_normal", (), "Glorot (Xavier) normal", 256, 0.0, sw2_max, 0.5, critical=critical
+    )
+    assert list(points["tag"]) == ["1,2,3,4", "", "", "", "5"]
+    assert list(points["cluster"]) == [0, 0, 0, 0, 1]
 
 
 def test_phase_key_names_every_tag_with_its_phase() -> None:
