@@ -65,10 +65,11 @@ revealed = page.prediction(
         config.network, config.activation, summary, layers, unit, last
     ).text,
 )
+# Two lines: the ratio, then the factor (one line overflows a phone's column).
 st.latex(
-    r"\frac{\mathrm{std}(\text{layer } l+1)}{\mathrm{std}(\text{layer } l)} \approx"
-    r"\sqrt{\underbrace{\text{fan\_in}\cdot\mathrm{Var}(W)}_{\sigma_w^2}"
-    r"\cdot\,\mathbb{E}\!\left[f'(z)^2\right]}"
+    r"\begin{aligned}&\frac{\mathrm{std}(\text{layer } l+1)}{\mathrm{std}(\text{layer } l)}"
+    r"\\ &\qquad\approx\sqrt{\underbrace{\text{fan\_in}\cdot\mathrm{Var}(W)}_{\sigma_w^2}"
+    r"\cdot\,\mathbb{E}\!\left[f'(z)^2\right]}\end{aligned}"
 )
 st.markdown(
     lesson.scale_claim(config.activation, act.label, crit, slope2).text

@@ -190,3 +190,54 @@ def series_encodings(
         legend=legend(cols),
     )
     return color, shape
+
+
+def tagged_points(points: pd.DataFrame) -> list[alt.Chart]:
+    """Layers drawing initializers as points on an (``sw2``, ``sb2``) plane, each with a tag.
+
+    Parameters
+    ----------
+    points : DataFrame
+        Columns ``sw2``, ``sb2``, ``label`` and optional ``mine`` (the user's point: a large
+        white diamond; others are dots in their series' colour), ``series`` (the colour's name,
+        default the label), ``tag`` (the short text drawn beside the point, default the label;
+        the label stays in the tooltip) and ``dx``, ``dy`` (the tag's centre offset in pixels,
+        dy downwards; default 10 px above the point).
+
+    Returns
+    -------
+    list of alt.Chart
+        The dots, the diamond, then per tag offset a white halo and the dark tag on top (a
+        text mark's dx/dy are constants, so one layer per offset).
+    """
+    pts = points.copy()
+    defaults = {"mine": True, "series": pts["label"], "tag": pts["label"], "dx": 0, "dy": -10}
+    pts = pts.assign(**{name: value for name, value in defaults.items() if name not in pts})
+    xy = {"x": alt.X("sw2:Q"), "y": alt.Y("sb2:Q")}
+    tooltip = [
+        alt.Tooltip("tag:N", title="tag"),
+        alt.Tooltip("label:N", title="initializer"),
+        alt.Tooltip("sw2:Q", title="σ_w²", format=".3f"),
+        alt.Tooltip("sb2:Q", title="σ_b²", format=".3f"),
+    ]
+    color = alt.Color(
+        "series:N", scale=series_scale(list(dict.fromkeys(pts["series"]))), legend=None
+    )
+    layers = [
+        alt.Chart(pts[~pts["mine"]])
+        .mark_point(shape="circle", size=110, filled=True, stroke="white", strokeWidth=1.5)
+        .encode(**xy, color=color, tooltip=tooltip),
+        alt.Chart(pts[pts["mine"]])
+        .mark_point(
+            shape="diamond", size=220, filled=True, color="white", stroke="black", strokeWidth=2
+        )
+        .encode(**xy, tooltip=tooltip),
+    ]
+    for (dx, dy), part in pts.groupby(["dx", "dy"], sort=True):
+        base = alt.Chart(part).encode(**xy, text=alt.Text("tag:N"), tooltip=tooltip)
+        style = {"align": "center", "baseline": "middle", "dx": int(dx), "dy": int(dy)}
+        style |= {"fontSize": 13, "fontWeight": "bold"}
+        # A white halo under the dark tag: it reads on blue, white and red cells alike.
+        layers.append(base.mark_text(**style, color="white", stroke="white", strokeWidth=4))
+        layers.append(base.mark_text(**style, color="#111"))
+    return layers

@@ -523,7 +523,9 @@ def phase_diagram(
     points : DataFrame
         Columns ``sw2``, ``sb2`` and ``label``: the initializers drawn as labelled points;
         optional ``mine`` (the user's: a large diamond, else a dot in the initializer's
-        colour), ``series`` (the colour's name) and ``dy`` (label offset in pixels).
+        colour), ``series`` (the colour's name), ``tag`` (the short text drawn beside the
+        point, default the label; the label stays in the tooltip) and ``dx``, ``dy`` (the
+        tag's centre offset in pixels, dy downwards).
     """
     finite = grid[value].replace([np.inf, -np.inf], np.nan).abs().max()
     limit = float(finite) if np.isfinite(finite) and finite > 0 else 1.0
@@ -552,45 +554,8 @@ def phase_diagram(
         .mark_line(color="black", strokeWidth=2)
         .encode(x=alt.X("sw2:Q"), y=alt.Y("sb2:Q"), order=alt.Order("sb2:Q"))
     )
-    # Every initializer of the session is a labelled point; the user's is a larger diamond.
-    pts = points.copy()
-    if "mine" not in pts:
-        pts["mine"] = True
-    if "series" not in pts:
-        pts["series"] = pts["label"]
-    if "dy" not in pts:
-        pts["dy"] = -10
-    names = list(dict.fromkeys(pts["series"]))
-    color = alt.Color("series:N", scale=series_scale(names), legend=None)
-    tooltip = [
-        alt.Tooltip("label:N", title="initializer"),
-        alt.Tooltip("sw2:Q", title="σ_w²", format=".3f"),
-        alt.Tooltip("sb2:Q", title="σ_b²", format=".3f"),
-    ]
-    others = (
-        alt.Chart(pts[~pts["mine"]])
-        .mark_point(shape="circle", size=110, filled=True, stroke="white", strokeWidth=1.5)
-        .encode(x=alt.X("sw2:Q"), y=alt.Y("sb2:Q"), color=color, tooltip=tooltip)
-    )
-    mine = (
-        alt.Chart(pts[pts["mine"]])
-        .mark_point(
-            shape="diamond", size=220, filled=True, color="white", stroke="black", strokeWidth=2
-        )
-        .encode(x=alt.X("sw2:Q"), y=alt.Y("sb2:Q"), tooltip=tooltip)
-    )
-    # Labels read rightwards from points on the left half, leftwards on the right half.
-    right_half = pts["sw2"] > 0.55 * float(grid["sw2_end"].max() if len(grid) else 1.0)
-    # One layer per (side, offset): a text mark's dy is a constant, not an encoding.
-    labels = [
-        alt.Chart(part)
-        .mark_text(align=align, dx=dx, dy=int(dy), fontSize=12, fontWeight="bold", color="#111")
-        .encode(x=alt.X("sw2:Q"), y=alt.Y("sb2:Q"), text=alt.Text("label:N"))
-        for side, align, dx in ((False, "left", 6), (True, "right", -6))
-        for dy, part in pts[right_half == side].groupby("dy", sort=True)
-    ]
-
-    layers = [cells, line, others, mine, *labels]
+    # Every initializer of the session is a tagged point; the user's is a larger diamond.
+    layers = [cells, line, *chartkit.tagged_points(points)]
     return _finish(alt.layer(*layers), title, height)
 
 

@@ -48,6 +48,7 @@ __all__ = [
     "describe_number",
     "describe_ratio",
     "direction",
+    "factor_words",
     "has_nan_text",
     "regime_claim",
     "std_factor_from_variance_factor",
@@ -325,6 +326,42 @@ def std_factor_from_variance_factor(chi: float) -> float:
 # --------------------------------------------------------------------------------------------
 # The mean-field verdict as a claim
 # --------------------------------------------------------------------------------------------
+
+
+def factor_words(variance_factor: float, *, digits: int = 3) -> str:
+    """A per-layer variance factor with the std factor it implies: ``"×2 (std ×1.41)"``.
+
+    Home states the per-layer *std* factor √(fan_in·Var(W)·E[f′(z)²]); pages that measure
+    variances say which factor a number is by quoting both. Non-finite or undefined factors
+    are named (:func:`describe_number`), never written "nan".
+
+    Parameters
+    ----------
+    variance_factor : float
+        What one layer multiplies the variance (mean square) by.
+    digits : int, default 3
+        Significant digits of both numbers.
+
+    Returns
+    -------
+    str
+        ``"×v (std ×√v)"``, or the named non-finite value alone.
+
+    Examples
+    --------
+    >>> factor_words(2.0)
+    '×2 (std ×1.41)'
+    >>> factor_words(0.25)
+    '×0.25 (std ×0.5)'
+    """
+    v = float(variance_factor)
+    if math.isnan(v) or v < 0.0:
+        return UNDEFINED
+    if math.isinf(v):
+        return f"×{describe_number(v)}"
+    std = std_factor_from_variance_factor(v)
+    return f"×{describe_number(v, digits=digits)} (std ×{describe_number(std, digits=digits)})"
+
 
 _PHASE_LABEL = {
     "ordered": "Ordered phase",

@@ -368,11 +368,76 @@ def correction(text: str, *, cites_tutorial: bool = True) -> None:
     st.info(f"**Correcting a common claim.** {text}{cite}", icon="🛠️")
 
 
+def formula_parts(tex: str, *, separator: str = r"\qquad") -> list[str]:
+    r"""The pieces of a formula between its top-level ``separator`` (``\qquad`` by default).
+
+    The registry writes two-part formulas as "W ~ U(-a, a), \qquad a = ...". Separators inside
+    braces, and longer commands that start with the separator's name, do not split.
+
+    Parameters
+    ----------
+    tex : str
+        LaTeX.
+    separator : str
+        The LaTeX spacing command that separates the parts.
+
+    Returns
+    -------
+    list of str
+        The stripped, non-empty parts (one part when there is no separator).
+    """
+    parts, depth, start, i = [], 0, 0, 0
+    while i < len(tex):
+        ch = tex[i]
+        if ch == "\\" and tex.startswith(separator, i) and depth == 0:
+            end = i + len(separator)
+            if end >= len(tex) or not tex[end].isalpha():
+                parts.append(tex[start:i])
+                start = i = end
+                continue
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        i += 2 if ch == "\\" else 1
+    parts.append(tex[start:])
+    return [part.strip() for part in parts if part.strip()] or [tex]
+
+
+def formula_lines(tex: str, *, separator: str = r"\qquad") -> str:
+    r"""A display formula with one part per line, so it fits a phone's column (about 320 px).
+
+    The parts (:func:`formula_parts`) are stacked centred in a ``gathered`` environment. A
+    formula without a separator is returned unchanged.
+
+    Parameters
+    ----------
+    tex : str
+        LaTeX for ``st.latex``.
+    separator : str
+        The LaTeX spacing command that separates the parts.
+
+    Returns
+    -------
+    str
+        LaTeX with the same content, one part per line.
+    """
+    parts = formula_parts(tex, separator=separator)
+    if len(parts) < 2:
+        return tex
+    return r"\begin{gathered}" + r" \\ ".join(parts) + r"\end{gathered}"
+
+
+def latex(tex: str) -> None:
+    """``st.latex`` of :func:`formula_lines`: a long formula wraps instead of overflowing."""
+    st.latex(formula_lines(tex))
+
+
 def initializer_panel(config: state.Config, *, expanded: bool = False) -> None:
     """Expander with the chosen initializer's formula, purpose, reference and library calls."""
     spec = initializers.REGISTRY[config.init]
     with st.expander(f"Formula and reference: {spec.label}", expanded=expanded):
-        st.latex(spec.formula)
+        latex(spec.formula)
         st.markdown(f"**Designed for.** {spec.designed_for}")
         if spec.params:
             shown = ", ".join(

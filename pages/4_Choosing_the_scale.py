@@ -124,10 +124,11 @@ fan_in, fan_out = lesson.compute_fans(shape)
 scale = lesson.scale_of("variance_scaling", shape, **dict(params))
 user_k = experiments.init_sigma_w2(net, config.init, config.init_params, width)
 n_value = lesson.fan_n(shape, mode)
-st.latex(
+# Two lines (the variance, then the std and the uniform bound): it fits a phone's column.
+page.latex(
     rf"\operatorname{{Var}}(W) = \frac{{k}}{{n}} = \frac{{{k:.3g}}}{{{n_value:g}}}"
     rf" = {scale.std**2:.4g}, \qquad \sigma_W = {scale.std:.4g}"
-    + (rf", \qquad a = \sqrt{{3}}\,\sigma_W = {scale.bound:.4g}" if scale.bound else "")
+    + (rf", \quad a = \sqrt{{3}}\,\sigma_W = {scale.bound:.4g}" if scale.bound else "")
 )
 st.caption(
     f"Your hidden layers are {' × '.join(map(str, shape))} (fan_in = {fan_in}, fan_out = "
@@ -209,10 +210,15 @@ if revealed:
         )
     m1, m2, m3 = st.columns(3)
     m1.metric(f"Var(z), {unit} {depth}", fmt(var_last), help=f"Measured, k = {k:.3g}, n = {mode}.")
+    fwd_label, fwd_value, fwd_std = lesson.forward_metric(fwd, unit)
     m2.metric(
-        f"Forward factor per {unit}",
-        f"×{fmt(fwd)}",
-        help="Geometric mean of Var(z) in layer l over layer l−1: 1 keeps the signal's scale.",
+        fwd_label,
+        fwd_value,
+        delta=fwd_std or None,
+        delta_color="off",
+        delta_arrow="off",
+        help="Geometric mean of Var(z) in layer l over layer l−1: 1 keeps the signal's scale. "
+        "The std factor below it is its square root, the factor Home talks about.",
     )
     m3.metric(
         "Your sidebar initializer as k",
@@ -235,9 +241,9 @@ export.per_layer_export(
 )
 
 # ---- 2. the edge -------------------------------------------------------------------------
-st.subheader("2 · The edge: where the per-layer factor crosses 1")
+st.subheader("2 · The edge: where the per-layer variance factor crosses 1")
 if depth < 2:
-    st.info("A growth factor needs at least 2 layers: raise the depth in the sidebar.")
+    st.info("A per-layer factor needs at least 2 layers: raise the depth in the sidebar.")
 else:
     with st.spinner("Sweeping k…"):
         sweep = lesson.edge_sweep(net, act, mode, dist, depth, width, seed)
@@ -253,59 +259,7 @@ else:
         title=f"{activation.label}, {depth} {unit}s of {width}: dots measured"
         + (", dashed theory" if stacked else ""),
     )
-    k_bwd = lesson.crossing_k(sweep, lesson.BACKWARD, "measured")
-    k_bwd_theory = lesson.crossing_k(sweep, lesson.BACKWARD, "theory")
-    k_fwd = lesson.crossing_k(sweep, lesson.FORWARD, "measured")
-    forward_max = lesson.max_factor(sweep, lesson.FORWARD, "measured")
-    crossing = (
-        f"the measured backward factor crosses 1 at **k ≈ {k_bwd:.3g}**"
-        if math.isfinite(k_bwd)
-        else "the measured backward factor does not cross 1 between k = 1/8 and 16"
-    )
-    at_yours = f" At your k = {k:.3g}: forward ×{fmt(fwd)}, backward ×{fmt(bwd)} per {unit}."
-    if stacked:
-        if math.isfinite(k_bwd_theory):
-            crossing += f" (theory at this depth: {k_bwd_theory:.3g})"
-        edge_text = lesson.edge_claim(act).text.rstrip(".")
-        if math.isfinite(edge) and edge > lesson.K_SWEEP[-1] and not math.isfinite(k_bwd):
-            transient = (
-                " That is beyond the k shown here: at every usual scale the gradients shrink "
-                "layer after layer."
-            )
-        elif math.isfinite(edge) and math.isfinite(k_bwd) and abs(math.log(k_bwd / edge)) > 0.1:
-            transient = (
-                " At finite depth the first layers have not settled at the fixed point yet, so "
-                "the crossing sits off the edge and moves toward it as the depth grows."
-            )
-        else:
-            transient = ""
-        if math.isfinite(k_fwd):
-            forward_text = f" The forward factor crosses 1 at k ≈ {k_fwd:.3g}."
-        elif activation.saturating and forward_max < 1:
-            forward_text = (
-                " The forward factor stays below 1: a bounded activation cannot grow the "
-                "signal, so above the edge the damage shows in the gradients (chaos), not in "
-                "the activations."
-            )
-        else:
-            forward_text = ""
-        page.notice(
-            f"For {activation.label}, {crossing}; {edge_text}.{transient}{forward_text}" + at_yours
-        )
-    elif net == "rnn":
-        page.notice(
-            f"For {activation.label}, {crossing} (backward here means through time). An RNN "
-            "adds fresh input at every step and applies the same W_hh again and again, so its "
-            "factors differ from the stacked-layer theory (no theory line; page 5 covers "
-            "RNNs)." + at_yours
-        )
-    else:
-        page.notice(
-            f"For {activation.label}, {crossing}. In a residual MLP the identity path carries "
-            "every block's input forward unchanged and each branch adds to it, so the "
-            "per-block factors stay at or above 1 for every k: the variance accumulates "
-            "instead of vanishing (no theory line; page 5 covers residual nets)." + at_yours
-        )
+    page.notice(lesson.edge_sweep_claim(net, act, sweep, k, fwd, bwd, unit).text)
     st.markdown(
         "Why 1 and 2: near z = 0, tanh behaves like the identity (f′(0) = 1), so it needs "
         "k = 1/E[f′(z)²] = 1 — LeCun's and Glorot's k. ReLU passes half of its inputs with "
@@ -319,8 +273,9 @@ st.subheader("3 · Forward or backward? fan_in vs fan_out on a non-square layer"
 st.markdown(
     "The forward pass multiplies the activation variance by **fan_in · Var(W)** per layer, the "
     "backward pass multiplies the gradient variance by **fan_out · Var(W)** (times the "
-    "activation's factor in both). Only a square layer can make both equal to k; otherwise "
-    "pick which to preserve — or, like Glorot, compromise with the mean."
+    "activation's own variance factor in both; the std factors are the square roots). Only a "
+    "square layer can make both equal to k; otherwise pick which to preserve — or, like "
+    "Glorot, compromise with the mean."
 )
 out_width = st.select_slider(
     f"A dense layer from your {width} units to … outputs",
@@ -342,36 +297,8 @@ page.table(
     hide_index=True,
     width="stretch",
 )
-rows = table.set_index("scheme")
-glorot = rows.loc["Glorot (Xavier)"]
-he = rows.loc["He (Kaiming), mode fan_in"]
-variant = rows.loc["Fan-average variant (not He's)"]
-if out_width == width:
-    page.notice(
-        f"This layer is square ({width} × {width}), so every mode gives the same variance. "
-        "Pick a different output width to see them split."
-    )
-else:
-    page.notice(
-        f"On a {width} → {out_width} layer, mode fan_in (LeCun) keeps the forward factor at "
-        f"exactly 1 but the backward factor is {out_width}/{width} = "
-        f"**{fmt(out_width / width)}**; mode fan_out does the reverse. Glorot's compromise "
-        f"gives forward **{fmt(glorot['forward fan_in·Var'])}** and backward "
-        f"**{fmt(glorot['backward fan_out·Var'])}**: neither is 1, but the mismatch is shared "
-        "between the two directions instead of landing on one."
-    )
-page.correction(
-    "He et al. (2015) derive **Var(W) = 2/fan_in** — for this layer std √(2/"
-    f"{width}) = {he['std']:.4g}, uniform bound √(6/{width}) = {he['uniform bound a']:.4g}. "
-    "Some tutorials write 4/fan_in, which doubles the variance and makes a deep ReLU net grow "
-    "×2 per layer. The bound √(12/(fan_in + fan_out)) that circulates is a fan-average variant "
-    f"(Var = 4/(fan_in + fan_out)): here it gives {variant['uniform bound a']:.4g}, "
-    + (
-        "the same as He's only because this layer is square."
-        if out_width == width
-        else f"not He's {he['uniform bound a']:.4g}; the two agree only on square layers."
-    )
-)
+page.notice(lesson.fan_mode_claim(width, out_width, table).text)
+page.correction(lesson.he_correction_claim(width, out_width, table).text)
 
 # ---- 4. activation -> initializer -----------------------------------------------------------
 st.subheader("4 · Which scale for which activation")
@@ -409,9 +336,10 @@ page.try_this(
     "Choose **ReLU** in the sidebar and the **LeCun** preset (k = 1). By how much does Var(z) "
     "shrink per layer, and after how many layers is it 1/1000 of layer 1's?",
     "ReLU keeps only the positive half of each pre-activation, so E[f(z)²] = Var(z)/2 and every "
-    "layer multiplies the variance by k/2 = 0.5 (the forward factor metric shows it). 0.5¹⁰ ≈ "
-    "1/1000, so 10 layers suffice. He's k = 2 makes the factor exactly 1: that is where the 2 "
-    "in 2/fan_in comes from.",
+    "layer multiplies the variance by k/2 = 0.5 (the std by √0.5 ≈ 0.707; the forward variance "
+    "factor metric shows it). 0.5¹⁰ ≈ 1/1000, so 10 layers suffice. He's k = 2 makes the "
+    "variance factor (and so the std factor) exactly 1: that is where the 2 in 2/fan_in comes "
+    "from.",
     key="p4",
 )
 page.initializer_panel(config)

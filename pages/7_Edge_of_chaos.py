@@ -110,7 +110,7 @@ grid, critical = lesson.phase_grid(mlp.activation, sw2_max, SB2_MAX)
 pinned = sw2 > sw2_max
 # The user's initializer and the standard schemes, each a labelled point.
 points = lesson.phase_points(
-    mlp.init, mlp.init_params, mlp.init_label, mlp.width, sb2, sw2_max, SB2_MAX
+    mlp.init, mlp.init_params, mlp.init_label, mlp.width, sb2, sw2_max, SB2_MAX, critical=critical
 )
 left, right = st.columns([3, 2])
 with left:
@@ -121,6 +121,10 @@ with left:
         points,
         value_title="log₁₀ χ₁",
         title=f"Phase diagram, {mlp.activation}: blue = ordered, red = chaotic, line = χ₁ = 1",
+    )
+    st.markdown(
+        f"**Key** (phase at σ_b² = {sb2:g}; ◆ = yours)\n\n"
+        + "\n".join(f"- {line}" for line in lesson.phase_key(points, mlp.activation, mlp.init))
     )
 crit_here = regime.edge_sigma_w2 if regime.edge_sigma_w2 is not None else math.nan
 with left:

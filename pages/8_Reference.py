@@ -7,6 +7,10 @@ import streamlit as st
 from explorer import charts, experiments, export, page, sidebar, state
 from explorer.lessons import reference as lesson
 
+#: Catalogue row height in pixels: one line of text (the columns are wide enough for the longest
+#: cell, "scale = 1, mode = fan_in, distribution = truncated_normal"; a grid cell does not wrap).
+CATALOGUE_ROW = 44
+
 # ---- page state: the calculator's shape lives in the URL too (a shared link shows the layer) ---
 SHAPE_KEY = "ref_shape"
 
@@ -38,26 +42,30 @@ if shape_error:
 # ---- catalogue -------------------------------------------------------------------------------
 st.header("Catalogue")
 catalogue = lesson.catalogue_frame()
-# The formulas are drawn as formulas (below and in "Every initializer"), and the library calls
-# are in each initializer's panel: the table keeps the columns that read well as text.
+# The grid keeps the short columns, each cell on one line at this row height: the
+# long texts (what each scheme was designed for, its fan convention in full) are in its panel
+# under "Every initializer" (a grid cell cuts what does not fit its row). The formulas are
+# drawn as formulas in the table below; the CSV download has every column.
 page.table(
-    catalogue,
-    column_order=["initializer", "family", "fan convention", "parameters", "designed for", "link"],
-    # Widths in pixels that add up to the page's column (about 950 px): nothing scrolls away.
+    catalogue.assign(**{"divides by": catalogue["key"].map(lesson.divides_by)}),
+    column_order=["initializer", "family", "divides by", "parameters", "link"],
     column_config={
-        "initializer": st.column_config.TextColumn("initializer", width=170),
-        "family": st.column_config.TextColumn("family", width=85),
-        "fan convention": st.column_config.TextColumn("fan convention", width=175),
-        "parameters": st.column_config.TextColumn("parameters", width=95),
-        "designed for": st.column_config.TextColumn("designed for", width=330),
+        "initializer": st.column_config.TextColumn("initializer", width=195),
+        "family": st.column_config.TextColumn("family", width=120),
+        "divides by": st.column_config.TextColumn("divides by", width=160),
+        "parameters": st.column_config.TextColumn("parameters", width=390),
         "link": st.column_config.LinkColumn("paper", display_text="paper ↗", width=75),
     },
-    row_height=84,
+    row_height=CATALOGUE_ROW,
     # Tall enough for every row: the catalogue is read top to bottom, not scrolled in a box.
-    height=84 * len(catalogue) + 40,
+    height=CATALOGUE_ROW * (len(catalogue) + 1) + 4,
     key="ref_catalogue",
 )
-st.markdown(lesson.formula_table_markdown())
+st.caption(
+    "What each scheme was designed for, its fan convention in full, its paper and the same "
+    "call in PyTorch, Keras and JAX: open it under **Every initializer** below."
+)
+st.markdown(lesson.formula_table_markdown(page.formula_parts))
 families = catalogue["family"].value_counts()
 page.notice(
     f"{len(catalogue)} schemes; {families.get('variance scaling', 0)} of them are variance "
@@ -103,10 +111,12 @@ page.table(
     calc,
     column_order=[c for c in calc.columns if c != "key"],
     column_config={
-        "initializer": st.column_config.TextColumn("initializer", width="medium"),
-        "parameters": st.column_config.TextColumn("parameters", width="small"),
-        "distribution": st.column_config.TextColumn("distribution", width="small"),
-        "note": st.column_config.TextColumn("not for this shape", width="medium"),
+        # Pixel widths that hold each column's longest cell on one line (about 6.2 px a
+        # character, plus padding); the grid scrolls sideways rather than cutting a cell.
+        "initializer": st.column_config.TextColumn("initializer", width=210),
+        "parameters": st.column_config.TextColumn("parameters", width=390),
+        "distribution": st.column_config.TextColumn("distribution", width=120),
+        "note": st.column_config.TextColumn("not for this shape", width=230),
         **{
             name: st.column_config.NumberColumn(label, format="%.4g")
             for name, label in (
@@ -171,6 +181,9 @@ page.table(
     gains,
     hide_index=True,
     column_config={
+        "nonlinearity": st.column_config.TextColumn("nonlinearity", width=140),
+        "formula": st.column_config.TextColumn("formula", width=290),
+        "source": st.column_config.TextColumn("source", width=150),
         "calculate_gain": st.column_config.NumberColumn("calculate_gain", format="%.4f"),
         "app gain": st.column_config.NumberColumn("gain used here", format="%.4f"),
     },
@@ -216,7 +229,7 @@ st.header("Every initializer")
 for spec in lesson.REGISTRY.values():
     yours = spec.name == config.init
     with st.expander(f"{spec.label}{'  ← yours' if yours else ''}", expanded=yours):
-        st.latex(spec.formula)
+        page.latex(spec.formula)
         st.markdown(f"**Designed for.** {spec.designed_for}")
         st.markdown(
             f"**Fan convention.** {lesson.FAN_CONVENTIONS.get(spec.fan_mode, spec.fan_mode)}"

@@ -213,6 +213,206 @@ STANDARD_POINTS: tuple[str, ...] = (
 )
 
 
+#: Plot-area sizes (pixels) the phase diagram's tags are placed for: its height, and the plot
+#: width on a phone (about 200 px) and on a laptop (about 410 px). A tag must fit both.
+TAG_PLOT_HEIGHT = 360
+TAG_PLOT_WIDTHS = (200.0, 420.0)
+
+#: A tag's centre is at least this far (pixels) from the critical line, and farther from it than
+#: its point - or, for a point more than :data:`TAG_NEAR_LINE` away, at least that far.
+TAG_LINE_CLEARANCE = 12.0
+TAG_NEAR_LINE = 24.0
+
+#: Points closer than this (pixels, on the phone-sized plot) share one tag, e.g. "1,2": two
+#: tags there could not each sit nearer their own point. Tags keep :data:`TAG_GAP` apart.
+TAG_MERGE_PX = 12.0
+TAG_GAP = 3.0
+
+#: Candidate tag offsets (dx, dy) in pixels, dy downwards, nearest ring first.
+_TAG_DIRECTIONS = ((-1, 0), (1, 0), (-0.8, -1), (0.8, -1), (-0.8, 1), (0.8, 1), (0, -1), (0, 1))
+_TAG_RADII = (16.0, 26.0, 38.0, 52.0)
+
+
+def _curve_distance(x: float, y: float, curve: np.ndarray) -> float:
+    """Distance (pixels) from (x, y) to the polyline ``curve`` (n x 2, pixels); inf if empty."""
+    if len(curve) == 0:
+        return math.inf
+    if len(curve) == 1:
+        return float(np.hypot(x - curve[0, 0], y - curve[0, 1]))
+    a, b = curve[:-1], curve[1:]
+    ab = b - a
+    length2 = np.maximum((ab**2).sum(axis=1), 1e-12)
+    t = np.clip(((x - a[:, 0]) * ab[:, 0] + (y - a[:, 1]) * ab[:, 1]) / length2, 0.0, 1.0)
+    px, py = a[:, 0] + t * ab[:, 0], a[:, 1] + t * ab[:, 1]
+    return float(np.hypot(x - px, y - py).min())
+
+
+def tag_box(tag: str) -> tuple[float, float]:
+    """Half width and half height (pixels) of a drawn tag (13 px bold digits)."""
+    return 4.0 * len(tag) + 2.0, 8.0
+
+
+def tag_clearances(
+    points: pd.DataFrame,
+    critical: pd.DataFrame,
+    sw2_max: float,
+    sb2_top: float,
+    width: float,
+) -> pd.DataFrame:
+    """Distance (pixels) of each point and of its tag from the critical line, on one plot size.
+
+    Parameters
+    ----------
+    points : DataFrame
+        :func:`phase_points` rows (``sw2``, ``sb2``, ``dx``, ``dy``).
+    critical : DataFrame
+        ``sw2``, ``sb2`` along χ₁ = 1 (may be empty: then every distance is inf).
+    sw2_max, sb2_top : float
+        Right and top ends of the axes.
+    width : float
+        Plot-area width in pixels (the height is :data:`TAG_PLOT_HEIGHT`).
+
+    Returns
+    -------
+    DataFrame
+        ``point`` and ``tag`` distances, one row per point.
+    """
+    height = float(TAG_PLOT_HEIGHT)
+    curve = np.column_stack(
+        [
+            critical["sw2"].to_numpy(float) / sw2_max * width,
+            (1.0 - critical["sb2"].to_numpy(float) / sb2_top) * height,
+        ]
+    ).reshape(-1, 2)
+    rows = []
+    for sw2, sb2, dx, dy in points[["sw2", "sb2", "dx", "dy"]].itertuples(index=False):
+        x, y = sw2 / sw2_max * width, (1.0 - sb2 / sb2_top) * height
+        rows.append(
+            {
+                "point": _curve_distance(x, y, curve),
+                "tag": _curve_distance(x + dx, y + dy, curve),
+            }
+        )
+    return pd.DataFrame(rows, index=points.index)
+
+
+def _place_tags(
+    frame: pd.DataFrame, critical: pd.DataFrame, sw2_max: float, sb2_top: float
+) -> tuple[list[int], list[int]]:
+    """Offsets (dx, dy) in pixels of each point's tag, clear of the line, edges and points.
+
+    Tags are also kept clear of the tags placed before them.
+
+    Points nearest the critical line are placed first. A candidate is kept when, on every plot
+    width of :data:`TAG_PLOT_WIDTHS`, its tag's centre is inside the plot with the tag's box
+    within it vertically, at least :data:`TAG_LINE_CLEARANCE` from the line, and farther from
+    the line than the point (or, for a point farther than :data:`TAG_NEAR_LINE`, at least that
+    far), and nearer its own point than any other point. Among
+    those, the first ring and direction that collides with nothing wins (upwards first in the
+    lower half of the σ_b² axis, downwards in the upper half); failing that, the one farthest
+    from the line.
+    """
+    height = float(TAG_PLOT_HEIGHT)
+    widths = TAG_PLOT_WIDTHS
+    narrow = min(widths)
+    up_first = float(frame["sb2"].iloc[0]) <= 0.5 * sb2_top if len(frame) else True
+    order_dirs = sorted(
+        _TAG_DIRECTIONS,
+        key=lambda d: 0 if (d[1] < 0) == up_first and d[1] != 0 else 1 if d[1] == 0 else 2,
+    )
+    curves = {
+        w: np.column_stack(
+            [
+                critical["sw2"].to_numpy(float) / sw2_max * w,
+                (1.0 - critical["sb2"].to_numpy(float) / sb2_top) * height,
+            ]
+        ).reshape(-1, 2)
+        for w in widths
+    }
+
+    def pixel(i: int, w: float) -> tuple[float, float]:
+        row = frame.iloc[i]
+        return float(row["sw2"]) / sw2_max * w, (1.0 - float(row["sb2"]) / sb2_top) * height
+
+    marker = [8.5 if bool(m) else 6.0 for m in frame["mine"]]
+    cluster = list(frame["cluster"])
+    point_dist = {
+        i: min(_curve_distance(*pixel(i, w), curves[w]) for w in widths) for i in range(len(frame))
+    }
+    placed: dict[int, tuple[float, float]] = {}
+    boxes: list[tuple[float, float, float, float]] = []  # narrow-plot tag boxes placed so far
+
+    def overlaps(box: tuple[float, float, float, float]) -> bool:
+        x0, y0, x1, y1 = box
+        for j in range(len(frame)):
+            px, py = pixel(j, narrow)
+            r = marker[j] + 1.0
+            if x0 < px + r and x1 > px - r and y0 < py + r and y1 > py - r:
+                return True
+        gap = TAG_GAP  # tags keep apart, or "1" next to "2" reads "12"
+        return any(
+            x0 - gap < b[2] and x1 + gap > b[0] and y0 - gap < b[3] and y1 + gap > b[1]
+            for b in boxes
+        )
+
+    for i in sorted(range(len(frame)), key=lambda k: point_dist[k]):
+        if not str(frame["tag"].iloc[i]):  # shares the tag of a point next to it
+            placed[i] = (0, 0)
+            continue
+        half_w, half_h = tag_box(str(frame["tag"].iloc[i]))
+        best: tuple[float, float] | None = None
+        best_far = -math.inf
+        # Failing every rule, the candidate inside the plot farthest from the line.
+        fallback: tuple[float, float] | None = None
+        fallback_far = -math.inf
+        chosen: tuple[float, float] | None = None
+        for radius in _TAG_RADII:
+            for ux, uy in order_dirs:
+                dx, dy = round(ux * radius), round(uy * radius)
+                far = math.inf
+                ok = inside = True
+                for w in widths:
+                    x, y = pixel(i, w)
+                    cx, cy = x + dx, y + dy
+                    if not (0.0 <= cx <= w and half_h <= cy <= height - half_h):
+                        ok = inside = False
+                        break
+                    d_tag = _curve_distance(cx, cy, curves[w])
+                    d_point = _curve_distance(x, y, curves[w])
+                    far = min(far, d_tag)
+                    if d_tag < max(TAG_LINE_CLEARANCE, min(d_point + 1.0, TAG_NEAR_LINE)):
+                        ok = False
+                    # The tag reads as its own point's: no other point is as near to it.
+                    own = math.hypot(dx, dy)
+                    if any(
+                        math.hypot(cx - ox, cy - oy) <= own + 2.0
+                        for j in range(len(frame))
+                        if cluster[j] != cluster[i]
+                        for ox, oy in [pixel(j, w)]
+                    ):
+                        ok = False
+                if inside and (fallback is None or far > fallback_far):
+                    fallback, fallback_far = (dx, dy), far
+                if not ok:
+                    continue
+                x, y = pixel(i, narrow)
+                box = (x + dx - half_w, y + dy - half_h, x + dx + half_w, y + dy + half_h)
+                if far > best_far:
+                    best, best_far = (dx, dy), far
+                if not overlaps(box):
+                    chosen = (dx, dy)
+                    break
+            if chosen is not None:
+                break
+        dx, dy = chosen or best or fallback or (0, -16)
+        placed[i] = (dx, dy)
+        x, y = pixel(i, narrow)
+        boxes.append((x + dx - half_w, y + dy - half_h, x + dx + half_w, y + dy + half_h))
+    return [int(placed[i][0]) for i in range(len(frame))], [
+        int(placed[i][1]) for i in range(len(frame))
+    ]
+
+
 def phase_points(
     user_init: str,
     user_params: InitParams,
@@ -221,20 +421,33 @@ def phase_points(
     sb2: float,
     sw2_max: float,
     sb2_top: float = 0.5,
+    *,
+    critical: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The user's initializer and :data:`STANDARD_POINTS` as points of the phase diagram.
 
     Schemes with the same σ_w² on a square ``width`` x ``width`` layer share one point (LeCun,
     Glorot and the PyTorch default often do); points beyond ``sw2_max`` are pinned to the right
-    edge and say so in their label.
+    edge and say so in their label. The chart draws a short tag (1, 2, ... in order of σ_w²)
+    beside each point, on the side away from the critical line; :func:`phase_key` maps the tags
+    to the full labels.
+
+    Parameters
+    ----------
+    critical : DataFrame, optional
+        ``sw2``, ``sb2`` along χ₁ = 1 (:func:`phase_grid`): the line the tags keep clear of.
 
     Returns
     -------
     DataFrame
         One row per point: ``sw2`` (drawn, at most ``sw2_max``), ``true_sw2``, ``sb2``,
-        ``label``, ``series`` (the first scheme's label: its colour), ``mine`` (the user's
-        point), ``dy`` (label offset in pixels: neighbours stack in four rows, upwards when
-        ``sb2`` is in the lower half of the axis, which ends at ``sb2_top``).
+        ``label`` (the full names, in the tooltip and the key), ``number`` (1, 2, ... in order
+        of σ_w²), ``tag`` (the text drawn: the number, or "1,2" on the first of points that
+        nearly coincide and "" on the others), ``cluster`` (which tag a point shares),
+        ``series`` (the first scheme's label: its colour), ``mine`` (the user's point), ``dx``
+        and ``dy`` (the tag's
+        offset in pixels, dy downwards: upwards first when ``sb2`` is in the lower half of the
+        axis, which ends at ``sb2_top``).
     """
     entries: list[tuple[str, str, float, bool]] = [
         (user_label, user_init, user_sigma_w2(user_init, user_params, width), True)
@@ -253,7 +466,7 @@ def phase_points(
         else:
             groups.append({"true_sw2": sw2, "names": [label], "mine": mine})
     rows = []
-    for group in sorted(groups, key=lambda g: float(g["true_sw2"])):
+    for number, group in enumerate(sorted(groups, key=lambda g: float(g["true_sw2"])), start=1):
         sw2 = float(group["true_sw2"])
         names = list(group["names"])  # type: ignore[arg-type]
         text = " = ".join(names)
@@ -268,15 +481,52 @@ def phase_points(
                 "true_sw2": sw2,
                 "sb2": sb2,
                 "label": text,
+                "number": str(number),
                 "series": names[0],
                 "mine": bool(group["mine"]),
             }
         )
     frame = pd.DataFrame(rows)
-    # Neighbouring labels stack in four rows, away from the nearer edge of the σ_b² axis.
-    sign = -1 if sb2 <= 0.5 * sb2_top else 1
-    frame["dy"] = [sign * (12 + 17 * (i % 4)) for i in range(len(frame))]
+    # Points that nearly coincide on a phone-sized plot share one tag ("1,2"), on the first.
+    x = frame["sw2"].to_numpy(float) / sw2_max * min(TAG_PLOT_WIDTHS)
+    frame["cluster"] = np.concatenate([[0], np.cumsum(np.diff(x) >= TAG_MERGE_PX)]).astype(int)
+    heads = ~frame["cluster"].duplicated()
+    joined = frame.groupby("cluster")["number"].agg(",".join)
+    frame["tag"] = np.where(heads, frame["cluster"].map(joined), "")
+    line = critical if critical is not None else pd.DataFrame({"sw2": [], "sb2": []})
+    frame["dx"], frame["dy"] = _place_tags(frame, line, sw2_max, sb2_top)
     return frame
+
+
+def phase_key(points: pd.DataFrame, activation: str, user_init: str) -> list[str]:
+    """One line per tag of the phase diagram: tag, full names, σ_w² and the phase there.
+
+    The phase is the regime's at the point's true σ_w² and σ_b²; for the user's point it is
+    "theory does not apply" when mean-field theory does not describe ``user_init``.
+
+    Returns
+    -------
+    list of str
+        Markdown lines such as ``**2** · LeCun normal = Glorot (Xavier) normal: σ_w² = 1,
+        critical``.
+    """
+    lines = []
+    applies = core_regime.mean_field_applies(user_init)[0]
+    for row in points.itertuples(index=False):
+        if bool(row.mine) and not applies:
+            phase = "theory does not apply"
+        else:
+            r = point_regime(activation, float(row.true_sw2), float(row.sb2))
+            phase = "unbounded (no fixed point)" if r.fixed_point == "infinite" else r.phase
+        label, where = str(row.label), ""
+        if float(row.true_sw2) > float(row.sw2):  # pinned: the label's "(σ_w² = … →)" goes
+            label = label.split(" (σ_w² = ")[0]
+            where = " (beyond the axis: drawn at its right edge)"
+        lines.append(
+            f"**{row.number}** · {label}: σ_w² = {describe_number(float(row.true_sw2))}{where}, "
+            f"{phase}"
+        )
+    return lines
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pandas as pd
 
@@ -27,6 +28,23 @@ FAN_CONVENTIONS: dict[str, str] = {
     ),
     "none": "none (scale does not depend on the fans)",
 }
+
+
+#: The fan each scheme divides by, in a few words (the catalogue grid and the formula table).
+SHORT_FANS: dict[str, str] = {
+    "fan_in": "fan_in",
+    "fan_out": "fan_out",
+    "fan_avg": "(fan_in + fan_out) / 2",
+    "mode": "mode parameter",
+    "fan_max": "max(fan_in, fan_out)",
+    "none": "none",
+}
+
+
+def divides_by(key: str) -> str:
+    """The fan the registry's scheme ``key`` divides its variance by, in a few words."""
+    mode = initializers.REGISTRY[key].fan_mode
+    return SHORT_FANS.get(mode, mode)
 
 
 #: Largest rank, dimension and element count the fan calculator accepts (it never allocates).
@@ -87,26 +105,29 @@ def default_shape(network: str, width: int) -> tuple[int, ...]:
     return (width, width)
 
 
-def formula_table_markdown() -> str:
+def formula_table_markdown(parts: Callable[[str], list[str]] | None = None) -> str:
     """Every initializer's formula as a Markdown table with rendered math (``$...$``).
+
+    Parameters
+    ----------
+    parts : callable, optional
+        Splits a formula into parts (e.g. ``page.formula_parts``); each part is its own
+        ``$...$``, so a narrow screen wraps the cell between parts instead of cutting it. By
+        default a formula is one ``$...$``.
 
     Returns
     -------
     str
-        Columns: initializer, formula (KaTeX), fan convention (short).
+        Columns: initializer, formula (KaTeX). The fan each scheme divides by is in the
+        catalogue (:func:`divides_by`).
     """
-    short = {
-        "fan_in": "fan_in",
-        "fan_out": "fan_out",
-        "fan_avg": "(fan_in + fan_out) / 2",
-        "mode": "mode parameter",
-        "fan_max": "max(fan_in, fan_out)",
-        "none": "none",
-    }
-    rows = ["| initializer | formula | divides by |", "|---|---|---|"]
+    rows = ["| initializer | formula |", "|---|---|"]
     for spec in initializers.REGISTRY.values():
-        formula = spec.formula.replace("|", r"\vert ")
-        rows.append(f"| {spec.label} | ${formula}$ | {short.get(spec.fan_mode, spec.fan_mode)} |")
+        pieces = parts(spec.formula) if parts is not None else [spec.formula]
+        # Braces keep each part on one line: a narrow cell wraps between parts only.
+        shown = r"}\;$ ${".join(piece.replace("|", r"\vert ") for piece in pieces)
+        shown = "{" + shown + "}" if len(pieces) > 1 else shown
+        rows.append(f"| {spec.label} | ${shown}$ |")
     return "\n".join(rows)
 
 

@@ -469,3 +469,210 @@ def k_choice(critical: float) -> int:
         if math.isclose(critical, value, rel_tol=1e-6):
             return index
     return len(K_CHOICES) - 1
+
+
+# --------------------------------------------------------------------------------------------
+# Claims: page 4's sentences about per-layer factors. Every factor says which it is: the
+# variance factor, with the std factor (its square root, Home's "std factor") next to it.
+# --------------------------------------------------------------------------------------------
+
+
+def forward_metric(forward: float, unit: str) -> tuple[str, str, str]:
+    """The forward-factor metric: label, value (the variance factor) and the std factor.
+
+    Returns
+    -------
+    tuple of str
+        ``("Forward variance factor per layer", "×0.528", "std ×0.727")``; the std part is
+        ``""`` where the factor is not finite, and the value "n/a" where it is undefined (a
+        single layer has no factor).
+    """
+    label = f"Forward variance factor per {unit}"
+    if math.isnan(forward) or forward < 0.0:  # one layer: no factor between layers
+        return label, "n/a", ""
+    if math.isinf(forward):
+        return label, f"×{describe_number(forward)}", ""
+    std = claims.std_factor_from_variance_factor(forward)
+    return label, f"×{describe_number(forward)}", f"std ×{describe_number(std)}"
+
+
+def your_factors_claim(k: float, forward: float, backward: float, unit: str) -> Claim:
+    """'At your k = 1 the variance factors per layer are forward ×0.528 (std ×0.727) ...'."""
+    text = (
+        f" At your k = {k:.3g} the variance factors per {unit} are forward "
+        f"{claims.factor_words(forward)} and backward {claims.factor_words(backward)}."
+    )
+    return Claim(
+        kind="measured",
+        text=text,
+        values={"k": k, "forward": forward, "backward": backward},
+        verdict=None,
+    )
+
+
+def edge_sweep_claim(
+    network: str,
+    activation: str,
+    sweep: pd.DataFrame,
+    k: float,
+    forward: float,
+    backward: float,
+    unit: str,
+) -> Claim:
+    """Section 2's notice: where the measured variance factors cross 1, against theory's edge.
+
+    A variance factor and its std factor cross 1 at the same k, so the crossing is stated
+    once, for the variance factor. Stacked networks (:data:`THEORY_NETWORKS`) are compared
+    with theory's edge; an RNN and a residual MLP are said to differ from it.
+
+    Parameters
+    ----------
+    network, activation : str
+        Registry names.
+    sweep : DataFrame
+        :func:`edge_sweep` of the page's network.
+    k, forward, backward : float
+        The page's k and its measured per-layer variance factors.
+    unit : str
+        "layer", "step" or "block".
+
+    Returns
+    -------
+    Claim
+        ``values``: k_backward, k_backward_theory, k_forward (NaN where there is no crossing),
+        edge_k (theory, NaN if none); ``verdict``: "stacked", "rnn" or "resmlp".
+    """
+    act = activations.get(activation)
+    label = act.label
+    k_bwd = crossing_k(sweep, BACKWARD, "measured")
+    k_bwd_theory = crossing_k(sweep, BACKWARD, "theory")
+    k_fwd = crossing_k(sweep, FORWARD, "measured")
+    forward_max = max_factor(sweep, FORWARD, "measured")
+    edge = critical_k(activation)
+    crossing = (
+        f"the measured backward variance factor crosses 1 at **k ≈ {k_bwd:.3g}**"
+        if math.isfinite(k_bwd)
+        else "the measured backward variance factor does not cross 1 between k = 1/8 and 16"
+    )
+    at_yours = your_factors_claim(k, forward, backward, unit).text
+    if network in THEORY_NETWORKS:
+        if math.isfinite(k_bwd_theory):
+            crossing += f" (theory at this depth: {k_bwd_theory:.3g})"
+        edge_text = edge_claim(activation).text.rstrip(".")
+        if math.isfinite(edge) and edge > K_SWEEP[-1] and not math.isfinite(k_bwd):
+            transient = (
+                " That is beyond the k shown here: at every usual scale the gradients shrink "
+                "layer after layer."
+            )
+        elif math.isfinite(edge) and math.isfinite(k_bwd) and abs(math.log(k_bwd / edge)) > 0.1:
+            transient = (
+                " At finite depth the first layers have not settled at the fixed point yet, so "
+                "the crossing sits off the edge and moves toward it as the depth grows."
+            )
+        else:
+            transient = ""
+        if math.isfinite(k_fwd):
+            forward_text = f" The forward variance factor crosses 1 at k ≈ {k_fwd:.3g}."
+        elif act.saturating and forward_max < 1:
+            forward_text = (
+                " The forward variance factor stays below 1: a bounded activation cannot grow "
+                "the signal, so above the edge the damage shows in the gradients (chaos), not "
+                "in the activations."
+            )
+        else:
+            forward_text = ""
+        text = f"For {label}, {crossing}; {edge_text}.{transient}{forward_text}{at_yours}"
+        verdict = "stacked"
+    elif network == "rnn":
+        text = (
+            f"For {label}, {crossing} (backward here means through time). An RNN adds fresh "
+            "input at every step and applies the same W_hh again and again, so its variance "
+            "factors differ from the stacked-layer theory (no theory line; page 5 covers "
+            f"RNNs).{at_yours}"
+        )
+        verdict = "rnn"
+    else:
+        text = (
+            f"For {label}, {crossing}. In a residual MLP the identity path carries every "
+            "block's input forward unchanged and each branch adds to it, so the per-block "
+            "variance factors stay at or above 1 for every k: the variance accumulates instead "
+            f"of vanishing (no theory line; page 5 covers residual nets).{at_yours}"
+        )
+        verdict = "resmlp"
+    return Claim(
+        kind="measured",
+        text=text,
+        values={
+            "k_backward": k_bwd,
+            "k_backward_theory": k_bwd_theory,
+            "k_forward": k_fwd,
+            "edge_k": edge,
+        },
+        verdict=verdict,
+    )
+
+
+def fan_mode_claim(fan_in: int, fan_out: int, table: pd.DataFrame) -> Claim:
+    """Section 3's notice: the forward and backward variance factors of LeCun, Glorot, fan_out.
+
+    Parameters
+    ----------
+    fan_in, fan_out : int
+        The example layer's sizes.
+    table : DataFrame
+        :func:`fan_mode_table` of that layer.
+    """
+    if fan_out == fan_in:
+        return Claim(
+            kind="theory",
+            text=(
+                f"This layer is square ({fan_in} × {fan_out}), so every mode gives the same "
+                "variance. Pick a different output width to see them split."
+            ),
+            values={"ratio": 1.0},
+            verdict="square",
+        )
+    glorot = table.set_index("scheme").loc["Glorot (Xavier)"]
+    ratio = fan_out / fan_in
+    fwd, bwd = float(glorot["forward fan_in·Var"]), float(glorot["backward fan_out·Var"])
+    text = (
+        f"On a {fan_in} → {fan_out} layer, mode fan_in (LeCun) keeps the forward variance "
+        f"factor at exactly 1 but the backward variance factor is {fan_out}/{fan_in} = "
+        f"**{describe_number(ratio)}** (std ×{describe_number(math.sqrt(ratio))}); mode fan_out "
+        f"does the reverse. Glorot's compromise gives the variance factors forward "
+        f"**{claims.factor_words(fwd)}** and backward **{claims.factor_words(bwd)}**: neither "
+        "is 1, but the mismatch is "
+        "shared between the two directions instead of landing on one."
+    )
+    return Claim(
+        kind="theory",
+        text=text,
+        values={"ratio": ratio, "glorot_forward": fwd, "glorot_backward": bwd},
+        verdict="split",
+    )
+
+
+def he_correction_claim(fan_in: int, fan_out: int, table: pd.DataFrame) -> Claim:
+    """The correction of "He = 4/fan_in" and of the √(12/(fan_in + fan_out)) bound."""
+    rows = table.set_index("scheme")
+    he = rows.loc["He (Kaiming), mode fan_in"]
+    variant = rows.loc["Fan-average variant (not He's)"]
+    text = (
+        f"He et al. (2015) derive **Var(W) = 2/fan_in** — for this layer std √(2/{fan_in}) = "
+        f"{he['std']:.4g}, uniform bound √(6/{fan_in}) = {he['uniform bound a']:.4g}. Some "
+        "tutorials write 4/fan_in, which doubles the variance: a deep ReLU net then grows by "
+        f"a variance factor {claims.factor_words(2.0)} per layer. The bound "
+        "√(12/(fan_in + fan_out)) that circulates is a fan-average variant (Var = 4/(fan_in + "
+        f"fan_out)): here it gives {variant['uniform bound a']:.4g}, "
+        + (
+            "the same as He's only because this layer is square."
+            if fan_out == fan_in
+            else f"not He's {he['uniform bound a']:.4g}; the two agree only on square layers."
+        )
+    )
+    return Claim(
+        kind="theory",
+        text=text,
+        values={"he_std": float(he["std"]), "variant_bound": float(variant["uniform bound a"])},
+        verdict=None,
+    )

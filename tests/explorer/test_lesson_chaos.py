@@ -250,7 +250,111 @@ def test_phase_points_group_equal_sigma_w2_and_pin_the_far_ones() -> None:
     assert far["sw2"] == 4.0
     assert far["label"] == "Large random N(0, 1) (σ_w² = 256 →)"
     assert list(points["true_sw2"]) == sorted(points["true_sw2"])
-    # Labels stack upwards from a low σ_b², downwards from a high one.
+    # Tags go upwards from a low σ_b², never upwards from a high one (they stay in the plot;
+    # since issue 13 a tag may sit level with its point, beside it, to clear a neighbour).
     assert (points["dy"] < 0).all()
     high = lesson_chaos.phase_points("he_normal", (), "He (Kaiming) normal", 64, 0.45, 4.0, 0.5)
-    assert (high["dy"] > 0).all()
+    assert (high["dy"] >= 0).all()
+    assert (high["dy"] > 0).any()
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "linear", "selu", "softsign", "gelu"])
+@pytest.mark.parametrize("sb2", [0.0, 0.05, 0.25, 0.5])
+@pytest.mark.parametrize(
+    ("init", "label", "width"),
+    [
+        ("glorot_normal", "Glorot (Xavier) normal", 256),
+        ("he_normal", "He (Kaiming) normal", 64),
+        ("orthogonal", "Orthogonal", 128),
+    ],
+)
+def test_phase_tags_keep_clear_of_the_critical_line(activation, sb2, init, label, width) -> None:
+    """Issue 13: the full labels sat on the χ₁ = 1 line and on each other; the chart now draws
+    a short tag beside each point, on the side away from the line, inside the plot."""
+    from explorer.lessons import chaos as lesson_chaos
+
+    sw2_max = lesson_chaos.phase_axis_max(activation, 0.5)
+    _, critical = lesson_chaos.phase_grid(activation, sw2_max, 0.5)
+    points = lesson_chaos.phase_points(init, (), label, width, sb2, sw2_max, 0.5, critical=critical)
+    assert list(points["number"]) == [str(i) for i in range(1, len(points) + 1)]
+    # Every number is drawn once: alone, or in the shared tag of points that nearly coincide.
+    drawn = [n for tag in points["tag"] if tag for n in tag.split(",")]
+    assert drawn == list(points["number"])
+    for plot_width in lesson_chaos.TAG_PLOT_WIDTHS:
+        gap = lesson_chaos.tag_clearances(points, critical, sw2_max, 0.5, plot_width)
+        gap = gap[points["tag"] != ""]
+        # Never on the line; for a point near it, the tag moves away from it.
+        assert (gap["tag"] >= lesson_chaos.TAG_LINE_CLEARANCE).all(), (plot_width, gap)
+        near = gap["point"] < lesson_chaos.TAG_NEAR_LINE
+        assert (gap["tag"][near] > gap["point"][near]).all(), (plot_width, gap)
+        # The tag's centre stays inside the plot.
+        tagged = points[points["tag"] != ""]
+        x = tagged["sw2"] / sw2_max * plot_width + tagged["dx"]
+        y = (1 - tagged["sb2"] / 0.5) * lesson_chaos.TAG_PLOT_HEIGHT + tagged["dy"]
+        assert ((x >= 0) & (x <= plot_width)).all()
+        assert ((y > 0) & (y < lesson_chaos.TAG_PLOT_HEIGHT)).all()
+    # Drawn tags do not touch each other (on the phone-sized plot, where they are closest).
+    width = min(lesson_chaos.TAG_PLOT_WIDTHS)
+    shown = points[points["tag"] != ""]
+    boxes = []
+    for row in shown.itertuples():
+        half_w, half_h = lesson_chaos.tag_box(row.tag)
+        cx = row.sw2 / sw2_max * width + row.dx
+        cy = (1 - row.sb2 / 0.5) * lesson_chaos.TAG_PLOT_HEIGHT + row.dy
+        boxes.append((cx - half_w, cy - half_h, cx + half_w, cy + half_h))
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = a[2] <= b[0] or b[2] <= a[0] or a[3] <= b[1] or b[3] <= a[1]
+            assert apart, (a, b)
+
+
+def test_phase_tags_sit_beside_the_line_at_the_default() -> None:
+    """tanh at σ_b² = 0 (the page's default): Glorot sits on the line; its tag goes left."""
+    from explorer.lessons import chaos as lesson_chaos
+
+    sw2_max = lesson_chaos.phase_axis_max("tanh", 0.5)
+    _, critical = lesson_chaos.phase_grid("tanh", sw2_max, 0.5)
+    points = lesson_chaos.phase_points(
+        "glorot_normal", (), "Glorot (Xavier) normal", 256, 0.0, sw2_max, 0.5, critical=critical
+    )
+    mine = points[points["mine"]].iloc[0]
+    assert mine["true_sw2"] == pytest.approx(1.0)
+    assert mine["dx"] <= 0  # straight up or up-left: the line rises to the right
+    assert mine["dy"] < 0
+    he = points[points["label"] == "He (Kaiming) normal"].iloc[0]
+    assert he["dx"] > 0  # right of the line, tag further right
+
+
+def test_points_that_nearly_coincide_share_one_tag() -> None:
+    """sigmoid's axis runs to 200: small random, PyTorch, Glorot and He sit within 2 px."""
+    from explorer.lessons import chaos as lesson_chaos
+
+    sw2_max = lesson_chaos.phase_axis_max("sigmoid", 0.5)
+    _, critical = lesson_chaos.phase_grid("sigmoid", sw2_max, 0.5)
+    points = lesson_chaos.phase_points(
+        "glorot_normal", (), "Glorot (Xavier) normal", 256, 0.0, sw2_max, 0.5, critical=critical
+    )
+    assert list(points["tag"]) == ["1,2,3,4", "", "", "", "5"]
+    assert list(points["cluster"]) == [0, 0, 0, 0, 1]
+
+
+def test_phase_key_names_every_tag_with_its_phase() -> None:
+    from explorer.lessons import chaos as lesson_chaos
+
+    sw2_max = lesson_chaos.phase_axis_max("tanh", 0.5)
+    _, critical = lesson_chaos.phase_grid("tanh", sw2_max, 0.5)
+    points = lesson_chaos.phase_points(
+        "glorot_normal", (), "Glorot (Xavier) normal", 256, 0.0, sw2_max, 0.5, critical=critical
+    )
+    key = lesson_chaos.phase_key(points, "tanh", "glorot_normal")
+    assert len(key) == len(points)
+    assert key[0] == "**1** · Small random N(0, 0.01²): σ_w² = 0.0256, ordered"
+    assert "**3** · your init: Glorot (Xavier) normal = LeCun normal: σ_w² = 1, critical" in key
+    assert key[-1] == (
+        "**5** · Large random N(0, 1): σ_w² = 256 (beyond the axis: drawn at its right edge), "
+        "chaotic"
+    )
+    zeros = lesson_chaos.phase_points("zeros", (), "Zeros", 256, 0.0, sw2_max, 0.5)
+    key = lesson_chaos.phase_key(zeros, "tanh", "zeros")
+    assert key[0].startswith("**1** · your init: Zeros: σ_w² = 0")
+    assert key[0].endswith("theory does not apply")

@@ -1,6 +1,7 @@
 """Unit tests of explorer.lessons.scale (called directly, no AppTest)."""
 
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -341,3 +342,126 @@ def test_activation_guide():
     assert g.loc["relu", "gain from"] == "PyTorch calculate_gain"
     for name in activations.NAMES:
         assert g.loc[name, "edge k (χ₁ = 1)"] == pytest.approx(S.critical_k(name), nan_ok=True)
+
+
+# ---------------------------------------------------------------- factor claims (issue 13)
+# Every per-layer factor page 4 cites says which it is: "variance factor ×v (std ×√v)".
+
+_FACTOR = re.compile(r"(?<!std )×([0-9.e+-]+) \(std ×([0-9.e+-]+)\)")
+
+
+def _labelled_factors(text: str) -> list[tuple[float, float]]:
+    """(variance, std) pairs of a claim; fails on a bare ×number that is not one."""
+    pairs = [(float(v), float(s)) for v, s in _FACTOR.findall(text)]
+    bare = re.findall(r"(?<!std )×[0-9]", _FACTOR.sub("", text))
+    assert not bare, text
+    for variance, std in pairs:
+        assert std == pytest.approx(math.sqrt(variance), rel=6e-3, abs=6e-3), text
+    # Every "factor" is a variance factor, a std factor or "factors" of a named kind.
+    for match in re.finditer(r"(\w+) factors?\b", text):
+        assert match.group(1) in {"variance", "std"}, (match.group(0), text)
+    return pairs
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (2.0, "×2 (std ×1.41)"),
+        (0.25, "×0.25 (std ×0.5)"),
+        (1.0, "×1 (std ×1)"),
+        (0.0, "×0 (std ×0)"),
+        (math.inf, "×overflow (∞)"),
+    ],
+)
+def test_factor_words(value, expected):
+    from explorer import claims
+
+    assert claims.factor_words(value) == expected
+
+
+def test_factor_words_nan_is_named():
+    from explorer import claims
+
+    assert claims.factor_words(math.nan) == claims.UNDEFINED
+    assert not claims.has_nan_text(claims.factor_words(math.nan))
+
+
+@pytest.mark.parametrize("value", [0.528, 1.0, 2.0, 0.0, 1e-9, 4.2e7, math.inf, math.nan])
+@pytest.mark.parametrize("unit", ["layer", "time step", "block"])
+def test_forward_metric_says_variance_and_std(value, unit):
+    label, shown, std = S.forward_metric(value, unit)
+    assert label == f"Forward variance factor per {unit}"
+    if math.isfinite(value):
+        assert shown.startswith("×")
+        assert std.startswith("std ×")
+        assert float(std.removeprefix("std ×")) == pytest.approx(
+            math.sqrt(value), rel=6e-3, abs=1e-12
+        )
+    else:
+        assert std == ""
+        assert shown == ("n/a" if math.isnan(value) else "×overflow (∞)")
+
+
+@pytest.mark.parametrize("forward", [0.528, 1.0, 3.7, 0.0, math.inf])
+@pytest.mark.parametrize("backward", [0.503, 2.0, math.nan])
+def test_your_factors_claim(forward, backward):
+    claim = S.your_factors_claim(1.0, forward, backward, "layer")
+    assert "variance factors per layer" in claim.text
+    assert not claims_has_nan(claim.text)
+    _labelled_factors(claim.text)
+
+
+def claims_has_nan(text: str) -> bool:
+    from explorer import claims
+
+    return claims.has_nan_text(text)
+
+
+@pytest.mark.parametrize("network", ["mlp", "cnn", "rnn", "resmlp"])
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid", "gelu", "linear"])
+def test_edge_sweep_claim_grid(network, activation):
+    depth, width = 4, 16
+    sweep = S.edge_sweep(network, activation, "fan_in", "normal", depth, width, 0)
+    stats = E.layer_stats(Net(network, activation, depth, width, 0), "variance_scaling", ())
+    fwd, bwd = S.growth_factors(stats)
+    unit = "time step" if network == "rnn" else "layer"
+    claim = S.edge_sweep_claim(network, activation, sweep, 1.0, fwd, bwd, unit)
+    text = claim.text
+    assert not claims_has_nan(text)
+    assert claim.verdict == {"rnn": "rnn", "resmlp": "resmlp"}.get(network, "stacked")
+    pairs = _labelled_factors(text)
+    # The last two factors are the page's own: forward then backward, as measured.
+    assert pairs[-2][0] == pytest.approx(fwd, rel=6e-3)
+    assert pairs[-1][0] == pytest.approx(bwd, rel=6e-3)
+    k_bwd = S.crossing_k(sweep, S.BACKWARD, "measured")
+    if math.isfinite(k_bwd):
+        assert f"backward variance factor crosses 1 at **k ≈ {k_bwd:.3g}**" in text
+    else:
+        assert "backward variance factor does not cross 1" in text
+    if network in S.THEORY_NETWORKS:
+        assert S.edge_claim(activation).text.rstrip(".") in text
+
+
+@pytest.mark.parametrize("fan_in", [16, 64, 256])
+@pytest.mark.parametrize("fan_out", [16, 256, 1024, 4096])
+def test_fan_mode_and_he_claims(fan_in, fan_out):
+    table = S.fan_mode_table(fan_in, fan_out)
+    claim = S.fan_mode_claim(fan_in, fan_out, table)
+    he = S.he_correction_claim(fan_in, fan_out, table)
+    assert f"√(2/{fan_in}) = {math.sqrt(2 / fan_in):.4g}" in he.text
+    assert "variance factor ×2 (std ×1.41) per layer" in he.text
+    _labelled_factors(he.text)
+    if fan_in == fan_out:
+        assert claim.verdict == "square"
+        assert "square" in he.text
+        return
+    pairs = _labelled_factors(claim.text)
+    glorot_forward, glorot_backward = (
+        2 * fan_in / (fan_in + fan_out),
+        2 * fan_out / (fan_in + fan_out),
+    )
+    assert pairs[0][0] == pytest.approx(glorot_forward, rel=6e-3)
+    assert pairs[1][0] == pytest.approx(glorot_backward, rel=6e-3)
+    ratio = fan_out / fan_in
+    assert f"backward variance factor is {fan_out}/{fan_in}" in claim.text
+    assert claim.values["ratio"] == pytest.approx(ratio)

@@ -21,7 +21,7 @@ def test_first_visit_glorot_preset_and_theory_agree() -> None:
     assert at.segmented_control(key="p4_preset").value == "Glorot"
     assert at.select_slider(key="p4_k").value == 1.0
     # tanh with k = 1 is ordered: the variance shrinks layer after layer.
-    assert number(metric(at, "Forward factor per layer")) < 1
+    assert number(metric(at, "Forward variance factor per layer")) < 1
     text = notices(at)
     ratio = float(re.search(r"measured ÷ predicted = ([0-9.e+-]+)", text).group(1))
     assert 0.85 < ratio < 1.15  # mean-field theory matches the probe (width 256)
@@ -41,13 +41,13 @@ def test_he_preset_sets_k_and_mode_and_relu_is_preserved() -> None:
     assert not at.exception
     assert at.select_slider(key="p4_k").value == 1.0
     assert at.radio(key="p4_mode").value == "fan_in"
-    lecun_factor = number(metric(at, "Forward factor per layer"))
+    lecun_factor = number(metric(at, "Forward variance factor per layer"))
     assert 0.4 < lecun_factor < 0.65  # ReLU halves the variance: k/2 = 0.5
     at.segmented_control(key="p4_preset").set_value("He").run()
     assert not at.exception
     assert at.select_slider(key="p4_k").value == 2.0
     assert at.radio(key="p4_mode").value == "fan_in"
-    assert 0.8 < number(metric(at, "Forward factor per layer")) < 1.25
+    assert 0.8 < number(metric(at, "Forward variance factor per layer")) < 1.25
     assert q(at, "k") == "2"
     # Moving k off the preset clears the highlight.
     at.select_slider(key="p4_k").set_value(4.0).run()

@@ -198,3 +198,59 @@ def test_sigma_sweep_scales_as_one_over_root_fan_in() -> None:
     small = sweep[sweep["series"] == initializers.REGISTRY["small_random"].label]
     assert set(small["std"]) == {0.01}
     assert (sweep["std"] > 0).all()  # zeros left out: a log axis cannot draw them
+
+
+def test_catalogue_cells_fit_their_columns_on_one_line() -> None:
+    """Issue 13: long cells (designed for, fan convention) were cut at the 84 px row height.
+    The grid now shows only short columns, each wide enough for its longest cell on one line;
+    the long texts are in each initializer's panel, and in the CSV."""
+    import json
+
+    at = run()
+    catalogue = at.dataframe[0]
+    shown = list(catalogue.proto.column_order)
+    assert shown == ["initializer", "family", "divides by", "parameters", "link"]
+    config = json.loads(catalogue.proto.columns)
+    widths = {name: config[name]["width"] for name in shown}
+    frame = catalogue.value
+    for name in shown[:-1]:  # the link column shows "paper ↗"
+        longest = max(len(str(cell)) for cell in [*frame[name], name])
+        # About 6.2 px per character at the grid's 14 px font (measured: 57 characters take
+        # 332 px), plus 16 px of padding.
+        assert 6.2 * longest + 16 <= widths[name], (name, longest, widths[name])
+    assert catalogue.proto.row_height >= 40
+    assert frame.set_index("key").loc["orthogonal", "divides by"] == "max(fan_in, fan_out)"
+    # What the grid no longer shows is under "Every initializer", in full.
+    panels = {e.label.split("  ←")[0]: e for e in at.expander}
+    text = "\n".join(m.value for m in panels["Orthogonal"].markdown)
+    assert reference.FAN_CONVENTIONS["fan_max"] in text
+    assert initializers.REGISTRY["orthogonal"].designed_for in text
+
+
+def test_formula_table_wraps_between_parts_only() -> None:
+    from explorer import page
+
+    table = reference.formula_table_markdown(page.formula_parts)
+    row = next(line for line in table.splitlines() if line.startswith("| LeCun uniform |"))
+    # Two parts, each kept whole by its braces, in two $...$: a phone wraps between them.
+    assert row == (
+        r"| LeCun uniform | ${W_{ij} \sim \mathcal{U}(-a,\ a),}\;$ "
+        r"${a = g\sqrt{\frac{3}{n_\mathrm{in}}}}$ |"
+    )
+
+
+@pytest.mark.parametrize(("index", "shape"), [(1, "256,256"), (1, "3,3,64,128"), (2, "256,256")])
+def test_calculator_and_gain_text_cells_fit_their_columns(index: int, shape: str) -> None:
+    """Issue 13: the calculator's variance-scaling parameters and the gain table's longest
+    formula were cut; every text column now has a width for its longest cell."""
+    import json
+
+    at = run({"shape": shape})
+    table = at.dataframe[index]
+    config = json.loads(table.proto.columns)
+    frame = table.value
+    for name in frame.columns:
+        if frame[name].dtype.kind in "fiu" or name == "key":
+            continue
+        longest = max(len(str(cell)) for cell in [*frame[name], config[name]["label"]])
+        assert 6.2 * longest + 16 <= config[name]["width"], (name, longest)
