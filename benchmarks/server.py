@@ -87,9 +87,33 @@ def proc_status_kb(pid: int, name: str) -> int:
     return 0
 
 
+def pss_kb(pid: int) -> float | None:
+    """Proportional set size of a process in kB (None where smaps_rollup is unreadable).
+
+    Its resident pages, each shared page divided among the processes sharing it.
+    """
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return float(line.split()[1])
+    except OSError:
+        return None
+    return None
+
+
 def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and its children, from /proc (Linux)."""
-    return sum(proc_status_kb(p, "VmRSS") for p in process_tree(pid)) / 1024
+    """Resident memory of a process and its descendants (MB), shared pages counted once.
+
+    The app's worker processes (explorer/offload.py) are forks of one forkserver and share
+    most of their pages (NumPy, pandas, Streamlit) with it: summing their VmRSS would count
+    those pages once per process. The sum of PSS counts every resident page once; a process
+    whose PSS cannot be read counts with its VmRSS (an upper bound).
+    """
+    total = 0.0
+    for current in process_tree(pid):
+        pss = pss_kb(current)
+        total += proc_status_kb(current, "VmRSS") if pss is None else pss
+    return total / 1024
 
 
 async def sample_rss(pid: int, peak: list[float], every: float = 0.25) -> None:
