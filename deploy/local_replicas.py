@@ -292,6 +292,16 @@ def warm_replicas(nginx: Nginx, upstreams: list[str], timeout: float = 120.0) ->
     )
 
 
+def workers_per_replica(args: argparse.Namespace) -> int:
+    """Compute workers per replica (explorer/offload.py): ``--workers`` or cores / replicas.
+
+    The replicas share the host's cores, so by default each gets its share (at least 1).
+    """
+    if args.workers is not None:
+        return max(0, args.workers)
+    return max(1, (os.cpu_count() or 1) // args.replicas)
+
+
 def run(args: argparse.Namespace, load_args: list[str]) -> dict[str, Any]:
     """Start the topology, warm it, run the load test through it, stop everything."""
     secret = os.environ.get(COOKIE_SECRET_ENV) or secrets.token_hex(32)
@@ -305,7 +315,8 @@ def run(args: argparse.Namespace, load_args: list[str]) -> dict[str, Any]:
             # The same cookie secret on every replica: a cookie signed by one (the session
             # cookie, st.login's auth cookie) must be accepted by all of them.
             with (workdir / f"replica{i + 1}.log").open("wb") as log:  # the child keeps its fd
-                replicas.append(start_server(port, log, {COOKIE_SECRET_ENV: secret}))
+                env = {COOKIE_SECRET_ENV: secret, "WIE_WORKERS": str(workers_per_replica(args))}
+                replicas.append(start_server(port, log, env))
         nginx.write(upstreams)
         nginx.start()
         warmup_clients = warm_replicas(nginx, upstreams)
@@ -333,6 +344,7 @@ def run(args: argparse.Namespace, load_args: list[str]) -> dict[str, Any]:
         log = read_access_log(nginx.access_log)
         result["replicas"] = {
             "count": args.replicas,
+            "workers_per_replica": workers_per_replica(args),
             "upstreams": upstreams,
             "warmup_clients": warmup_clients,
             "warmup_sessions_per_replica": {u: warm_log.sessions[u] for u in upstreams},
@@ -367,6 +379,11 @@ def main(argv: list[str] | None = None) -> int:
     """Command line: see the module docstring; unknown arguments go to the load test."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--replicas", type=int, default=2, help="streamlit processes (2 .. 8)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        help="compute worker processes per replica (default: cores / replicas, at least 1)",
+    )
     parser.add_argument("--students", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--json", type=Path, help="the load test's JSON, plus `replicas`")
