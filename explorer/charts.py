@@ -779,16 +779,17 @@ def grad_norm_panel(
 ) -> alt.LayerChart:
     """One initializer's step x layer heatmap of the gradient norm, fitting its column's width.
 
-    The responsive form of :func:`grad_norm_heatmap`: one chart per initializer, each as wide
-    as the column it is drawn in (autosize ``fit-x``), so panels placed in ``st.columns`` stack
-    on a phone instead of running off a fixed-width facet. Panels drawn side by side must share
+    One chart per initializer, each as wide as the column it is drawn in (autosize ``fit-x``),
+    so panels placed in ``st.columns`` stack on a phone instead of running off a fixed-width
+    facet. Exact zeros are grey, overflow/NaN red. Panels drawn side by side must share
     ``domain`` to be comparable.
 
     Parameters
     ----------
     frame : DataFrame
-        Columns series, layer, step, step_end, grad_norm, log10_norm, status (as for
-        :func:`grad_norm_heatmap`); only the rows of ``series`` are drawn.
+        Columns series, layer, step, step_end, grad_norm, log10_norm, status ("ok", "zero",
+        "overflow", "NaN"), pre-binned to a few dozen steps per series; only the rows of
+        ``series`` are drawn.
     series : str
         The initializer whose panel this is (the chart's title).
     layer_order : sequence of str, optional
@@ -843,77 +844,6 @@ def grad_norm_panel(
     chart.height = int(height)
     chart.title = alt.TitleParams(series, fontSize=13, anchor="middle")
     return chart
-
-
-def grad_norm_heatmap(
-    frame: pd.DataFrame,
-    *,
-    series_order: Sequence[str] | None = None,
-    layer_order: Sequence[str] | None = None,
-    columns: int = 3,
-    width: int = 250,
-    height: int = MIN_PLOT_HEIGHT,
-    domain: tuple[float, float] | None = None,
-) -> alt.FacetChart:
-    """Per-layer gradient norm over training: one step x layer heatmap per initializer.
-
-    All panels share one colour scale (log10 of the norm), so a vanishing layer in one run and
-    a healthy one in another are comparable. Exact zeros are grey, overflow/NaN red.
-
-    Parameters
-    ----------
-    frame : DataFrame
-        Columns series, layer, step, step_end, grad_norm, log10_norm, status
-        ("ok", "zero", "overflow", "NaN"), pre-binned to a few dozen steps per series.
-    series_order, layer_order : sequence of str, optional
-        Panel order and the layer order from input (top) to output (bottom).
-    columns : int
-        Panels per row.
-    domain : (float, float), optional
-        Colour range of log10 ‖∂L/∂W‖; values outside take the end colours (clamped), so one
-        exploding run does not wash out the others.
-    """
-    y = alt.Y("layer:N", title=None, sort=list(layer_order) if layer_order else "ascending")
-    base = alt.Chart().encode(
-        x=alt.X("step:Q", title="Training step"),
-        x2=alt.X2("step_end:Q"),
-        y=y,
-        tooltip=[
-            alt.Tooltip("series:N", title="initializer"),
-            alt.Tooltip("layer:N"),
-            alt.Tooltip("step:Q", title="from step"),
-            alt.Tooltip("grad_norm:Q", title="‖∂L/∂W‖", format=".3g"),
-            alt.Tooltip("status:N"),
-        ],
-    )
-    ok = (
-        base.transform_filter(alt.datum.status == "ok")
-        .mark_rect()
-        .encode(
-            color=alt.Color(
-                "log10_norm:Q",
-                title="log10 ‖∂L/∂W‖",
-                scale=alt.Scale(scheme="viridis", domain=list(domain), clamp=True)
-                if domain
-                else alt.Scale(scheme="viridis"),
-                legend=alt.Legend(orient="top", gradientLength=220),
-            )
-        )
-    )
-    zero = base.transform_filter(alt.datum.status == "zero").mark_rect(color="#b0b0b0")
-    bad = base.transform_filter(
-        (alt.datum.status == "overflow") | (alt.datum.status == "NaN")
-    ).mark_rect(color=_STATUS_COLOR)
-    layered = alt.layer(ok, zero, bad, data=frame).properties(width=width, height=height)
-    return layered.facet(
-        facet=alt.Facet(
-            "series:N",
-            title=None,
-            sort=list(series_order) if series_order else "ascending",
-            header=alt.Header(labelFontSize=13, labelFontWeight="bold"),
-        ),
-        columns=columns,
-    )
 
 
 def _class_regions(

@@ -769,7 +769,7 @@ def history_grad_frame(label: str, history: training.History, *, limit: int) -> 
 def grad_frame(
     progress: LiveProgress, labels: Sequence[str], *, limit: int = LIVE_POINTS // 4
 ) -> pd.DataFrame:
-    """Per-layer gradient norms so far, binned for :func:`explorer.charts.grad_norm_heatmap`.
+    """Per-layer gradient norms so far, binned for :func:`explorer.charts.grad_norm_panel`.
 
     Returns
     -------

@@ -139,7 +139,9 @@ def offloaded(function: Callable[P, R]) -> Callable[P, R]:
     ``function`` must be importable by its module and qualified name, pure (its result depends
     only on its arguments), and take and return picklable values (true of anything
     ``st.cache_data`` caches). Put this decorator *below* ``st.cache_data`` so hits never leave
-    the cache.
+    the cache. Offload the leaves (a probe, a training chunk, a sweep of its own probes), not a
+    function that gathers probes the page also asks for: inside a worker those would miss the
+    server's cache and be computed again.
     """
 
     @functools.wraps(function)

@@ -560,18 +560,17 @@ else:
     chosen = next((r for r in started_runs if r.spec.init == picked), started_runs[0])
     act_frame = live.activation_frame([(chosen.label, chosen.probe)])
     a1, a2 = st.columns(2)
-    a1.vega_lite_chart(
-        spec=chartspec.convert(live.activation_bands(act_frame, total=progress_shown.total)),
+    a1.vega_lite_chart(  # built once per trained result, not on every rerun
+        spec=page.spec(live.activation_bands, act_frame, total=progress_shown.total),
         width="content",
     )
     a2.vega_lite_chart(
-        spec=chartspec.convert(
-            live.saturation_lines(
-                act_frame,
-                total=progress_shown.total,
-                height=260,
-                title="Saturated or dead units per layer",
-            )
+        spec=page.spec(
+            live.saturation_lines,
+            act_frame,
+            total=progress_shown.total,
+            height=260,
+            title="Saturated or dead units per layer",
         ),
         width="stretch",
     )

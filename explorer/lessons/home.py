@@ -24,7 +24,6 @@ from explorer.experiments import (
     variance_scaling_params,
 )
 from explorer.lessons.reference import calculator_frame, catalogue_frame
-from explorer.offload import offloaded
 from explorer.state import InitSeries, Net
 
 
@@ -58,7 +57,6 @@ def scale_label(multiplier: float) -> str:
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-@offloaded
 def scale_sweep(
     net: Net, user_init: str, user_params: InitParams
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -110,7 +108,6 @@ HOME_EXTRA_SEEDS = 3
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-@offloaded
 def family_comparison(
     net: Net,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -222,7 +219,6 @@ def fan_table(
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-@offloaded
 def init_sweep(net: Net, series: InitSeries) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-layer stats of several initializers on one network, as :func:`scale_sweep` gives them.
 

@@ -31,12 +31,12 @@ History = training.History
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-@offloaded
 def compare_stats(net: Net, inits: InitSeries) -> pd.DataFrame:
     """Per-layer stats of several initializers on the same network and seed, stacked.
 
-    Cached and computed in a worker (the frame building is pandas work a rerun need not
-    repeat).
+    Cached: the frame building is pandas work a rerun need not repeat. The probes go through
+    :func:`layer_stats` (each computed in a worker), whose cache the page's own
+    ``layer_stats`` calls then hit.
 
     Parameters
     ----------
@@ -169,7 +169,6 @@ def layers_to_overflow(last_std: float, factor: float) -> float:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-@offloaded
 def activation_contrast(network: str, depth: int, width: int, seed: int) -> pd.DataFrame:
     """N(0, 1) weights under four activations: who saturates and who explodes.
 

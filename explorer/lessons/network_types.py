@@ -835,7 +835,6 @@ def delta_orthogonal_claim(activation: str) -> Claim:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-@offloaded
 def cnn_layer_stats(
     activation: str, series: InitSeries, depth: int, channels: int, seed: int
 ) -> pd.DataFrame:

@@ -107,7 +107,6 @@ def _theory_variance(
 
 
 @st.cache_data(max_entries=128, show_spinner=False)
-@offloaded
 def variance_profile(net: Net, inits: InitSeries) -> pd.DataFrame:
     """Measured and predicted per-layer pre-activation variance of several initializers.
 
@@ -286,7 +285,6 @@ GAP_SEEDS = 4
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-@offloaded
 def seed_ratios(net: Net, params: InitParams) -> tuple[float, ...]:
     """Measured / predicted Var(z) at the last layer for :data:`GAP_SEEDS` seeds (cached).
 

@@ -72,7 +72,6 @@ def vanishing_series(
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-@offloaded
 def vanishing_probe(net: Net, series: InitSeries) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per-layer stats of the page-2 series on the user's network (same inputs and seed).
 
