@@ -29,6 +29,13 @@ time would add the threads up). The equivalent one-thread-count-per-process comm
     OPENBLAS_NUM_THREADS=2 OMP_NUM_THREADS=2 python benchmarks/bench_core.py --clock wall
 
 The 1-minute load average is printed at the start and at the end of the run.
+
+The header names the BLAS kernel in use. On a machine that forces an older OpenBLAS kernel
+through ``OPENBLAS_CORETYPE`` (this project's development machines set ``Haswell`` on an
+AVX-512 AMD EPYC), measure with the kernel OpenBLAS would choose by itself, as on a user's
+laptop or on Community Cloud, by unsetting the override for this command alone:
+
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python benchmarks/bench_core.py --threads 1,2
 """
 
 from __future__ import annotations
@@ -50,6 +57,24 @@ from benchmarks.nets import make_net  # noqa: E402
 from core.probe import propagate  # noqa: E402
 
 CLOCK: Callable[[], float] = time.perf_counter
+
+
+def blas_kernel() -> str:
+    """Name of the BLAS and of the kernel it runs, e.g. ``openblas 0.3.31 SkylakeX``.
+
+    OpenBLAS picks its kernels for the processor at load time unless ``OPENBLAS_CORETYPE``
+    forces one: some machines force an older kernel (``Haswell`` on an AVX-512 processor) to
+    work around bugs of old OpenBLAS builds, which makes every GEMM ~30 % slower. Benchmark
+    with the kernel the processor gets by default (unset ``OPENBLAS_CORETYPE`` and
+    ``OPENBLAS_L2_SIZE`` for the benchmark command alone) and read it here.
+    """
+    from threadpoolctl import threadpool_info
+
+    for lib in threadpool_info():
+        if lib.get("user_api") == "blas":
+            version = str(lib.get("version") or "")
+            return f"{lib.get('internal_api')} {version} {lib.get('architecture') or ''}".strip()
+    return "unknown"
 
 
 def best_of(fns: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
@@ -344,8 +369,9 @@ def main() -> None:
     parser.add_argument("--only", choices=("all", "mlp", "probe"), default="all")
     args = parser.parse_args()
     global CLOCK
-    env = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS")
+    env = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
     env_threads = ", ".join(f"{k}={os.environ.get(k, 'unset')}" for k in env)
+    kernel = blas_kernel()
     counts = [int(c) for c in args.threads.split(",") if c.strip()]
 
     def clock_for(n: int | None) -> Callable[[], float]:
@@ -355,7 +381,7 @@ def main() -> None:
 
     print(
         f"# core benchmark (Python {platform.python_version()}, numpy {np.__version__}, "
-        f"{platform.machine()}, {os.cpu_count()} CPUs, {env_threads}, threads "
+        f"{platform.machine()}, {os.cpu_count()} CPUs, BLAS kernel {kernel}, {env_threads}, threads "
         f"{args.threads or 'from the environment'}, {args.clock} clock (cpu single-threaded), "
         f"min of {args.repeats}; load average at start {os.getloadavg()[0]:.2f})\n"
     )

@@ -278,7 +278,12 @@ def per_layer_export(
     ``layer_unit="time step"``) are recorded in the JSON metadata.
     """
     export_row(
-        page_slug, config, table=per_layer_table(layers), chart=chart, key=key, extra=settings
+        page_slug,
+        config,
+        table=lambda: per_layer_table(layers),
+        chart=chart,
+        key=key,
+        extra=settings,
     )
 
 
@@ -286,7 +291,7 @@ def export_row(
     page_slug: str,
     config: state.Config,
     *,
-    table: pd.DataFrame | None,
+    table: pd.DataFrame | Callable[[], pd.DataFrame] | None,
     chart: alt.TopLevelMixin | ChartSpec | None,
     key: str,
     extra: Mapping[str, object] | None = None,
@@ -303,8 +308,9 @@ def export_row(
         Short page name for the files, e.g. ``"small_random"``.
     config : state.Config
         The shared config (file names, JSON metadata).
-    table : DataFrame or None
-        One row per layer per series, clearly named columns (see :func:`per_layer_table`).
+    table : DataFrame, callable returning one, or None
+        One row per layer per series, clearly named columns (see :func:`per_layer_table`). A
+        callable is only called when a button is clicked (nothing is built on a rerun).
     chart : altair chart, ChartSpec or None
         The page's main chart.
     key : str
@@ -321,12 +327,16 @@ def export_row(
         # One row of two buttons per artefact: (label, extension, MIME type, icon, builder).
         rows: list[tuple[tuple[str, str, str, str, Callable[[], bytes]], ...]] = []
         if table is not None:
+
+            def frame() -> pd.DataFrame:
+                return table() if callable(table) else table
+
             rows.append(
                 (
                     ("Per-layer data (CSV)", "csv", "text/csv", ":material/table:",
-                     lambda: csv_bytes(table)),
+                     lambda: csv_bytes(frame())),
                     ("Per-layer data (JSON)", "json", "application/json", ":material/data_object:",
-                     lambda: json_bytes(table, page_slug, config, extra)),
+                     lambda: json_bytes(frame(), page_slug, config, extra)),
                 )
             )  # fmt: skip
         if chart is not None:

@@ -75,7 +75,7 @@ page.notice(
 )
 st.download_button(
     "⬇️ Catalogue as CSV",
-    data=export.safe_csv(catalogue),
+    data=lambda: export.safe_csv(catalogue),
     file_name="initializer_catalogue.csv",
     mime="text/csv",
     key="ref_download_catalogue",
@@ -200,7 +200,7 @@ calc_export = calc.assign(shape=shape_text, fan_in=fan_in, fan_out=fan_out)
 dl = st.columns(2)
 dl[0].download_button(
     "⬇️ Calculator table as CSV",
-    data=export.safe_csv(calc_export),
+    data=lambda: export.safe_csv(calc_export),
     file_name=f"fan_calculator_{shape_text.replace(',', 'x')}_{config.slug()}.csv",
     mime="text/csv",
     key="ref_download_calculator",
@@ -208,7 +208,7 @@ dl[0].download_button(
 )
 dl[1].download_button(
     "⬇️ Gains as CSV",
-    data=export.safe_csv(gains.assign(negative_slope=slope)),
+    data=lambda: export.safe_csv(gains.assign(negative_slope=slope)),
     file_name="gains.csv",
     mime="text/csv",
     key="ref_download_gains",
