@@ -19,7 +19,7 @@ import pandas as pd
 import streamlit as st
 
 from core import initializers
-from explorer import charts, chartspec, claims, sidebar, state
+from explorer import charts, chartspec, claims, sidebar, state, warmup
 from explorer.chartspec import ChartSpec, spec
 
 #: Shown under every chart: what the learner should look at.
@@ -92,6 +92,7 @@ def setup(
         The validated shared configuration (network, activation, initializer, depth, ...).
     """
     st.set_page_config(page_title=f"{title} · Weight Init Explorer", page_icon=icon, layout="wide")
+    warmup.start()  # once per server process: every page's default view, in the background
     st.title(f"{icon} {title}")
     query = dict(extra_query or {})
     if params:

@@ -15,3 +15,5 @@ from threadpoolctl import threadpool_limits
 threadpool_limits(limits=1, user_api="blas")
 
 os.environ.setdefault("WIE_WORKERS", "0")
+# No background warm-up of the default views (explorer/warmup.py) in in-process runs.
+os.environ.setdefault("WIE_WARMUP", "0")
