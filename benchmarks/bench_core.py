@@ -381,7 +381,8 @@ def main() -> None:
 
     print(
         f"# core benchmark (Python {platform.python_version()}, numpy {np.__version__}, "
-        f"{platform.machine()}, {os.cpu_count()} CPUs, BLAS kernel {kernel}, {env_threads}, threads "
+        f"{platform.machine()}, {os.cpu_count()} CPUs, BLAS kernel {kernel}, {env_threads}, "
+        "threads "
         f"{args.threads or 'from the environment'}, {args.clock} clock (cpu single-threaded), "
         f"min of {args.repeats}; load average at start {os.getloadavg()[0]:.2f})\n"
     )
