@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import streamlit as st
@@ -97,7 +98,10 @@ one = by_series.loc[lesson.scale_label(1.0)]
 hi = by_series.loc[lesson.scale_label(2.0)]
 mine = summary.iloc[-1]
 
-forward_chart, backward_chart = page.forward_backward_charts(
+# Built only when drawn (after the reveal) or exported (on click): charts that are not on
+# screen cost nothing.
+scale_charts = functools.partial(
+    page.forward_backward_charts,
     shown,
     x_title=unit.capitalize(),
     titles=(
@@ -107,6 +111,7 @@ forward_chart, backward_chart = page.forward_backward_charts(
     legend_columns=3,
 )
 if revealed:
+    forward_chart, backward_chart = scale_charts()
     left, right = st.columns(2)
     with left:
         page.chart(forward_chart)
@@ -187,7 +192,7 @@ export.per_layer_export(
     "home_scales",
     config,
     shown,
-    forward_chart,
+    lambda: scale_charts()[0],
     key="home_export",
     layer_unit=unit,
     critical_sigma_w2=crit,

@@ -95,6 +95,9 @@ IMAGE_WIDTH = 640
 PNG_SCALE = 2.0
 
 ImageFormat = Literal["svg", "png"]
+#: What an export renders: an Altair chart, a drawn ChartSpec, or a callable building either
+#: (only called when a download is clicked, so a chart that is not on screen is never built).
+ChartSource = alt.TopLevelMixin | ChartSpec | Callable[[], alt.TopLevelMixin | ChartSpec]
 
 
 def file_name(page_slug: str, config: state.Config, ext: str) -> str:
@@ -229,14 +232,12 @@ def _vl_version() -> str:
     return "_".join(alt.SCHEMA_VERSION.split(".")[:2])
 
 
-def chart_image(
-    chart: alt.TopLevelMixin | ChartSpec, fmt: ImageFormat, *, width: int | None = IMAGE_WIDTH
-) -> bytes:
+def chart_image(chart: ChartSource, fmt: ImageFormat, *, width: int | None = IMAGE_WIDTH) -> bytes:
     """Render a chart to SVG or PNG offline with vl-convert.
 
     Parameters
     ----------
-    chart : altair chart or ChartSpec
+    chart : altair chart, ChartSpec, or a callable returning one
     fmt : {"svg", "png"}
     width : int or None
         Plot width in CSS pixels (None keeps the chart's own).
@@ -253,6 +254,8 @@ def chart_image(
     """
     import vl_convert as vlc  # imported on click only: keeps page start-up fast
 
+    if callable(chart):  # built on click only (a chart not on screen, e.g. before a reveal)
+        chart = chart()
     if isinstance(chart, ChartSpec):  # drawn from the shared cache: rebuild the Altair chart
         chart = chart.build()
     spec = chart_spec(chart, width=width)
@@ -266,21 +269,22 @@ def chart_image(
 def per_layer_export(
     page_slug: str,
     config: state.Config,
-    layers: pd.DataFrame,
-    chart: alt.TopLevelMixin | ChartSpec | None,
+    layers: pd.DataFrame | Callable[[], pd.DataFrame],
+    chart: ChartSource | None,
     *,
     key: str,
     **settings: object,
 ) -> None:
     """:func:`export_row` of a per-layer page: its long per-layer frame and its main chart.
 
-    ``layers`` goes through :func:`per_layer_table`; ``settings`` (page settings such as
+    ``layers`` (or, for data not on screen, a callable returning it, called on click only) goes
+    through :func:`per_layer_table`; ``settings`` (page settings such as
     ``layer_unit="time step"``) are recorded in the JSON metadata.
     """
     export_row(
         page_slug,
         config,
-        table=lambda: per_layer_table(layers),
+        table=lambda: per_layer_table(layers() if callable(layers) else layers),
         chart=chart,
         key=key,
         extra=settings,
@@ -292,7 +296,7 @@ def export_row(
     config: state.Config,
     *,
     table: pd.DataFrame | Callable[[], pd.DataFrame] | None,
-    chart: alt.TopLevelMixin | ChartSpec | None,
+    chart: ChartSource | None,
     key: str,
     extra: Mapping[str, object] | None = None,
     label: str = "⬇ Export",
@@ -311,8 +315,8 @@ def export_row(
     table : DataFrame, callable returning one, or None
         One row per layer per series, clearly named columns (see :func:`per_layer_table`). A
         callable is only called when a button is clicked (nothing is built on a rerun).
-    chart : altair chart, ChartSpec or None
-        The page's main chart.
+    chart : altair chart, ChartSpec, callable returning one, or None
+        The page's main chart (a callable is only called when a chart button is clicked).
     key : str
         Unique key prefix of the buttons on the page.
     extra : mapping, optional

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from explorer import charts, experiments, export, live, page
+from explorer.chartspec import ChartSpec
 from explorer.lessons import symmetry as lesson
 
 config = page.setup(
@@ -169,16 +170,15 @@ def zero_section() -> None:
     page.notice(f"every hidden |∂L/∂W| at step 0 is {page.fmt(zero_step0)}, {run_text}{rounding}")
 
 
-bar_charts = [
-    page.spec(
+def bar_chart(run: lesson.SymmetryRun) -> ChartSpec:
+    """One run's per-neuron gradient bars (built when drawn or exported, never before)."""
+    return page.spec(
         charts.neuron_bars,
         run.neuron_grads,
         y="grad1",
         y_title="∂L/∂W (input x₁)",
         title=run.label,
     )
-    for run in result.runs
-]
 
 
 def constant_section() -> None:
@@ -196,9 +196,9 @@ def constant_section() -> None:
         "constant net's hidden gradients are exactly 0: its two output units are clones too, "
         "so their errors cancel)."
     )
-    for col, chart in zip(st.columns(3), bar_charts, strict=True):
+    for col, run in zip(st.columns(3), result.runs, strict=True):
         with col:
-            page.chart(chart)
+            page.chart(bar_chart(run))
     spread = float(const.grads["spread1"].iloc[:-1].max())
     value = float(const.neuron_grads["grad1"].iloc[0])
     rand_lo = float(rand.neuron_grads["grad1"].min())
@@ -227,7 +227,7 @@ export.per_layer_export(
     "zero_constant",
     config,
     lesson.symmetry_grads_frame(result),
-    bar_charts[1],
+    lambda: bar_chart(result.runs[1]),
     key="p1_export",
     k=float(k),
     steps=int(steps),

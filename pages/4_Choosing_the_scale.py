@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from explorer import charts, experiments, export, page, state
+from explorer.chartspec import ChartSpec
 from explorer.lessons import scale as lesson
 from explorer.state import PageParam
 
@@ -143,23 +144,37 @@ inits = [(label, "variance_scaling", params)]
 same_k = math.isclose(user_k, k, rel_tol=1e-9)
 if not same_k:
     inits.append(("sidebar init", config.init, config.init_params))
-with st.spinner("Measuring the per-layer variance…"):
-    profile = lesson.variance_profile(config.net, tuple(inits))
-theory_series = [s for s in profile["series"].unique() if s.endswith("theory")]
-profile_chart = page.spec(
-    charts.per_layer_lines,
-    profile,
-    y="variance",
-    y_title="Var(z) of the pre-activations (log)",
-    x_title=x_title,
-    dashed_series=theory_series,
-    title="Measured at initialization"
-    + (" (solid) · mean-field theory (dashed)" if theory_series else ""),
-)
-stats = experiments.layer_stats(config.net, "variance_scaling", params)
-fwd, bwd = lesson.growth_factors(stats)
+
+
+def measure_profile() -> pd.DataFrame:
+    """Section 1's per-layer variance (measured when shown, after the reveal, or exported)."""
+    with st.spinner("Measuring the per-layer variance…"):
+        return lesson.variance_profile(config.net, tuple(inits))
+
+
+def profile_chart() -> ChartSpec:
+    """Section 1's chart (built when drawn or exported, never before the reveal)."""
+    profile = measure_profile()
+    theory_series = [s for s in profile["series"].unique() if s.endswith("theory")]
+    return page.spec(
+        charts.per_layer_lines,
+        profile,
+        y="variance",
+        y_title="Var(z) of the pre-activations (log)",
+        x_title=x_title,
+        dashed_series=theory_series,
+        title="Measured at initialization"
+        + (" (solid) · mean-field theory (dashed)" if theory_series else ""),
+    )
+
+
 if revealed:
-    page.chart(profile_chart)
+    # The page's own k: measured for the numbers under the chart and section 2's notice, both
+    # shown only after the reveal.
+    stats = experiments.layer_stats(config.net, "variance_scaling", params)
+    fwd, bwd = lesson.growth_factors(stats)
+    profile = measure_profile()
+    page.chart(profile_chart())
     mine = profile[(profile["label"] == label) & (profile["kind"] == "measured")]
     mine_theory = profile[(profile["label"] == label) & (profile["kind"] == "theory")]
     var_first, var_last = float(mine["variance"].iloc[0]), float(mine["variance"].iloc[-1])
@@ -231,7 +246,7 @@ else:
 export.per_layer_export(
     "choosing_scale",
     config,
-    profile,
+    measure_profile,
     profile_chart,
     key="p4_export",
     k=k,
@@ -244,7 +259,7 @@ export.per_layer_export(
 st.subheader("2 · The edge: where the per-layer variance factor crosses 1")
 if depth < 2:
     st.info("A per-layer factor needs at least 2 layers: raise the depth in the sidebar.")
-else:
+elif page.after_reveal(revealed, "The k sweep and its crossing point"):
     with st.spinner("Sweeping k…"):
         sweep = lesson.edge_sweep(net, act, mode, dist, depth, width, seed)
     edge = lesson.critical_k(act)
