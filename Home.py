@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from explorer import charts, experiments, export, page, sidebar, state
+from explorer.chartspec import ChartSpec
 from explorer.lessons import home as lesson
 
 config = page.setup(
@@ -49,22 +50,26 @@ network_text = {
 slope2 = experiments.small_signal_slope2(config.activation)
 
 # ---- 1. One factor per layer, compounded by depth ------------------------------------------
-with st.spinner("Measuring the networks…"):
-    layers, summary = lesson.scale_sweep(
-        config.net,
-        config.init,
-        config.init_params,
-    )
+
+
+def five_scales() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The five scales and the user's initializer, measured (only the answer needs them)."""
+    with st.spinner("Measuring the networks…"):
+        return lesson.scale_sweep(config.net, config.init, config.init_params)
+
+
 st.header("One factor per layer, compounded by depth")
 revealed = page.prediction(
     f"Which of the five scales keeps {unit} {last}'s std nearest {unit} 1's? (σ·√fan_in as a "
     "multiple of the small-signal scale explained below)",
     lesson.SCALE_CHOICES,
     key="home_predict",
-    answer_index=lesson.closest_scale(summary),
-    explanation=lesson.answer_claim(
-        config.network, config.activation, summary, layers, unit, last
-    ).text,
+    answer_index=lambda: lesson.closest_scale(five_scales()[1]),
+    explanation=lambda: (
+        lesson.answer_claim(
+            config.network, config.activation, five_scales()[1], five_scales()[0], unit, last
+        ).text
+    ),
 )
 # Two lines: the ratio, then the factor (one line overflows a phone's column).
 st.latex(
@@ -84,33 +89,48 @@ chosen = sidebar.compare_picker(
     default=[config.init],
     label="Initializers drawn next to the five scales",
 )
-with st.spinner("Measuring the networks…"):
-    compared, compared_summary = lesson.init_sweep(
-        config.net,
-        state.compare_series(config, chosen),
-    )
-shown = lesson.replace_series(layers, [config.init_label], compared)
-shown_summary = lesson.replace_series(summary, [config.init_label], compared_summary)
-by_series = summary.set_index("series")
-lo = by_series.loc[lesson.scale_label(0.5)]
-near = by_series.loc[lesson.scale_label(0.9)]
-one = by_series.loc[lesson.scale_label(1.0)]
-hi = by_series.loc[lesson.scale_label(2.0)]
-mine = summary.iloc[-1]
 
-# Built only when drawn (after the reveal) or exported (on click): charts that are not on
-# screen cost nothing.
-scale_charts = functools.partial(
-    page.forward_backward_charts,
-    shown,
-    x_title=unit.capitalize(),
-    titles=(
-        "Forward: activations (weight scale × small-signal scale)",
-        "Backward: gradients (weight scale × small-signal scale)",
-    ),
-    legend_columns=3,
-)
+
+def scales_and_chosen() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The five scales with the chosen initializers in place of the user's (charts, table)."""
+    layers, summary = five_scales()
+    with st.spinner("Measuring the networks…"):
+        compared, compared_summary = lesson.init_sweep(
+            config.net, state.compare_series(config, chosen)
+        )
+    return (
+        lesson.replace_series(layers, [config.init_label], compared),
+        lesson.replace_series(summary, [config.init_label], compared_summary),
+    )
+
+
+def scale_charts() -> tuple[ChartSpec, ChartSpec]:
+    """The forward and backward charts (built when drawn, after the reveal, or exported)."""
+    return page.forward_backward_charts(
+        scales_and_chosen()[0],
+        x_title=unit.capitalize(),
+        titles=(
+            "Forward: activations (weight scale × small-signal scale)",
+            "Backward: gradients (weight scale × small-signal scale)",
+        ),
+        legend_columns=3,
+    )
+
+
+# Before the reveal only the user's own initializer is measured (the metrics below): the five
+# scales give the answer away, so they are measured, drawn and tabled after it.
+with st.spinner("Measuring the networks…"):
+    mine_layers, mine_summary = lesson.init_sweep(
+        config.net, state.compare_series(config, [config.init])
+    )
+mine = mine_summary.iloc[-1]
 if revealed:
+    summary = five_scales()[1]
+    by_series = summary.set_index("series")
+    lo = by_series.loc[lesson.scale_label(0.5)]
+    near = by_series.loc[lesson.scale_label(0.9)]
+    one = by_series.loc[lesson.scale_label(1.0)]
+    hi = by_series.loc[lesson.scale_label(2.0)]
     forward_chart, backward_chart = scale_charts()
     left, right = st.columns(2)
     with left:
@@ -178,7 +198,7 @@ _, why = lesson.rule_verdict_claim(
     config.network,
     config.activation,
     float(mine.sigma_w2),
-    lesson.measured_q(layers, config.init_label),
+    lesson.measured_q(mine_layers, config.init_label),
     float(mine.rule_factor),
     float(mine.act_factor),
     float(mine.first_nonfinite),
@@ -191,31 +211,35 @@ if why is not None:
 export.per_layer_export(
     "home_scales",
     config,
-    shown,
+    lambda: scales_and_chosen()[0],
     lambda: scale_charts()[0],
     key="home_export",
     layer_unit=unit,
     critical_sigma_w2=crit,
     compared=list(chosen),
 )
-with st.expander("All scales and initializers in numbers"):
-    table = shown_summary[
-        ["series", "sigma_sqrt_n", "rule_factor", "act_factor", "act_ratio", "grad_ratio"]
-    ].rename(
-        columns={
-            "series": "weights (× small-signal scale) or initializer",
-            "sigma_sqrt_n": "σ·√fan_in",
-            "rule_factor": "predicted std factor (small signal)",
-            "act_factor": f"measured std factor per {unit}",
-            "act_ratio": f"activations: {unit} {last} / {unit} 1",
-            "grad_ratio": f"gradients: {unit} 1 / {unit} {last}",
-        }
-    )
-    page.table(
-        table,
-        hide_index=True,
-        column_config={c: st.column_config.NumberColumn(format="%.3g") for c in table.columns[1:]},
-    )
+if page.after_reveal(revealed, "The numbers of all five scales and your initializers"):
+    with st.expander("All scales and initializers in numbers"):
+        shown_summary = scales_and_chosen()[1]
+        table = shown_summary[
+            ["series", "sigma_sqrt_n", "rule_factor", "act_factor", "act_ratio", "grad_ratio"]
+        ].rename(
+            columns={
+                "series": "weights (× small-signal scale) or initializer",
+                "sigma_sqrt_n": "σ·√fan_in",
+                "rule_factor": "predicted std factor (small signal)",
+                "act_factor": f"measured std factor per {unit}",
+                "act_ratio": f"activations: {unit} {last} / {unit} 1",
+                "grad_ratio": f"gradients: {unit} 1 / {unit} {last}",
+            }
+        )
+        page.table(
+            table,
+            hide_index=True,
+            column_config={
+                c: st.column_config.NumberColumn(format="%.3g") for c in table.columns[1:]
+            },
+        )
 
 # ---- 2. Uniform or normal? --------------------------------------------------------------
 st.header("Uniform or normal? The variance decides, not the family")
@@ -367,12 +391,19 @@ for script in sorted(
         config,
     )
 
+
+def try_this_answer(summary: pd.DataFrame) -> str:
+    """The exercise's answer, from the 0.9 × scale's measurement."""
+    near = summary.set_index("series").loc[lesson.scale_label(0.9)]
+    return lesson.try_this_answer(
+        config.network, unit, last, float(near.act_ratio), float(near.act_factor)
+    ).text
+
+
 page.try_this(
     f"Before revealing: with weights at 0.9 × the small-signal scale, what fraction of {unit} 1's "
     f"activation std is left at {unit} {last}? (Hint: the factor is applied {last - 1} times.)",
-    lesson.try_this_answer(
-        config.network, unit, last, float(near.act_ratio), float(near.act_factor)
-    ).text,
+    lambda: try_this_answer(five_scales()[1]),
     key="home",
 )
 page.initializer_panel(config)

@@ -264,20 +264,24 @@ def override_note(config: state.Config, *, why: str, **uses: object) -> str | No
     return text
 
 
-def try_this(question: str, answer: str, *, key: str) -> None:
+def try_this(question: str, answer: str | Callable[[], str], *, key: str) -> None:
     """A workshop exercise: the question is visible, the answer is revealed on request.
 
     Parameters
     ----------
-    question, answer : str
-        Markdown. The answer should point at what the page shows with the user's settings.
+    question : str
+        Markdown.
+    answer : str or callable returning one
+        Markdown. The answer should point at what the page shows with the user's settings. A
+        callable is only called when the answer is revealed (its measurement is not made
+        before).
     key : str
         Unique widget key on the page.
     """
     with st.container(border=True):
         st.markdown(f"**🧪 Try this.** {question}")
         if st.toggle("Reveal the answer", key=f"reveal_{key}"):
-            st.markdown(answer)
+            st.markdown(answer() if callable(answer) else answer)
 
 
 def prediction(
@@ -285,8 +289,8 @@ def prediction(
     choices: Sequence[str],
     *,
     key: str,
-    answer_index: int | None = None,
-    explanation: str | None = None,
+    answer_index: int | Callable[[], int] | None = None,
+    explanation: str | Callable[[], str] | None = None,
 ) -> bool:
     """Predict-then-reveal: the page's question, "Your prediction" and a "Reveal" toggle.
 
@@ -301,12 +305,13 @@ def prediction(
         The possible answers (distinct).
     key : str
         Unique on the page; the widgets are ``{key}_prediction`` and ``{key}_reveal``.
-    answer_index : int, optional
+    answer_index : int or callable returning one, optional
         Index of the right choice (computed by the page); when given, the reveal says whether
-        the prediction was right.
-    explanation : str, optional
+        the prediction was right. A callable is only called once the answer is revealed, so
+        a measurement that only the answer needs is not made before.
+    explanation : str or callable returning one, optional
         Markdown shown under the revealed answer: why it is the answer (a lesson claim's
-        text, computed from the measured values).
+        text, computed from the measured values). A callable is called after the reveal only.
 
     Returns
     -------
@@ -338,6 +343,10 @@ def prediction(
             if not revealed:
                 st.caption("Choose your prediction, then turn on **Reveal** to see the answer.")
         if revealed and answer_index is not None:
+            if callable(answer_index):
+                answer_index = answer_index()
+            if callable(explanation):
+                explanation = explanation()
             right = choices[answer_index]
             if choice is None:
                 st.markdown(f"**Answer:** {right}.")
