@@ -129,39 +129,43 @@ def stats_frame(stats: probe.LayerStats, series: str) -> pd.DataFrame:
     overflowed gets ``inf`` std (not NaN) so charts mark it as overflow; so does a weight
     gradient that overflowed (or whose inputs did), even where dL/dz stayed finite.
     """
-    frame = pd.DataFrame(
+    # The columns are finished as arrays before the frame is built: pandas' masked ``.loc``
+    # assignments cost more than the whole probe summary on a busy server.
+    total = stats.values_per_layer
+    nonfinite_act = np.asarray(stats.nonfinite_act)
+    nonfinite_grad = np.asarray(stats.nonfinite_grad)
+    columns: dict[str, np.ndarray] = {
+        name: np.array(getattr(stats, name), dtype=float)
+        for name in ("act_std", "preact_std", "grad_std", "weight_grad_std")
+    }
+    for column, bad in (
+        ("act_std", nonfinite_act),
+        ("preact_std", nonfinite_act),
+        ("grad_std", nonfinite_grad),
+        ("weight_grad_std", nonfinite_grad),
+    ):
+        columns[column][bad >= total] = np.inf
+    # The weight gradient a_{l-1}^T dL/dz_l overflows when either factor is huge, even while
+    # dL/dz itself stays finite: a NaN std there is an overflow, not a missing value.
+    overflowed = (
+        (np.asarray(stats.nonfinite_weight_grad) > 0) | (nonfinite_grad > 0) | (nonfinite_act > 0)
+    )
+    columns["weight_grad_std"][overflowed & np.isnan(columns["weight_grad_std"])] = np.inf
+    return pd.DataFrame(
         {
             "series": series,
             "layer": stats.layer,
             "act_mean": stats.act_mean,
-            "act_std": stats.act_std,
-            "preact_std": stats.preact_std,
+            "act_std": columns["act_std"],
+            "preact_std": columns["preact_std"],
             "saturated_fraction": stats.saturated_fraction,
             "dead_fraction": stats.dead_fraction,
-            "grad_std": stats.grad_std,
-            "weight_grad_std": stats.weight_grad_std,
+            "grad_std": columns["grad_std"],
+            "weight_grad_std": columns["weight_grad_std"],
             "nonfinite_act": stats.nonfinite_act,
             "nonfinite_grad": stats.nonfinite_grad,
         }
     )
-    total = stats.values_per_layer
-    for column, bad in (
-        ("act_std", "nonfinite_act"),
-        ("preact_std", "nonfinite_act"),
-        ("grad_std", "nonfinite_grad"),
-        ("weight_grad_std", "nonfinite_grad"),
-    ):
-        all_bad = frame[bad].to_numpy() >= total
-        frame.loc[all_bad, column] = np.inf
-    # The weight gradient a_{l-1}^T dL/dz_l overflows when either factor is huge, even while
-    # dL/dz itself stays finite: a NaN std there is an overflow, not a missing value.
-    overflowed = (
-        (np.asarray(stats.nonfinite_weight_grad) > 0)
-        | (frame["nonfinite_grad"].to_numpy() > 0)
-        | (frame["nonfinite_act"].to_numpy() > 0)
-    )
-    frame.loc[overflowed & frame["weight_grad_std"].isna().to_numpy(), "weight_grad_std"] = np.inf
-    return frame
 
 
 def hist_frame(stats: probe.LayerStats, which: str = "act") -> pd.DataFrame:
