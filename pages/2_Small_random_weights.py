@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from explorer import charts, experiments, export, live, page, sidebar, state
@@ -34,13 +35,14 @@ series = lesson.vanishing_series(config.init, config.init_params, config.activat
 chosen, series = sidebar.compared_against(
     config, series, key="p2_compare", label="Compared with small random N(0, 0.01²)"
 )
-with st.spinner("Measuring the networks…"):
-    layers, summary = lesson.vanishing_probe(
-        config.net,
-        series,
-    )
-small = summary.iloc[0]
-other = summary.iloc[-1]
+
+
+def measured() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The probes of the compared series (they give the answer: measured after the reveal)."""
+    with st.spinner("Measuring the networks…"):
+        return lesson.vanishing_probe(config.net, series)
+
+
 fan_in = experiments.hidden_fan_in(config.network, config.width)
 slope2 = experiments.small_signal_slope2(config.activation)
 
@@ -50,9 +52,11 @@ revealed = page.prediction(
     f"How much of {unit} 1's activation std is left at {unit} {last} with N(0, 0.01²)?",
     lesson.KEPT_CHOICES,
     key="p2_predict",
-    answer_index=lesson.kept_choice(float(small.act_ratio)),
+    answer_index=lambda: lesson.kept_choice(float(measured()[1].iloc[0].act_ratio)),
 )
 if revealed:
+    layers, summary = measured()
+    small, other = summary.iloc[0], summary.iloc[-1]
     st.markdown(
         lesson.rule_intro(config.activation, unit)
         + f" **0.01·√fan_in·√E[f′(0)²] = 0.01·√{fan_in:,}·√{page.fmt(slope2)} = "
@@ -335,7 +339,11 @@ page.correction(lesson.relu_correction(relu, relu_depth).text)
 page.try_this(
     f"Increase the depth to 30. Before looking: roughly how many decades will small random "
     f"lose between {unit} 1 and {unit} 30 with this width?",
-    lesson.width_answer(config.activation, config.network, small.rule_factor, unit).text,
+    lambda: (
+        lesson.width_answer(
+            config.activation, config.network, float(measured()[1].iloc[0].rule_factor), unit
+        ).text
+    ),
     key="p2",
 )
 page.initializer_panel(config)

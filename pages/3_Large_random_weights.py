@@ -36,21 +36,33 @@ chosen, series = sidebar.compared_against(
 )
 large_label, usual_init = series[0][0], experiments.well_scaled_init(act)
 usual_label = experiments.initializer_label(usual_init)
-with st.spinner("Measuring the networks…"):
-    frame = lesson.compare_stats(config.net, series)
-    large = experiments.layer_stats(config.net, lesson.LARGE_INIT, ())
-    usual = experiments.layer_stats(config.net, usual_init, ())
-large_rows = frame[frame["series"] == large_label]
-usual_rows = experiments.stats_frame(usual, usual_label)
 unit = "time step" if net == "rnn" else "layer"
 x_title = "Time step" if net == "rnn" else "Layer"
 activation = experiments.activation_record(act)
-sat_large = float(large.saturated_fraction[-1])
-sat_usual = float(usual_rows["saturated_fraction"].iloc[-1])
-std_large = float(large_rows["act_std"].iloc[-1])
-summary = experiments.summarize_layers(large)
-growth, grad_ratio = summary.act_factor, summary.grad_ratio
-first_bad = large.first_nonfinite_layer
+
+
+def large_probe() -> experiments.probe.LayerStats:
+    """The N(0, 1) network at initialization (it gives the answer: measured after the reveal)."""
+    with st.spinner("Measuring the networks…"):
+        return experiments.layer_stats(config.net, lesson.LARGE_INIT, ())
+
+
+def usual_probe() -> experiments.probe.LayerStats:
+    """The well-scaled initializer on the same network."""
+    with st.spinner("Measuring the networks…"):
+        return experiments.layer_stats(config.net, usual_init, ())
+
+
+def fate_answer() -> int:
+    """Index of the right answer among :data:`lesson.FATE_CHOICES`."""
+    large = large_probe()
+    return lesson.fate_choice(
+        saturating=activation.saturating,
+        saturated=float(large.saturated_fraction[-1]),
+        factor=experiments.summarize_layers(large).act_factor,
+        overflow=bool(large.first_nonfinite_layer),
+    )
+
 
 # ---- headline ------------------------------------------------------------------------------
 st.markdown(
@@ -64,14 +76,20 @@ revealed = page.prediction(
     f"({depth} {unit}s of {width})?",
     lesson.FATE_CHOICES,
     key="p3_predict",
-    answer_index=lesson.fate_choice(
-        saturating=activation.saturating,
-        saturated=sat_large,
-        factor=growth,
-        overflow=bool(first_bad),
-    ),
+    answer_index=fate_answer,
 )
 if revealed:
+    with st.spinner("Measuring the networks…"):
+        frame = lesson.compare_stats(config.net, series)
+    large, usual = large_probe(), usual_probe()
+    large_rows = frame[frame["series"] == large_label]
+    usual_rows = experiments.stats_frame(usual, usual_label)
+    sat_large = float(large.saturated_fraction[-1])
+    sat_usual = float(usual_rows["saturated_fraction"].iloc[-1])
+    std_large = float(large_rows["act_std"].iloc[-1])
+    summary = experiments.summarize_layers(large)
+    growth, grad_ratio = summary.act_factor, summary.grad_ratio
+    first_bad = large.first_nonfinite_layer
     cols = st.columns(4)
     cols[0].metric(
         f"Saturated units, {unit} {depth}",
@@ -344,7 +362,7 @@ if live.results_wait(progress, "The comparison (which run diverged and what clip
         elif usual_run.final_loss > 1.5 * min(
             h.final_loss for h in (raw, clipped) if h.diverged_at is None
         ):
-            usual_grad = experiments.summarize_layers(usual).grad_ratio
+            usual_grad = experiments.summarize_layers(usual_probe()).grad_ratio
             verdict += f" Here {usual_label} ends higher than N(0, 1)" + (
                 f": in section 2 its gradient at {unit} 1 is only {fmt(usual_grad)} of {unit} "
                 f"{depth}'s, so the first layers barely learn (page 4 shows where this "
