@@ -320,36 +320,38 @@ page.correction(lesson.he_correction_claim(width, out_width, table).text)
 
 # ---- 4. activation -> initializer -----------------------------------------------------------
 st.subheader("4 · Which scale for which activation")
-with st.spinner("Computing the activation table…"):
-    guide = lesson.activation_guide()
-page.table(
-    guide,
-    column_config={
-        column: st.column_config.NumberColumn(format=f"%{fmt_}")
-        for column, fmt_ in (
-            ("gain", ".4g"),
-            ("k = gain²", ".3g"),
-            ("χ₁ at k = gain²", ".3g"),
-            ("edge k (χ₁ = 1)", ".3g"),
-        )
-    },
-    hide_index=True,
-    width="stretch",
-    placeholder="none found",  # the only missing values: an edge of chaos that does not exist
-)
-row = guide.set_index("activation").loc[activation.label]
-page.notice(
-    f"For {activation.label}: gain {row['gain']:.4g}, so Var(W) = {row['k = gain²']:.3g}/fan_in "
-    f"and χ₁ = {row['χ₁ at k = gain²']:.3g} at zero bias"
-    + (
-        f"; the edge is at k = {row['edge k (χ₁ = 1)']:.3g}."
-        if math.isfinite(row["edge k (χ₁ = 1)"])
-        else f"; {lesson.edge_claim(act).text}"
+# Its k and edge columns answer the question above: the table comes after the reveal.
+if page.after_reveal(revealed, "The activations' gains and edges"):
+    with st.spinner("Computing the activation table…"):
+        guide = lesson.activation_guide()
+    page.table(
+        guide,
+        column_config={
+            column: st.column_config.NumberColumn(format=f"%{fmt_}")
+            for column, fmt_ in (
+                ("gain", ".4g"),
+                ("k = gain²", ".3g"),
+                ("χ₁ at k = gain²", ".3g"),
+                ("edge k (χ₁ = 1)", ".3g"),
+            )
+        },
+        hide_index=True,
+        width="stretch",
+        placeholder="none found",  # the only missing values: an edge of chaos that does not exist
     )
-    + " The gains of PyTorch's calculate_gain are rules of thumb for the forward pass; the edge "
-    "is the k at which χ₁ = 1: the gradients' mean square is not multiplied away "
-    "exponentially (page 7)."
-)
+    row = guide.set_index("activation").loc[activation.label]
+    page.notice(
+        f"For {activation.label}: gain {row['gain']:.4g}, so Var(W) = "
+        f"{row['k = gain²']:.3g}/fan_in and χ₁ = {row['χ₁ at k = gain²']:.3g} at zero bias"
+        + (
+            f"; the edge is at k = {row['edge k (χ₁ = 1)']:.3g}."
+            if math.isfinite(row["edge k (χ₁ = 1)"])
+            else f"; {lesson.edge_claim(act).text}"
+        )
+        + " The gains of PyTorch's calculate_gain are rules of thumb for the forward pass; the "
+        "edge is the k at which χ₁ = 1: the gradients' mean square is not multiplied away "
+        "exponentially (page 7)."
+    )
 
 page.try_this(
     "Choose **ReLU** in the sidebar and the **LeCun** preset (k = 1). By how much does Var(z) "

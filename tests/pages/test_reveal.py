@@ -141,3 +141,23 @@ def test_charts_that_give_the_answer_away_wait_for_the_prediction(
     assert len(opened.get("vega_lite_chart")) > len(closed.get("vega_lite_chart"))
     assert hidden_notice in captions(opened)
     assert "shown after your prediction" not in captions(opened)
+
+
+#: Elements that would give a page's answer away before the reveal: a table column, or a chart.
+GIVEAWAYS = {
+    # The five scales' end-to-start ratios answer Home's question.
+    "Home.py": lambda at: any("σ·√fan_in" in df.value.columns for df in at.dataframe),
+    # The activation table's k and edge columns, and the k sweep, answer page 4's.
+    "4_Choosing_the_scale.py": lambda at: (
+        any("edge k (χ₁ = 1)" in df.value.columns for df in at.dataframe)
+        or bool(at.get("vega_lite_chart"))
+    ),
+}
+
+
+@pytest.mark.parametrize("name", GIVEAWAYS)
+def test_no_table_or_chart_gives_the_answer_away_before_the_reveal(name: str) -> None:
+    hidden = run_page(script(name), revealed=False)
+    assert not GIVEAWAYS[name](hidden)
+    shown = run_page(script(name))  # the instructor's link: reveal=1
+    assert GIVEAWAYS[name](shown)
