@@ -8,6 +8,7 @@ Set ``SCREENSHOT_DIR`` to keep a full-page PNG of every page.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -56,6 +57,8 @@ def open_page(browser: object, url: str):  # noqa: ANN201 - playwright Page
 
 
 def _check_page(browser: object, url: str, name: str) -> None:
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     context, page = open_page(browser, url)
     try:
         exceptions = page.locator('[data-testid="stException"]')
@@ -69,6 +72,10 @@ def _check_page(browser: object, url: str, name: str) -> None:
             context.close()
             context, page = open_page(browser, url + ("&" if "?" in url else "?") + "reveal=1")
             charts = page.locator('[data-testid="stVegaLiteChart"]')
+        # A chart element appears once the browser has loaded Vega, about a second after the
+        # script run on this machine: wait for it rather than count at once.
+        with contextlib.suppress(PlaywrightTimeout):
+            page.wait_for_selector('[data-testid="stVegaLiteChart"]', timeout=20_000)
         assert charts.count() >= 1, f"no chart rendered on {name}"
         page.wait_for_selector(
             '[data-testid="stVegaLiteChart"] canvas, [data-testid="stVegaLiteChart"] svg',
