@@ -170,14 +170,21 @@ def start(delay_s: float = DELAY_S) -> threading.Thread | None:
     """Start the warm-up once per server process; None when off or when no server runs.
 
     Call it from every page (``page.setup`` does): the first call starts the thread, later ones
-    return it from the cache. Under AppTest or in bare mode there is no running server, and
-    nothing starts.
+    return it from the cache. In bare mode there is no runtime, and under AppTest a mock stands in
+    for it: there is no server to warm, and nothing starts.
     """
     if not enabled() or not Runtime.exists():
         return None
     runtime = Runtime.instance()
-    # Not public API (pinned Streamlit): the loop the runtime's session calls must run on.
-    loop = runtime._get_async_objs().eventloop  # noqa: SLF001
+    if not isinstance(runtime, Runtime):  # AppTest stands a mock in for the runtime
+        return None
+    try:
+        # Not public API (pinned Streamlit): the loop the runtime's session calls must run on.
+        loop = runtime._get_async_objs().eventloop  # noqa: SLF001
+    except RuntimeError:  # a runtime that was never started
+        return None
+    if loop.is_running() is not True:  # no server loop: nothing to warm
+        return None
     thread = threading.Thread(
         target=_run, args=(runtime, loop, delay_s), name="wie-warmup", daemon=True
     )

@@ -59,3 +59,25 @@ def test_no_thread_without_a_running_server(monkeypatch: pytest.MonkeyPatch) -> 
         assert warmup.start() is None  # bare mode: no Streamlit runtime in this process
     finally:
         warmup.start.clear()
+
+
+def test_no_thread_under_apptest(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest has a runtime whose event loop nobody runs: the warm-up must not start there."""
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv(warmup.WARMUP_ENV, "1")
+    warmup.start.clear()
+
+    def script() -> None:
+        import streamlit as st
+
+        from explorer import warmup
+
+        st.write("started" if warmup.start() is not None else "not started")
+
+    try:
+        at = AppTest.from_function(script, default_timeout=30).run()
+        assert not at.exception
+        assert [m.value for m in at.markdown] == ["not started"]
+    finally:
+        warmup.start.clear()
