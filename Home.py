@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -52,10 +53,18 @@ slope2 = experiments.small_signal_slope2(config.activation)
 # ---- 1. One factor per layer, compounded by depth ------------------------------------------
 
 
+# The helpers below are memoized for one run (the script defines them anew on every rerun):
+# the answer, the charts, the table and the exports share one result.
+@functools.cache
 def five_scales() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The five scales and the user's initializer, measured (only the answer needs them)."""
     with st.spinner("Measuring the networks…"):
         return lesson.scale_sweep(config.net, config.init, config.init_params)
+
+
+def answer_text(layers: pd.DataFrame, summary: pd.DataFrame) -> str:
+    """Why the revealed answer is the answer (from the five scales' measurements)."""
+    return lesson.answer_claim(config.network, config.activation, summary, layers, unit, last).text
 
 
 st.header("One factor per layer, compounded by depth")
@@ -65,11 +74,7 @@ revealed = page.prediction(
     lesson.SCALE_CHOICES,
     key="home_predict",
     answer_index=lambda: lesson.closest_scale(five_scales()[1]),
-    explanation=lambda: (
-        lesson.answer_claim(
-            config.network, config.activation, five_scales()[1], five_scales()[0], unit, last
-        ).text
-    ),
+    explanation=lambda: answer_text(*five_scales()),
 )
 # Two lines: the ratio, then the factor (one line overflows a phone's column).
 st.latex(
@@ -91,6 +96,7 @@ chosen = sidebar.compare_picker(
 )
 
 
+@functools.cache
 def scales_and_chosen() -> tuple[pd.DataFrame, pd.DataFrame]:
     """The five scales with the chosen initializers in place of the user's (charts, table)."""
     layers, summary = five_scales()

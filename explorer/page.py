@@ -475,6 +475,15 @@ def table(data: object, **kwargs: object) -> object:
     return st.dataframe(data, **kwargs)
 
 
+def number_formats(formats: Mapping[str, str]) -> dict[str, object]:
+    """A :func:`table` ``column_config`` giving numeric columns printf formats.
+
+    ``{"std": "%.4g"}`` shows the column ``std`` with 4 significant digits. Formats live in the
+    column config rather than a pandas Styler, which is rendered to HTML on every rerun.
+    """
+    return {column: st.column_config.NumberColumn(format=spec) for column, spec in formats.items()}
+
+
 def fmt(value: float, digits: int = 3) -> str:
     """Format a number for text: scientific where it spans decades, honest about inf/NaN."""
     if math.isnan(value):

@@ -176,14 +176,14 @@ def start(delay_s: float = DELAY_S) -> threading.Thread | None:
     if not enabled() or not Runtime.exists():
         return None
     runtime = Runtime.instance()
-    if not isinstance(runtime, Runtime):  # AppTest stands a mock in for the runtime
-        return None
     try:
         # Not public API (pinned Streamlit): the loop the runtime's session calls must run on.
         loop = runtime._get_async_objs().eventloop  # noqa: SLF001
     except RuntimeError:  # a runtime that was never started
         return None
-    if loop.is_running() is not True:  # no server loop: nothing to warm
+    # No running server loop, nothing to warm. Under AppTest the runtime is a mock (with the
+    # runtime's spec, so isinstance passes) whose calls return mocks: hence ``is not True``.
+    if loop.is_running() is not True:
         return None
     thread = threading.Thread(
         target=_run, args=(runtime, loop, delay_s), name="wie-warmup", daemon=True

@@ -303,17 +303,14 @@ page.table(
     table,
     hide_index=True,
     width="stretch",
-    # Formats in the column config, not a pandas Styler: a Styler is rendered to HTML on
-    # every rerun (2 % of the server's CPU under a workshop's load).
-    column_config={
-        column: st.column_config.NumberColumn(format=f"%{fmt_}")
-        for column, fmt_ in (
-            ("std", ".4g"),
-            ("uniform bound a", ".4g"),
-            ("forward fan_in·Var", ".3g"),
-            ("backward fan_out·Var", ".3g"),
-        )
-    },
+    column_config=page.number_formats(
+        {
+            "std": "%.4g",
+            "uniform bound a": "%.4g",
+            "forward fan_in·Var": "%.3g",
+            "backward fan_out·Var": "%.3g",
+        }
+    ),
 )
 page.notice(lesson.fan_mode_claim(width, out_width, table).text)
 page.correction(lesson.he_correction_claim(width, out_width, table).text)
@@ -326,15 +323,14 @@ if page.after_reveal(revealed, "The activations' gains and edges"):
         guide = lesson.activation_guide()
     page.table(
         guide,
-        column_config={
-            column: st.column_config.NumberColumn(format=f"%{fmt_}")
-            for column, fmt_ in (
-                ("gain", ".4g"),
-                ("k = gain²", ".3g"),
-                ("χ₁ at k = gain²", ".3g"),
-                ("edge k (χ₁ = 1)", ".3g"),
-            )
-        },
+        column_config=page.number_formats(
+            {
+                "gain": "%.4g",
+                "k = gain²": "%.3g",
+                "χ₁ at k = gain²": "%.3g",
+                "edge k (χ₁ = 1)": "%.3g",
+            }
+        ),
         hide_index=True,
         width="stretch",
         placeholder="none found",  # the only missing values: an edge of chaos that does not exist

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,25 @@ TIMEOUT = 60
 #: pages as an instructor's link does (``reveal=1``). tests/pages/test_reveal.py checks the
 #: pages without it.
 REVEALED = {"reveal": "1"}
+
+
+#: Every page script: Home and the files of ``pages/``.
+PAGES = [
+    "Home.py",
+    "1_Zero_and_constant.py",
+    "2_Small_random_weights.py",
+    "3_Large_random_weights.py",
+    "4_Choosing_the_scale.py",
+    "5_Network_types.py",
+    "6_Playground.py",
+    "7_Edge_of_chaos.py",
+    "8_Reference.py",
+]
+
+
+def chart_specs(at: AppTest) -> list[dict]:
+    """The Vega-Lite spec of every chart a run page drew, in page order."""
+    return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
 
 
 def script(name: str) -> str:

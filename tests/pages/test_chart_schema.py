@@ -8,35 +8,15 @@ checked against the Vega-Lite schema Altair bundles.
 
 from __future__ import annotations
 
-import json
-
 import altair as alt
 import pytest
+from apptest_helpers import PAGES, chart_specs, run_page, script
 
-from tests.pages.apptest_helpers import run_page, script
-
-PAGES = (
-    "Home.py",
-    "1_Zero_and_constant.py",
-    "2_Small_random_weights.py",
-    "3_Large_random_weights.py",
-    "4_Choosing_the_scale.py",
-    "5_Network_types.py",
-    "6_Playground.py",
-    "7_Edge_of_chaos.py",
-    "8_Reference.py",
-)
 CONFIGS = (
     {},
     {"network": "cnn", "activation": "sigmoid", "init": "he_uniform", "depth": "6", "width": "8"},
     {"network": "resmlp", "activation": "relu", "init": "normal", "depth": "30", "width": "32"},
 )
-
-
-def chart_specs(at: object) -> list[dict]:
-    """The Vega-Lite spec of every chart element of a run page."""
-    elements = at.get("vega_lite_chart") + at.get("arrow_vega_lite_chart")  # type: ignore[attr-defined]
-    return [json.loads(e.proto.spec) for e in elements]
 
 
 @pytest.mark.parametrize("query", CONFIGS, ids=["default", "cnn-sigmoid", "resmlp-relu"])

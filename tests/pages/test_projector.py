@@ -3,31 +3,14 @@
 from __future__ import annotations
 
 import io
-import json
 import re
 
 import numpy as np
 import pytest
-from apptest_helpers import download_id, metrics, run_page, script
+from apptest_helpers import PAGES, chart_specs, download_id, metrics, run_page, script
 from streamlit.testing.v1 import AppTest
 
 from explorer import palette
-
-PAGES = [
-    "Home.py",
-    "1_Zero_and_constant.py",
-    "2_Small_random_weights.py",
-    "3_Large_random_weights.py",
-    "4_Choosing_the_scale.py",
-    "5_Network_types.py",
-    "6_Playground.py",
-    "7_Edge_of_chaos.py",
-    "8_Reference.py",
-]
-
-
-def chart_specs(at: AppTest) -> list[dict]:
-    return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
 
 
 def colours(spec: dict) -> dict[str, str]:
