@@ -52,7 +52,8 @@ from benchmarks.server import (
 SIDEBAR = '[data-testid="stSidebar"]'
 MAIN = '[data-testid="stMain"]'
 SLIDER = '[data-testid="stSlider"]'
-SHARE_LINK = '[data-testid="stCode"]'  # the "Link to this view" query string
+#: The "Link to this view" box: a Markdown link whose text is the URL (every link holds a seed).
+SHARE_LINK = '[data-testid="stMarkdownContainer"] a[href*="seed="]'
 EXCEPTION = '[data-testid="stException"]'
 NOT_RUNNING = "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')"
 

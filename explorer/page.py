@@ -443,6 +443,37 @@ def latex(tex: str) -> None:
     st.latex(formula_lines(tex))
 
 
+#: Markdown's inline syntax characters, backslash-escaped in prose.
+_MARKDOWN_ESCAPES = str.maketrans({c: "\\" + c for c in "\\`*_[]<>#|~$"})
+
+
+def _call_markdown(call: str) -> str:
+    """One library call as Markdown: the call in a code span, a trailing ``# note`` as text.
+
+    Entries that are prose ("no built-in: ...") and the notes are escaped, so a ``*`` or an
+    ``_`` in them is shown as written rather than read as emphasis.
+    """
+    code, _, note = call.partition("  # ")
+    text = code.translate(_MARKDOWN_ESCAPES) if code.startswith("no ") else f"`{code}`"
+    return f"{text} ({note.translate(_MARKDOWN_ESCAPES)})" if note else text
+
+
+def library_calls(spec: initializers.InitializerSpec) -> str:
+    """Markdown: the initializer's PyTorch, Keras and JAX calls, one line each.
+
+    Code spans, not ``st.code``: a code block costs every first visit a 1.5 MB syntax
+    highlighter, ~0.25 s of the browser's main thread (``benchmarks/RESULTS.md``).
+    """
+    lines = (
+        ("PyTorch", spec.pytorch),
+        ("Keras", spec.keras),
+        ("JAX", spec.jax),
+    )
+    return "**The same initializer in the big libraries**\n\n" + "\n".join(
+        f"- **{library}:** {_call_markdown(call)}" for library, call in lines
+    )
+
+
 def initializer_panel(config: state.Config, *, expanded: bool = False) -> None:
     """Expander with the chosen initializer's formula, purpose, reference and library calls."""
     spec = initializers.REGISTRY[config.init]
@@ -455,8 +486,7 @@ def initializer_panel(config: state.Config, *, expanded: bool = False) -> None:
             )
             st.markdown(f"**Your parameters.** {shown}")
         st.markdown(f"**Reference.** {spec.reference} — {spec.reference_url}")
-        st.markdown("**The same initializer in the big libraries**")
-        st.code(f"# PyTorch\n{spec.pytorch}\n# Keras\n{spec.keras}\n# JAX\n{spec.jax}", "python")
+        st.markdown(library_calls(spec))
 
 
 #: What a table shows for a missing value (NaN, None): never "None".

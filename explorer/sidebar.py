@@ -48,8 +48,8 @@ PLAYGROUND_STORE = "_pg6_store"
 PLAYGROUND_WIDGETS = state.PLAYGROUND_WIDGETS
 #: The caption above the share box.
 SHARE_CAPTION = (
-    "🔗 **Link to this view.** Copy it (the icon at its top right) or the address bar: both "
-    "hold the same link, your page settings and compared initializers included."
+    "🔗 **Link to this view.** Right-click it and copy the link address, or copy the address "
+    "bar: both hold the same link, your page settings and compared initializers included."
 )
 
 
@@ -68,6 +68,30 @@ def share_url(query: Mapping[str, str], base: str | None = None) -> str:
     return (base or "") + "?" + urlencode(dict(query))
 
 
+#: Characters of a URL that Markdown would read as syntax in ``[`url`](url)``.
+_MARKDOWN_URL_ESCAPES = str.maketrans(
+    {"(": "%28", ")": "%29", "`": "%60", " ": "%20", "[": "%5B", "]": "%5D", "<": "%3C", ">": "%3E"}
+)
+
+
+def share_markdown(url: str) -> str:
+    """The share box's Markdown: ``url`` as a link whose text is the URL itself.
+
+    A link, not ``st.code``: the code block's copy button costs every first visit a 1.5 MB
+    syntax highlighter, ~0.25 s of the browser's main thread (``benchmarks/RESULTS.md``,
+    "First visit"). The query is percent-encoded already; the few characters of the page's
+    address that would end the code span or the link are percent-encoded here, so the
+    Markdown cannot break. Inside a code span ``_`` is not read as emphasis.
+    """
+    safe = url.translate(_MARKDOWN_URL_ESCAPES)
+    return f"[`{safe}`]({safe})"
+
+
+def share_url_of_markdown(text: str) -> str:
+    """The URL a :func:`share_markdown` box links to (for tests and tools)."""
+    return text.rpartition("](")[2].removesuffix(")")
+
+
 def _publish(query: dict[str, str]) -> None:
     """Write ``query`` into the address bar (only when it changed) and into the share box."""
     if _address_bar() != query:
@@ -75,7 +99,7 @@ def _publish(query: dict[str, str]) -> None:
     link = st.session_state.get(_LINK_KEY)
     if link is not None:
         link["query"] = dict(query)
-        link["box"].code(share_url(query, st.context.url), language=None, wrap_lines=True)
+        link["box"].markdown(share_markdown(share_url(query, st.context.url)))
 
 
 def _share_box(query: dict[str, str]) -> None:

@@ -240,11 +240,7 @@ for spec in lesson.REGISTRY.values():
                 + "; ".join(f"{p.label} (`{p.name}`, default {p.default})" for p in spec.params)
             )
         st.markdown(f"**Reference.** {spec.reference} [{spec.reference_url}]({spec.reference_url})")
-        st.code(
-            f"# PyTorch\n{spec.pytorch}\n# Keras\n{spec.keras}\n# JAX\n{spec.jax}",
-            "python",
-            wrap_lines=True,
-        )
+        st.markdown(page.library_calls(spec))
 
 conv = (3, 3, 64, 128)
 conv_he = lesson.scale_of("he_normal", conv).std

@@ -6,6 +6,8 @@ import pytest
 from apptest_helpers import captions, run_page, script
 from streamlit.testing.v1 import AppTest
 
+from explorer.sidebar import share_url_of_markdown
+
 
 def metric_present(label_start: str):  # noqa: ANN201
     return lambda at: any(m.label.startswith(label_start) for m in at.metric)
@@ -42,7 +44,11 @@ PAGES = {
 
 
 def share_box(at: AppTest) -> str:
-    (box,) = [c.value for c in at.sidebar.code if c.value.partition("?")[1]]
+    (box,) = [
+        share_url_of_markdown(m.value)
+        for m in at.sidebar.markdown
+        if m.value.startswith("[`") and "?" in m.value
+    ]
     return box
 
 

@@ -7,6 +7,8 @@ from urllib.parse import parse_qsl
 
 from streamlit.testing.v1 import AppTest
 
+from explorer.sidebar import share_url_of_markdown
+
 ROOT = Path(__file__).resolve().parents[2]
 QUERY = {
     "network": "mlp",
@@ -83,7 +85,11 @@ def test_switching_network_type_keeps_the_config_valid() -> None:
 
 def share_box_query(at: AppTest) -> dict[str, str]:
     """The query string of the sidebar's "Link to this view" box, parsed."""
-    (box,) = [c.value for c in at.sidebar.code if c.value.partition("?")[1]]
+    (box,) = [
+        share_url_of_markdown(m.value)
+        for m in at.sidebar.markdown
+        if m.value.startswith("[`") and "?" in m.value
+    ]
     return dict(parse_qsl(box.partition("?")[2], keep_blank_values=True))
 
 
