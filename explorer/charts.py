@@ -126,7 +126,7 @@ def per_layer_lines(
         .mark_text(dy=-10, fontSize=11, color=_STATUS_COLOR)
         .encode(y=alt.Y("plot_value:Q", scale=y_scale), text=alt.Text("status:N"))
     )
-    return _finish(alt.layer(theory, lines, points, bad, bad_text, data=data), title, height)
+    return _finish(chartkit.layer(theory, lines, points, bad, bad_text, data=data), title, height)
 
 
 def shared_heatmap_scales(frames: Sequence[pd.DataFrame]) -> tuple[tuple[float, float], float]:
@@ -338,7 +338,7 @@ def training_curves(
             if len(part)
         ]
         layers += [rules, dots, *labels]
-    return _finish(alt.layer(*layers), title, height)
+    return _finish(chartkit.layer(*layers), title, height)
 
 
 def weight_limit(*weights: np.ndarray, max_cells: int = 48) -> float:
@@ -459,7 +459,7 @@ def _input_plane(
             fill=alt.Fill("label:N", scale=fill, legend=None),
         )
     )
-    chart = alt.layer(cells.encode(**axes), dots)
+    chart = chartkit.layer(cells.encode(**axes), dots)
     chart.width = height
     return _finish(chart, title, height)
 
@@ -556,7 +556,7 @@ def phase_diagram(
     )
     # Every initializer of the session is a tagged point; the user's is a larger diamond.
     layers = [cells, line, *chartkit.tagged_points(points)]
-    return _finish(alt.layer(*layers), title, height)
+    return _finish(chartkit.layer(*layers), title, height)
 
 
 def bars_by_layer(
@@ -663,7 +663,7 @@ def sigma_vs_fan(
             ],
         )
     )
-    return _finish(alt.layer(chart, points), title, height)
+    return _finish(chartkit.layer(chart, points), title, height)
 
 
 # ---- Page 1: symmetry ------------------------------------------------------------------------
@@ -763,7 +763,7 @@ def neuron_bars(
         .mark_tick(color="#999999", thickness=2)
         .encode(x=alt.X("neuron:O"), y=alt.Y(f"{y}:Q"))
     )
-    return _finish(alt.layer(bars, zero_ticks), title, height)
+    return _finish(chartkit.layer(bars, zero_ticks), title, height)
 
 
 # ---- Page 6: playground ---------------------------------------------------------------------
@@ -839,7 +839,7 @@ def grad_norm_panel(
     bad = base.transform_filter(
         (alt.datum.status == "overflow") | (alt.datum.status == "NaN")
     ).mark_rect(color=_STATUS_COLOR)
-    chart = alt.layer(ok, zero, bad)
+    chart = chartkit.layer(ok, zero, bad)
     chart.autosize = alt.AutoSizeParams(type="fit-x", contains="padding")
     chart.height = int(height)
     chart.title = alt.TitleParams(series, fontSize=13, anchor="middle")
@@ -892,7 +892,7 @@ def with_y_domain(chart: alt.LayerChart, low: float, high: float, *, log: bool) 
     )
     # alt.layer hoists data shared by all layers to the parent chart: carry it over.
     kept = {k: getattr(chart, k) for k in ("data", "height", "width", "title", "autosize")}
-    return alt.layer(*chart.layer, edge).properties(
+    return chartkit.layer(*chart.layer, edge).properties(
         **{k: v for k, v in kept.items() if v is not alt.Undefined}
     )
 
@@ -998,7 +998,7 @@ def growth_sweep(
             .encode(x=x, y=alt.Y("ypix:Q", scale=None), text=alt.Text("label:N"))
         )
         layers += [rules, labels]
-    return _finish(alt.layer(*layers), title, height)
+    return _finish(chartkit.layer(*layers), title, height)
 
 
 # ---- Page 7: edge of chaos ----
@@ -1085,7 +1085,7 @@ def trainable_depth_chart(
             .mark_rule(color="gray", strokeDash=[5, 4])
             .encode(x=alt.X("sw2:Q"), tooltip=[alt.Tooltip("sw2:Q", title="critical σ_w²")])
         )
-    return _finish(alt.layer(*layers), title, height)
+    return _finish(chartkit.layer(*layers), title, height)
 
 
 def training_panel(

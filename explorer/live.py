@@ -70,7 +70,7 @@ LIVE_POINTS = 120
 REDRAW_SECONDS = 0.25
 
 #: Most of the time redrawing may take while training (see :func:`throttled`).
-REDRAW_SHARE = 0.25
+REDRAW_SHARE = 0.15
 
 #: Columns of :func:`activation_frame`.
 ACTIVATION_COLUMNS = (
@@ -524,7 +524,7 @@ def with_x_domain(chart: alt.LayerChart, low: float, high: float) -> alt.LayerCh
     # alt.layer hoists data shared by all layers to the parent chart: carry it (and the
     # chart's size settings) over, as explorer.charts.with_y_domain does.
     kept = {k: getattr(chart, k) for k in ("data", "height", "width", "title", "autosize")}
-    return alt.layer(*chart.layer, edge).properties(
+    return chartkit.layer(*chart.layer, edge).properties(
         **{k: v for k, v in kept.items() if v is not alt.Undefined}
     )
 
@@ -625,7 +625,7 @@ def activation_bands(
             alt.Tooltip("saturated:Q", title="saturated / dead", format=".0%"),
         ],
     )
-    layered = alt.layer(outer, inner, median, data=data).properties(width=width, height=height)
+    layered = chartkit.layer(outer, inner, median, data=data).properties(width=width, height=height)
     chart = layered.facet(
         facet=alt.Facet(
             "layer_name:N",
