@@ -32,7 +32,8 @@ def test_library_calls_show_every_call_and_note_verbatim(name: str) -> None:
     markdown = page.library_calls(spec)
     shown = rendered_text(markdown)
     rendered = MD.render(markdown)
-    assert "<em>" not in rendered and rendered.count("<strong>") == 4  # title + 3 libraries
+    assert "<em>" not in rendered
+    assert rendered.count("<strong>") == 4
     for library, call in (("PyTorch", spec.pytorch), ("Keras", spec.keras), ("JAX", spec.jax)):
         code, _, note = call.partition("  # ")
         assert f"{library}: {code}" in shown
@@ -60,7 +61,15 @@ def test_share_markdown_links_to_the_url_and_shows_it(url: str) -> None:
     assert sidebar.share_url_of_markdown(markdown) == safe
     # The link text is the link itself, and it opens the same address as the URL given.
     assert rendered_text(markdown) == safe
-    assert safe.replace("%28", "(").replace("%29", ")").replace("%60", "`").replace(
-        "%20", " "
-    ).replace("%5B", "[").replace("%5D", "]").replace("%3C", "<").replace("%3E", ">") == url
+    assert (
+        safe.replace("%28", "(")
+        .replace("%29", ")")
+        .replace("%60", "`")
+        .replace("%20", " ")
+        .replace("%5B", "[")
+        .replace("%5D", "]")
+        .replace("%3C", "<")
+        .replace("%3E", ">")
+        == url
+    )
     assert "<em>" not in rendered

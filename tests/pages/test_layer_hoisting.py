@@ -58,7 +58,8 @@ def test_shared_data_is_hoisted_and_the_layers_are_left_alone() -> None:
     chart = chartkit.layer(lines, points)
     assert chart.data is FRAME
     assert all(layer.data is alt.Undefined for layer in chart.layer)
-    assert lines.data is FRAME and points.data is FRAME  # the inputs are not mutated
+    assert lines.data is FRAME
+    assert points.data is FRAME
     assert specs_equal(chart, alt.layer(lines, points))
 
 
