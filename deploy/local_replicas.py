@@ -293,13 +293,18 @@ def warm_replicas(nginx: Nginx, upstreams: list[str], timeout: float = 120.0) ->
 
 
 def workers_per_replica(args: argparse.Namespace) -> int:
-    """Compute workers per replica (explorer/offload.py): ``--workers`` or cores / replicas.
+    """Compute workers per replica (explorer/offload.py): ``--workers`` or the spare cores.
 
-    The replicas share the host's cores, so by default each gets its share (at least 1).
+    The replicas share the host's cores. With at least one replica per core every core already
+    runs a server interpreter, so a replica computes inline (0 workers): a worker would add no
+    core, only its own memory and a forkserver's (~220 MB per replica, measured; with them 2
+    replicas peaked at 1063 MB under 60 students, without them at 778 MB, both within the
+    latency target; benchmarks/RESULTS.md). Fewer replicas than cores share the rest.
     """
     if args.workers is not None:
         return max(0, args.workers)
-    return max(1, (os.cpu_count() or 1) // args.replicas)
+    cores = os.cpu_count() or 1
+    return 0 if args.replicas >= cores else cores // args.replicas
 
 
 def run(args: argparse.Namespace, load_args: list[str]) -> dict[str, Any]:
@@ -382,7 +387,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--workers",
         type=int,
-        help="compute worker processes per replica (default: cores / replicas, at least 1)",
+        help="compute worker processes per replica (default: 0 with a replica per core, else "
+        "cores / replicas)",
     )
     parser.add_argument("--students", type=int, default=4)
     parser.add_argument("--seconds", type=float, default=15.0)
