@@ -48,8 +48,9 @@ PLAYGROUND_STORE = "_pg6_store"
 PLAYGROUND_WIDGETS = state.PLAYGROUND_WIDGETS
 #: The caption above the share box.
 SHARE_CAPTION = (
-    "🔗 **Link to this view.** Right-click it and copy the link address, or copy the address "
-    "bar: both hold the same link, your page settings and compared initializers included."
+    "🔗 **Link to this view.** Right-click it (press and hold on a phone) and copy the link "
+    "address, or copy the address bar: both hold the same link, your page settings and compared "
+    "initializers included."
 )
 
 
