@@ -69,7 +69,9 @@ LIVE_POINTS = 120
 #: Shortest wall time between two redraws of the page while chunks come from the cache.
 REDRAW_SECONDS = 0.25
 
-#: Most of the time redrawing may take while training (see :func:`throttled`).
+#: Most of the time redrawing may take while training (see :func:`throttled`). At 0.25 the
+#: playground's redraws were the largest single server cost of a room of 60; at 0.15 an idle
+#: server still redraws about every 0.65 s (``benchmarks/RESULTS.md``, "A new machine").
 REDRAW_SHARE = 0.15
 
 #: Columns of :func:`activation_frame`.

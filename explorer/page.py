@@ -458,11 +458,12 @@ def _call_markdown(call: str) -> str:
     return f"{text} ({note.translate(_MARKDOWN_ESCAPES)})" if note else text
 
 
-def library_calls(spec: initializers.InitializerSpec) -> str:
+def library_calls(spec: initializers.InitSpec) -> str:
     """Markdown: the initializer's PyTorch, Keras and JAX calls, one line each.
 
     Code spans, not ``st.code``: a code block costs every first visit a 1.5 MB syntax
-    highlighter, ~0.25 s of the browser's main thread (``benchmarks/RESULTS.md``).
+    highlighter, ~0.25 s of the browser's main thread (``benchmarks/RESULTS.md``, "A new
+    machine").
     """
     lines = (
         ("PyTorch", spec.pytorch),

@@ -80,7 +80,7 @@ def share_markdown(url: str) -> str:
 
     A link, not ``st.code``: the code block's copy button costs every first visit a 1.5 MB
     syntax highlighter, ~0.25 s of the browser's main thread (``benchmarks/RESULTS.md``,
-    "First visit"). The query is percent-encoded already; the few characters of the page's
+    "A new machine"). The query is percent-encoded already; the few characters of the page's
     address that would end the code span or the link are percent-encoded here, so the
     Markdown cannot break. Inside a code span ``_`` is not read as emphasis.
     """
