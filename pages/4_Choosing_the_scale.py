@@ -301,8 +301,6 @@ out_width = st.select_slider(
 table = lesson.fan_mode_table(width, out_width, mine=(k, mode))
 page.table(
     table,
-    hide_index=True,
-    width="stretch",
     column_config=page.number_formats(
         {
             "std": "%.4g",
@@ -331,8 +329,6 @@ if page.after_reveal(revealed, "The activations' gains and edges"):
                 "edge k (χ₁ = 1)": "%.3g",
             }
         ),
-        hide_index=True,
-        width="stretch",
         placeholder="none found",  # the only missing values: an edge of chaos that does not exist
     )
     row = guide.set_index("activation").loc[activation.label]

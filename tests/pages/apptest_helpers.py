@@ -9,6 +9,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from explorer.sidebar import share_url_of_markdown
+
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 60
 #: The page tests read the answers of the pages' predict-then-reveal questions: they open the
@@ -34,6 +36,16 @@ PAGES = [
 def chart_specs(at: AppTest) -> list[dict]:
     """The Vega-Lite spec of every chart a run page drew, in page order."""
     return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+
+
+def share_link(at: AppTest) -> str:
+    """The URL in the sidebar's "Link to this view" box (a Markdown link to itself)."""
+    (link,) = [
+        share_url_of_markdown(m.value)
+        for m in at.sidebar.markdown
+        if m.value.startswith("[`") and "?" in m.value
+    ]
+    return link
 
 
 def script(name: str) -> str:

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from apptest_helpers import captions, run_page, script
-from streamlit.testing.v1 import AppTest
-
-from explorer.sidebar import share_url_of_markdown
+from apptest_helpers import captions, run_page, script, share_link
 
 
 def metric_present(label_start: str):  # noqa: ANN201
@@ -43,15 +40,6 @@ PAGES = {
 }
 
 
-def share_box(at: AppTest) -> str:
-    (box,) = [
-        share_url_of_markdown(m.value)
-        for m in at.sidebar.markdown
-        if m.value.startswith("[`") and "?" in m.value
-    ]
-    return box
-
-
 @pytest.mark.parametrize("name", PAGES)
 def test_answer_waits_for_prediction_and_reveal(name: str) -> None:
     key, choice, answer_shown = PAGES[name]
@@ -78,10 +66,10 @@ def test_reveal_1_opens_the_answer_and_stays_in_the_link(name: str) -> None:
     assert answer_shown(at)
     assert at.radio(key=f"{key}_prediction").value is None
     assert at.query_params["reveal"] == "1"
-    assert "reveal=1" in share_box(at)
+    assert "reveal=1" in share_link(at)
     at.run()  # a rerun keeps it
     assert answer_shown(at)
-    assert "reveal=1" in share_box(at)
+    assert "reveal=1" in share_link(at)
 
 
 def test_bad_reveal_value_warns_and_stays_hidden() -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import parse_qsl
 
+from apptest_helpers import share_link
 from streamlit.testing.v1 import AppTest
-
-from explorer.sidebar import share_url_of_markdown
 
 ROOT = Path(__file__).resolve().parents[2]
 QUERY = {
@@ -85,12 +84,7 @@ def test_switching_network_type_keeps_the_config_valid() -> None:
 
 def share_box_query(at: AppTest) -> dict[str, str]:
     """The query string of the sidebar's "Link to this view" box, parsed."""
-    (box,) = [
-        share_url_of_markdown(m.value)
-        for m in at.sidebar.markdown
-        if m.value.startswith("[`") and "?" in m.value
-    ]
-    return dict(parse_qsl(box.partition("?")[2], keep_blank_values=True))
+    return dict(parse_qsl(share_link(at).partition("?")[2], keep_blank_values=True))
 
 
 def test_share_box_shows_exactly_the_address_bar_compare_and_page_settings_included() -> None:
